@@ -1,0 +1,170 @@
+"""DynamoDB's capacity rules and the ledger that records what every call consumed.
+
+One implementation, used by the data layer (every call) and by the cost planner (every model).
+Rules (AWS developer guide, "Read/write capacity mode"):
+- a write costs 1 WCU per started 1 KB of item size, double inside a transaction;
+- a read costs 1 RCU per started 4 KB when strongly consistent, half when eventually consistent,
+  double inside a transaction;
+- GetItem / BatchGetItem / writes round up per item; Query and Scan round up the summed size of all
+  items they read, once per request;
+- an item that is not found still costs the minimum (0.5 RCU eventual, 1 strong).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Consistency = Literal["eventual", "strong", "transactional"]
+
+WRITE_UNIT_BYTES = 1024
+READ_UNIT_BYTES = 4096
+MAX_ITEM_BYTES = 400 * 1024
+
+_READ_FACTOR: dict[str, float] = {"eventual": 0.5, "strong": 1.0, "transactional": 2.0}
+
+
+def _check_consistency(consistency: str) -> float:
+    try:
+        return _READ_FACTOR[consistency]
+    except KeyError:
+        raise ValueError(
+            f"consistency must be one of {sorted(_READ_FACTOR)}, got {consistency!r}"
+        ) from None
+
+
+def read_units(size_bytes: int, consistency: Consistency = "eventual") -> float:
+    """RCUs for reading one item (or one Query/Scan page summed) of ``size_bytes``."""
+    factor = _check_consistency(consistency)
+    return max(1, math.ceil(size_bytes / READ_UNIT_BYTES)) * factor
+
+
+def write_units(size_bytes: int, transactional: bool = False) -> float:
+    """WCUs for writing one item of ``size_bytes`` (the larger of old and new image for updates)."""
+    units = max(1, math.ceil(size_bytes / WRITE_UNIT_BYTES))
+    return float(units * (2 if transactional else 1))
+
+
+def batch_read_units(sizes: Iterable[int], consistency: Consistency = "eventual") -> float:
+    """RCUs for a BatchGetItem: each item rounded up on its own."""
+    return sum(read_units(s, consistency) for s in sizes)
+
+
+def query_read_units(sizes: Iterable[int], consistency: Consistency = "eventual") -> float:
+    """RCUs for one Query/Scan request: the summed size rounded up once."""
+    return read_units(sum(sizes), consistency)
+
+
+def batch_write_units(sizes: Iterable[int]) -> float:
+    """WCUs for a BatchWriteItem: each item rounded up on its own."""
+    return sum(write_units(s) for s in sizes)
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityRecord:
+    """What one call consumed.
+
+    ``read_units``/``write_units`` are computed by the size rules; ``reported_*`` is what the engine
+    said (``None`` when it said nothing). Real DynamoDB's figures and ours agree; moto's are fixed.
+    """
+
+    operation: str
+    table: str
+    pattern: str | None = None
+    index: str | None = None
+    read_units: float = 0.0
+    write_units: float = 0.0
+    reported_read_units: float | None = None
+    reported_write_units: float | None = None
+    items: int = 0
+    bytes: int = 0
+    consistency: str | None = None
+    round_trips: int = 1
+    at: float = field(default_factory=time.time)
+
+
+@dataclass(slots=True)
+class PatternSummary:
+    """Totals for one access pattern (or one operation when no pattern was named)."""
+
+    name: str
+    calls: int = 0
+    round_trips: int = 0
+    items: int = 0
+    bytes: int = 0
+    read_units: float = 0.0
+    write_units: float = 0.0
+    reported_read_units: float = 0.0
+    reported_write_units: float = 0.0
+    operations: dict[str, int] = field(default_factory=dict)
+
+
+class CapacityLedger:
+    """Thread-safe record of every call's consumed capacity, summarised per pattern and operation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: list[CapacityRecord] = []
+
+    def record(self, rec: CapacityRecord) -> None:
+        with self._lock:
+            self._records.append(rec)
+
+    def __iter__(self) -> Iterator[CapacityRecord]:
+        with self._lock:
+            return iter(list(self._records))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    @property
+    def read_units(self) -> float:
+        return sum(r.read_units for r in self)
+
+    @property
+    def write_units(self) -> float:
+        return sum(r.write_units for r in self)
+
+    def by_pattern(self) -> dict[str, PatternSummary]:
+        """Totals keyed by access pattern name (the operation name where none was given)."""
+        out: dict[str, PatternSummary] = {}
+        for rec in self:
+            name = rec.pattern or rec.operation
+            s = out.setdefault(name, PatternSummary(name))
+            s.calls += 1
+            s.round_trips += rec.round_trips
+            s.items += rec.items
+            s.bytes += rec.bytes
+            s.read_units += rec.read_units
+            s.write_units += rec.write_units
+            s.reported_read_units += rec.reported_read_units or 0.0
+            s.reported_write_units += rec.reported_write_units or 0.0
+            s.operations[rec.operation] = s.operations.get(rec.operation, 0) + 1
+        return out
+
+    def to_json(self) -> str:
+        """The records as JSON lines: the cost planner's "measured traffic" input."""
+        return "\n".join(json.dumps(asdict(r), sort_keys=True) for r in self)
+
+    def dump(self, path: str) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            text = self.to_json()
+            fh.write(text + ("\n" if text else ""))
+
+    @staticmethod
+    def load(path: str) -> CapacityLedger:
+        ledger = CapacityLedger()
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    ledger.record(CapacityRecord(**json.loads(line)))
+        return ledger

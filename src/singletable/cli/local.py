@@ -1,0 +1,39 @@
+"""``singletable local``: run the local engine in the foreground."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+
+def local(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to bind; keep it on loopback.")] = "127.0.0.1",
+    ttl_sweep: Annotated[float, typer.Option(help="Seconds between TTL sweeps (0 turns sweeping off).")] = 2.0,
+) -> None:
+    """Run the local DynamoDB engine (moto over HTTP) until Ctrl-C.
+
+    Example: singletable local --port 8000, then
+    AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 aws dynamodb list-tables
+    """
+    from singletable.local import LocalServer
+
+    console = Console(stderr=True)
+    server = LocalServer(host=host, port=port, ttl_sweep_interval=ttl_sweep or None).start()
+    # The endpoint goes to stdout alone, so scripts can read it; the chatter goes to stderr.
+    print(server.endpoint_url, flush=True)
+    console.print(f"[green]local engine listening on {server.endpoint_url}[/] (Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("local")(local)

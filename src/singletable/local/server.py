@@ -1,0 +1,63 @@
+"""The local engine as a real HTTP server on loopback: moto, completed where Terraform needs it."""
+
+from __future__ import annotations
+
+import logging
+import os
+from types import TracebackType
+from typing import Any
+
+from singletable.client import make_client
+from singletable.local import gaps
+from singletable.local.ttl import TTLSweeper
+
+
+class LocalServer:
+    """moto's server on ``host:port`` (port 0 picks a free one), with a TTL sweeper.
+
+    One port serves DynamoDB, application-autoscaling, IAM, KMS and STS, which is what Terraform's
+    aws provider needs to apply the module.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, ttl_sweep_interval: float | None = 2.0) -> None:
+        self.host = host
+        self.port = port
+        self._ttl_interval = ttl_sweep_interval
+        self._server: Any = None
+        self._sweeper: TTLSweeper | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("LocalServer is not started: call start() or use it as a context manager")
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> LocalServer:
+        os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+        from moto.server import ThreadedMotoServer
+
+        gaps.install()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server.start()
+        self.port = self._server.get_host_and_port()[1]
+        if self._ttl_interval:
+            self._sweeper = TTLSweeper(make_client(endpoint_url=self.endpoint_url), self._ttl_interval)
+            self._sweeper.start()
+        return self
+
+    def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.stop()
+            self._sweeper = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
