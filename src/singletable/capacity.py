@@ -65,6 +65,32 @@ def batch_write_units(sizes: Iterable[int]) -> float:
     return sum(write_units(s) for s in sizes)
 
 
+GsiChange = Literal["insert", "projected", "key", "unchanged", "delete"]
+
+
+def gsi_write_units(projected_size_bytes: int, change: GsiChange = "insert") -> float:
+    """WCUs one base-table write costs in one global secondary index.
+
+    AWS ("Provisioned throughput considerations for Global Secondary Indexes"): a base write costs an
+    index write only when it touches the index. ``insert`` (a new item appears in the index),
+    ``projected`` (a projected non-key attribute changes) and ``delete`` (the item leaves the index)
+    cost one index write of the projected size; ``key`` (the index key value changes) costs two, a
+    delete of the old index entry and a put of the new one; ``unchanged`` (no projected attribute
+    changed) costs nothing. Index writes are standard writes, rounded up per 1 KB.
+    """
+    if change == "unchanged":
+        return 0.0
+    if change not in ("insert", "projected", "key", "delete"):
+        raise ValueError(f"change must be one of insert, projected, key, unchanged, delete, got {change!r}")
+    units = write_units(projected_size_bytes)
+    return units * 2 if change == "key" else units
+
+
+def delete_units(size_bytes: int, by_ttl: bool = False) -> float:
+    """WCUs for deleting one item: a normal write of its size, or nothing when TTL expires it."""
+    return 0.0 if by_ttl else write_units(size_bytes)
+
+
 @dataclass(frozen=True, slots=True)
 class CapacityRecord:
     """What one call consumed.

@@ -1,9 +1,112 @@
-"""``singletable cost``: the cost planner (being built)."""
+"""``singletable cost``: which capacity mode is cheapest for a workload, by how much, at what risk."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=EXIT_USAGE)
+
+
+def cost(
+    workload: Annotated[
+        Path | None,
+        typer.Argument(help="Workload file (.toml or .json), e.g. examples/workloads/steady-api.toml."),
+    ] = None,
+    from_ledger: Annotated[
+        Path | None,
+        typer.Option("--from-ledger", help="Cost measured traffic: a CapacityLedger.dump() JSON-lines file."),
+    ] = None,
+    scale: Annotated[
+        float, typer.Option("--scale", help="With --from-ledger: multiply the measured request rates.")
+    ] = 1.0,
+    pricing: Annotated[
+        Path | None, typer.Option("--pricing", help="Your own pricing file (same shape as the bundled one).")
+    ] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Override the workload's region.")] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Where to write the PNG (default: <workload>-cost.png).")
+    ] = None,
+    no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not write the plot.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    save_workload: Annotated[
+        Path | None,
+        typer.Option("--save-workload", help="Write the (e.g. ledger-derived) workload as JSON to edit."),
+    ] = None,
+) -> None:
+    """Compare on-demand, provisioned, autoscaling and reserved capacity for one month of a workload."""
+    from singletable.capacity import CapacityLedger
+    from singletable.cost import WorkloadError, load_pricing, load_workload, plan, workload_from_records
+    from singletable.cost.report import render
+
+    if (workload is None) == (from_ledger is None):
+        raise _fail("give a workload file or --from-ledger FILE (exactly one)")
+    try:
+        book = load_pricing(pricing)
+    except (OSError, ValueError) as exc:
+        detail = (
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            if isinstance(exc, ValidationError)
+            else str(exc)
+        )
+        raise _fail(
+            f"pricing file {pricing}: {detail} — fix: follow the shape of the bundled pricing.json"
+        ) from None
+    try:
+        if from_ledger is not None:
+            try:
+                ledger = CapacityLedger.load(str(from_ledger))
+            except (OSError, ValueError, TypeError) as exc:
+                raise WorkloadError(
+                    f"{from_ledger}: not a capacity ledger ({exc}) — fix: pass a file written by "
+                    "CapacityLedger.dump()"
+                ) from None
+            w = workload_from_records(
+                ledger, scale=scale, name=from_ledger.stem, region=region or "us-east-1"
+            )
+        else:
+            assert workload is not None
+            w = load_workload(workload)
+        if region:
+            w.region = region
+        book.region(w.region)
+        result = plan(w, book)
+    except WorkloadError as exc:
+        raise _fail(str(exc)) from None
+    except KeyError as exc:
+        raise _fail(str(exc.args[0])) from None
+
+    if save_workload is not None:
+        save_workload.write_text(w.model_dump_json(indent=2, exclude_defaults=True) + "\n", encoding="utf-8")
+    plot_path: Path | None = None
+    if not no_plot:
+        from singletable.cost.plot import plot_plan
+
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", w.name).strip("-") or "workload"
+        plot_path = plot_plan(result, plot or Path(f"{slug}-cost.png"))
+    if as_json:
+        data = result.to_dict() | {"plot": str(plot_path) if plot_path else None}
+        typer.echo(json.dumps(data, indent=2))
+        return
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 110)  # pipes and CI logs: room for the table
+    render(result, console)
+    if plot_path is not None:
+        console.print(f"plot: {plot_path}")
 
 
 def register(app: typer.Typer) -> None:
-    """The cost planner adds its command here."""
+    """Add ``singletable cost`` to the app."""
+    app.command("cost")(cost)

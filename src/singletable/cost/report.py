@@ -1,0 +1,81 @@
+"""The comparison as a rich table and a few lines of advice."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from singletable.cost.planner import Plan
+
+
+def _money(x: float) -> str:
+    return f"${x:,.2f}"
+
+
+def _pct(x: float) -> str:
+    return "—" if abs(x) < 5e-4 else f"{x:+.0%}"
+
+
+def render(plan: Plan, console: Console) -> None:
+    """Print the comparison, the recommendation, TTL and table-class savings."""
+    w = plan.workload
+    peak_r, peak_w = max(plan.read_demand, default=0.0), max(plan.write_demand, default=0.0)
+    console.print(
+        f"[bold]{w.name}[/bold] — {w.region}, {plan.table_class.replace('_', '-')} table class, "
+        f"one month (730 h)"
+    )
+    if w.description:
+        console.print(f"  {w.description}")
+    console.print(
+        f"  demand: {w.base_rcu():,.1f} RCU/s and {w.base_wcu():,.1f} WCU/s at factor 1; "
+        f"peak {peak_r:,.1f} RCU/s, {peak_w:,.1f} WCU/s"
+    )
+    table = Table(title="Monthly cost by capacity mode", title_justify="left")
+    table.add_column("mode", no_wrap=True)
+    table.add_column("monthly cost", justify="right")
+    table.add_column("vs on-demand", justify="right")
+    table.add_column("throttled", justify="right", no_wrap=True)
+    table.add_column("capacity")
+    for m in plan.modes:
+        thr = (
+            "—"
+            if m.key == "on_demand"
+            else (
+                "0"
+                if m.throttled_requests < 0.5
+                else f"{m.throttled_requests:,.0f} req / {m.throttled_minutes:,} min"
+            )
+        )
+        style = "bold green" if m is plan.recommended else None
+        table.add_row(m.label, _money(m.total), _pct(plan.vs_on_demand(m)), thr, m.detail, style=style)
+    console.print(table)
+    console.print(
+        f"  (each total includes storage{' and PITR' if w.storage.pitr else ''}: "
+        f"{_money(plan.on_demand.storage)}/month)"
+    )
+    console.print("[bold]Recommendation[/bold]")
+    for line in plan.recommendation.splitlines():
+        console.print(f"  {line}")
+    ttl = plan.ttl
+    if ttl.get("expiring_gb_per_month", 0.0) > 0:
+        console.print("[bold]TTL[/bold]")
+        console.print(
+            f"  {ttl['expiring_gb_per_month']:,.1f} GB/month expire by TTL "
+            f"({ttl['expiring_items_per_month']:,.0f} items): deleting them yourself would cost "
+            f"{_money(ttl['delete_usd_avoided_per_month'])}/month in write units; TTL deletes are free."
+        )
+        console.print(
+            f"  Keeping them instead would add {_money(ttl['storage_usd_saved_month_1'])} in month 1 and "
+            f"{_money(ttl['storage_usd_saved_month_12'])}/month by month 12 in storage."
+        )
+    tc = plan.table_classes
+    if tc:
+        other = "Standard-IA" if tc["switch_to"] == "standard_ia" else "Standard"
+        saving = tc["saving_usd"]
+        verdict = f"saves {_money(saving)}/month" if saving > 0.005 else f"costs {_money(-saving)}/month more"
+        console.print("[bold]Table class[/bold]")
+        console.print(
+            f"  {tc['mode_label']}: Standard {_money(tc['standard_usd'])}, "
+            f"Standard-IA {_money(tc['standard_ia_usd'])}"
+            f" — switching to {other} {verdict} (IA: requests 125%, storage 40%, no reserved capacity)."
+        )

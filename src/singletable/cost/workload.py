@@ -1,0 +1,284 @@
+"""The workload the planner costs: access patterns, a traffic shape, storage and provisioning settings.
+
+Workload files are TOML or JSON (no YAML dependency). Every pattern's request rate is the rate at
+traffic factor 1; the traffic shape gives the factor minute by minute over a billing month. Item
+sizes turn into capacity units through :mod:`singletable.capacity`, the rules the data layer uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from singletable import capacity
+from singletable.capacity import CapacityRecord, GsiChange
+from singletable.cost.pricing import TableClass
+
+KB = 1024
+
+
+class WorkloadError(ValueError):
+    """A workload file that cannot be used; the message names the field and the fix."""
+
+
+class AccessPattern(BaseModel):
+    """One access pattern: e.g. "get profile 200/s 1 KB eventual" or "create order 20/s 1.2 KB
+    transactional, 1 GSI"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    kind: Literal["read", "write"] | None = None
+    rate: float = Field(gt=0, description="requests per second at traffic factor 1")
+    item_kb: float = Field(default=1.0, gt=0, le=400)
+    items: int = Field(default=1, ge=1, le=10_000, description="items per request (batch or query page)")
+    consistency: Literal["eventual", "strong"] = "eventual"
+    transactional: bool = False
+    query: bool = Field(default=False, description="Query/Scan: the summed size is rounded up once")
+    gsi: int = Field(default=0, ge=0, le=20, description="global secondary indexes each write touches")
+    gsi_change: GsiChange = "insert"
+    gsi_projected_kb: float | None = Field(default=None, gt=0, le=400)
+    read_units: float | None = Field(default=None, ge=0, description="measured RCUs per request")
+    write_units: float | None = Field(default=None, ge=0, description="measured WCUs per request")
+
+    @model_validator(mode="after")
+    def _kind_or_units(self) -> AccessPattern:
+        if self.kind is None and self.read_units is None and self.write_units is None:
+            raise ValueError(
+                "give kind = 'read' or 'write' (or measured read_units / write_units per request)"
+            )
+        return self
+
+    @property
+    def item_bytes(self) -> int:
+        return round(self.item_kb * KB)
+
+    def rcu_per_request(self) -> float:
+        """Read units one request consumes (capacity rules shared with the data layer)."""
+        if self.read_units is not None or self.write_units is not None:
+            return self.read_units or 0.0
+        if self.kind != "read":
+            return 0.0
+        consistency: capacity.Consistency = "transactional" if self.transactional else self.consistency
+        sizes = [self.item_bytes] * self.items
+        if self.query:
+            return capacity.query_read_units(sizes, consistency)
+        return capacity.batch_read_units(sizes, consistency)
+
+    def wcu_per_request(self) -> float:
+        """Write units one request consumes, GSI writes included."""
+        if self.read_units is not None or self.write_units is not None:
+            return self.write_units or 0.0
+        if self.kind != "write":
+            return 0.0
+        base = capacity.write_units(self.item_bytes, transactional=self.transactional)
+        projected = round((self.gsi_projected_kb or self.item_kb) * KB)
+        index = self.gsi * capacity.gsi_write_units(projected, self.gsi_change)
+        return (base + index) * self.items
+
+
+class Burst(BaseModel):
+    """A recurring spike: ``factor`` times the base rate for ``duration_minutes``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    every_hours: float = Field(default=24.0, gt=0)
+    start_minute: int = Field(default=0, ge=0, description="minutes after 00:00 UTC of the first day")
+    duration_minutes: int = Field(gt=0)
+    factor: float = Field(gt=0)
+
+
+class Traffic(BaseModel):
+    """How the rate varies: steady, a daily curve, or a CSV profile; bursts on top of any of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shape: Literal["steady", "daily", "csv"] = "steady"
+    peak: float = Field(default=1.0, gt=0, description="daily: factor at the busiest hour")
+    trough: float = Field(default=0.3, ge=0, description="daily: factor at the quietest hour")
+    peak_hour_utc: float = Field(default=14.0, ge=0, lt=24)
+    csv: str | None = Field(default=None, description="csv: path, relative to the workload file")
+    resolution: Literal["minute", "hour"] | None = None
+    bursts: list[Burst] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> Traffic:
+        if self.shape == "csv" and not self.csv:
+            raise ValueError("shape = 'csv' needs csv = 'path/to/profile.csv'")
+        if self.shape == "daily" and self.trough > self.peak:
+            raise ValueError("daily: trough must not exceed peak")
+        return self
+
+
+class Storage(BaseModel):
+    """Table size (base table plus indexes), growth and the share of new data TTL expires."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gb: float = Field(default=0.0, ge=0)
+    growth_gb_per_month: float = Field(default=0.0, ge=0)
+    ttl_fraction: float = Field(default=0.0, ge=0, le=1, description="share of new data expired by TTL")
+    item_kb: float = Field(default=1.0, gt=0, le=400, description="average size of an expiring item")
+    gsi: int = Field(default=0, ge=0, le=20, description="indexes an expiring item is in")
+    pitr: bool = False
+
+
+class Provisioned(BaseModel):
+    """Settings for the provisioned models."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    headroom: float = Field(default=0.2, ge=0, le=10, description="fixed mode: provision peak x (1+headroom)")
+    target_utilisation: float = Field(default=70.0, ge=20, le=90, description="autoscaling target, percent")
+    min_rcu: int = Field(default=1, ge=1)
+    max_rcu: int = Field(default=40_000, ge=1)
+    min_wcu: int = Field(default=1, ge=1)
+    max_wcu: int = Field(default=40_000, ge=1)
+    burst_seconds: int = Field(default=300, ge=0, le=300)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Provisioned:
+        if self.min_rcu > self.max_rcu or self.min_wcu > self.max_wcu:
+            raise ValueError("min_rcu/min_wcu must not exceed max_rcu/max_wcu")
+        return self
+
+
+class Workload(BaseModel):
+    """Everything the planner needs to cost one table for one month."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "workload"
+    description: str = ""
+    region: str = "us-east-1"
+    table_class: TableClass = "standard"
+    patterns: list[AccessPattern] = Field(min_length=1)
+    traffic: Traffic = Field(default_factory=Traffic)
+    storage: Storage = Field(default_factory=Storage)
+    provisioned: Provisioned = Field(default_factory=Provisioned)
+    base_dir: str = Field(default=".", exclude=True, description="where relative CSV paths start")
+
+    def base_rcu(self) -> float:
+        """RCU/s at traffic factor 1."""
+        return sum(p.rate * p.rcu_per_request() for p in self.patterns)
+
+    def base_wcu(self) -> float:
+        """WCU/s at traffic factor 1."""
+        return sum(p.rate * p.wcu_per_request() for p in self.patterns)
+
+    def base_read_rps(self) -> float:
+        return sum(p.rate for p in self.patterns if p.rcu_per_request() > 0)
+
+    def base_write_rps(self) -> float:
+        return sum(p.rate for p in self.patterns if p.wcu_per_request() > 0)
+
+
+# -- errors --------------------------------------------------------------------------------------
+_FIXES: dict[str, str] = {
+    "missing": "add this field",
+    "extra_forbidden": "remove it or check its spelling",
+    "greater_than": "use a number greater than {gt}",
+    "greater_than_equal": "use a number of at least {ge}",
+    "less_than": "use a number below {lt}",
+    "less_than_equal": "use a number of at most {le}",
+    "literal_error": "use one of {expected}",
+    "float_parsing": "use a number",
+    "int_parsing": "use a whole number",
+    "int_from_float": "use a whole number",
+    "bool_parsing": "use true or false",
+    "string_type": "use a quoted string",
+    "too_short": "give at least {min_length}",
+    "list_type": "use a list ([[patterns]] tables in TOML, an array in JSON)",
+    "model_type": "use a table/object",
+    "value_error": "",
+}
+
+
+def format_validation_error(err: ValidationError, source: str) -> list[str]:
+    """One line per problem: the file, the field path, what is wrong and how to fix it."""
+    lines = []
+    for e in err.errors():
+        loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in e["loc"]).replace(".[", "[")
+        ctx = {k: v for k, v in (e.get("ctx") or {}).items()}
+        msg = e["msg"].removeprefix("Value error, ")
+        fix = _FIXES.get(e["type"], "")
+        with contextlib.suppress(KeyError, IndexError):
+            fix = fix.format(**ctx)
+        got = "" if e["type"] in ("missing", "value_error") else f" (got {e.get('input')!r})"
+        where = f"{loc}: " if loc else ""
+        lines.append(f"{source}: {where}{msg}{got}" + (f" — fix: {fix}" if fix else ""))
+    return lines
+
+
+def parse_workload(data: dict[str, Any], source: str = "workload", base_dir: str = ".") -> Workload:
+    """Validate a workload mapping; raise :class:`WorkloadError` with one line per problem."""
+    try:
+        workload = Workload.model_validate(data)
+    except ValidationError as err:
+        raise WorkloadError("\n".join(format_validation_error(err, source))) from None
+    workload.base_dir = base_dir
+    return workload
+
+
+def load_workload(path: str | Path) -> Workload:
+    """Read a ``.toml`` or ``.json`` workload file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise WorkloadError(f"{p}: cannot read ({exc.strerror}) — fix: check the path") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8")) if p.suffix.lower() == ".toml" else json.loads(raw)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        kind = "TOML" if p.suffix.lower() == ".toml" else "JSON"
+        raise WorkloadError(f"{p}: not valid {kind}: {exc} — fix: correct the syntax") from None
+    if not isinstance(data, dict):
+        raise WorkloadError(f"{p}: the top level must be a table/object — fix: wrap the fields in {{}}")
+    return parse_workload(data, str(p), str(p.parent))
+
+
+# -- measured traffic ----------------------------------------------------------------------------
+def workload_from_records(
+    records: Iterable[CapacityRecord],
+    *,
+    scale: float = 1.0,
+    name: str = "measured",
+    region: str = "us-east-1",
+) -> Workload:
+    """Turn a consumed-capacity ledger into a steady workload: one pattern per recorded pattern.
+
+    Each pattern's rate is its calls over the recorded duration (first to last record, at least one
+    second) times ``scale``; its units per request are the mean of what the size rules recorded.
+    """
+    recs = list(records)
+    if not recs:
+        raise WorkloadError("the ledger has no records — fix: run some traffic (e.g. singletable demo)")
+    if scale <= 0:
+        raise WorkloadError(f"scale must be greater than 0 (got {scale}) — fix: pass --scale 1 or more")
+    duration = max(1.0, max(r.at for r in recs) - min(r.at for r in recs))
+    groups: dict[str, list[CapacityRecord]] = {}
+    for r in recs:
+        groups.setdefault(r.pattern or r.operation, []).append(r)
+    patterns = []
+    for key, group in sorted(groups.items()):
+        calls = len(group)
+        patterns.append(
+            AccessPattern(
+                name=key,
+                rate=calls / duration * scale,
+                read_units=sum(r.read_units for r in group) / calls,
+                write_units=sum(r.write_units for r in group) / calls,
+            )
+        )
+    return Workload(
+        name=name,
+        description=f"measured: {len(recs)} calls over {duration:.1f} s, scaled x{scale:g}",
+        region=region,
+        patterns=patterns,
+    )

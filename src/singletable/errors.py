@@ -1,0 +1,132 @@
+"""One catalogue of errors. Each has a stable code, a message that names what is wrong, and a hint.
+
+``str(error)`` is one line: ``[ST102] <message>. Fix: <hint>`` so a CLI can print it as is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SingleTableError(Exception):
+    """Base of every error singletable raises."""
+
+    code = "ST000"
+    default_hint = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint if hint is not None else self.default_hint
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}" + (f". Fix: {self.hint}" if self.hint else "")
+
+
+class ValidationError(SingleTableError, ValueError):
+    """Bad input, found before anything is sent. ``field`` names the culprit."""
+
+    code = "ST100"
+
+    def __init__(self, message: str, *, field: str | None = None, hint: str | None = None) -> None:
+        self.field = field
+        super().__init__(message, hint=hint)
+
+
+class KeyTemplateError(ValidationError):
+    """A key template is malformed, or a value cannot be placed in it."""
+
+    code = "ST101"
+
+
+class ItemTooLargeError(ValidationError):
+    """An item exceeds DynamoDB's 400 KB limit."""
+
+    code = "ST102"
+    default_hint = "keep items under 400 KB: move large blobs to S3 and store their key"
+
+
+class ItemNotFoundError(SingleTableError, LookupError):
+    """A read or write needed an item that does not exist."""
+
+    code = "ST200"
+
+
+class ConditionFailedError(SingleTableError):
+    """A condition expression was false. ``condition`` is its readable text, ``item`` the current item."""
+
+    code = "ST201"
+
+    def __init__(
+        self, message: str, *, condition: str | None = None, item: dict[str, Any] | None = None
+    ) -> None:
+        self.condition = condition
+        self.item = item
+        super().__init__(
+            message, hint="re-read the item and retry, or relax the condition if it is too strict"
+        )
+
+
+class VersionConflictError(ConditionFailedError):
+    """An optimistic-locking write found a newer version than the one it read."""
+
+    code = "ST202"
+
+
+class TableNotFoundError(SingleTableError):
+    """The table does not exist at the endpoint."""
+
+    code = "ST300"
+
+
+class TableMismatchError(SingleTableError):
+    """The live table differs from the spec (keys, indexes, TTL, ...). ``drifts`` lists each difference."""
+
+    code = "ST301"
+
+    def __init__(self, message: str, *, drifts: list[Any]) -> None:
+        self.drifts = drifts
+        super().__init__(message, hint="apply the Terraform module or run TableSpec.create(); see each drift")
+
+
+class DuplicateKeyError(ValidationError):
+    """The same key appears twice in one batch or transaction."""
+
+    code = "ST103"
+    default_hint = "DynamoDB rejects a batch that touches one key twice: merge or drop the duplicates"
+
+
+class LimitExceededError(ValidationError):
+    """A request would exceed one of DynamoDB's documented limits."""
+
+    code = "ST104"
+
+
+class TransactionCanceledError(SingleTableError):
+    """A transaction was cancelled. ``reasons`` holds one entry per action, in order."""
+
+    code = "ST400"
+
+    def __init__(self, message: str, *, reasons: list[dict[str, Any]]) -> None:
+        self.reasons = reasons
+        super().__init__(message, hint="no action of the transaction was applied; fix the failing action")
+
+
+class BatchIncompleteError(SingleTableError):
+    """A batch gave up before every item was processed. ``unprocessed`` holds exactly what was not."""
+
+    code = "ST500"
+
+    def __init__(self, message: str, *, unprocessed: list[Any]) -> None:
+        self.unprocessed = unprocessed
+        super().__init__(message, hint="retry the items in .unprocessed; nothing else is missing")
+
+
+class EngineError(SingleTableError):
+    """The engine rejected a request for a reason not covered above (its code and message kept)."""
+
+    code = "ST900"
+
+    def __init__(self, message: str, *, aws_code: str, hint: str | None = None) -> None:
+        self.aws_code = aws_code
+        super().__init__(message, hint=hint)

@@ -1,0 +1,251 @@
+"""Entities: pydantic v2 models that declare their key templates.
+
+    class User(Entity):
+        __pk__ = "USER#{user_id}"
+        __sk__ = "PROFILE"
+        user_id: str
+        name: str
+        email: str
+
+Stored as the seed stores it: ``{PK: USER#123, SK: PROFILE, name, email}`` plus an entity marker
+(``_type``) so that foreign items in a shared partition are never mistaken for ours. Key fields live in
+the keys only and are parsed back on read; items written by hand without a marker are recognised by
+their key patterns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar, Self
+
+import pydantic
+from pydantic import BaseModel, ConfigDict
+
+from singletable.errors import KeyTemplateError, ValidationError
+from singletable.keys import KeyTemplate
+
+ENTITY_ATTRIBUTE = "_type"
+_META: dict[type, EntityMeta] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMeta:
+    """What the table needs to know about an entity class, computed once per class."""
+
+    name: str
+    pk: KeyTemplate
+    sk: KeyTemplate
+    indexes: dict[str, tuple[KeyTemplate, KeyTemplate | None]]
+    key_fields: frozenset[str]
+    ttl_field: str | None
+    version_field: str | None
+
+    def index_fields(self, index: str) -> frozenset[str]:
+        hash_t, range_t = self.indexes[index]
+        return frozenset(hash_t.fields) | frozenset(range_t.fields if range_t else ())
+
+
+class Entity(BaseModel):
+    """Base of every entity. Subclasses set ``__pk__`` and ``__sk__`` (and optionally the rest)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    __entity__: ClassVar[str | None] = None
+    """The marker stored in ``_type`` (default: the class name)."""
+    __pk__: ClassVar[str]
+    __sk__: ClassVar[str]
+    __indexes__: ClassVar[Mapping[str, tuple[str, str | None]]] = {}
+    """Template-derived keys of extra GSIs: ``{"GSI2": ("EMAIL#{email}", "USER#{user_id}")}``."""
+    __ttl__: ClassVar[str | None] = None
+    """A field (datetime or epoch seconds) written to the table's TTL attribute."""
+    __version_field__: ClassVar[str | None] = None
+    """An int field used for optimistic locking: a stale write raises VersionConflictError."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if hasattr(cls, "__pk__") or hasattr(cls, "__sk__"):
+            _META[cls] = _build_meta(cls)
+
+    @classmethod
+    def meta(cls) -> EntityMeta:
+        m = _META.get(cls)
+        if m is None:
+            raise KeyTemplateError(
+                f"entity {cls.__name__} declares no keys",
+                hint='set __pk__ = "USER#{user_id}" and __sk__ = "PROFILE" on the class',
+            )
+        return m
+
+    @classmethod
+    def entity_name(cls) -> str:
+        return cls.meta().name
+
+    # -- keys -----------------------------------------------------------------------------------------
+
+    @classmethod
+    def key_for(cls, **fields: Any) -> tuple[str, str]:
+        """The (PK, SK) values for these key fields, e.g. ``User.key_for(user_id="123")``."""
+        m = cls.meta()
+        missing = [f for f in (*m.pk.fields, *m.sk.fields) if f not in fields]
+        if missing:
+            raise KeyTemplateError(
+                f"{cls.__name__} key needs {missing}",
+                field=missing[0],
+                hint=f"pass {', '.join(f'{f}=...' for f in missing)}",
+            )
+        return m.pk.render(fields), m.sk.render(fields)
+
+    def key(self) -> tuple[str, str]:
+        m = self.meta()
+        values = {f: getattr(self, f) for f in m.key_fields}
+        return m.pk.render(values), m.sk.render(values)
+
+    @classmethod
+    def matches(cls, pk: str, sk: str) -> bool:
+        m = cls.meta()
+        return m.pk.matches(pk) and m.sk.matches(sk)
+
+    # -- item <-> entity ------------------------------------------------------------------------------
+
+    def to_item(self, pk_attr: str = "PK", sk_attr: str = "SK", index_attrs: Mapping[str, tuple[str, str | None]] = {},
+                ttl_attr: str | None = None) -> dict[str, Any]:
+        """The stored form (Python values; the codec makes AttributeValues of them)."""
+        m = self.meta()
+        data = self.model_dump(mode="python", exclude_none=True)
+        pk, sk = m.pk.render(data), m.sk.render(data)
+        item: dict[str, Any] = {pk_attr: pk, sk_attr: sk, ENTITY_ATTRIBUTE: m.name}
+        for name, value in data.items():
+            if name in m.key_fields:
+                continue
+            if name == m.ttl_field:
+                if ttl_attr:
+                    item[ttl_attr] = epoch_seconds(value, name)
+                continue
+            item[name] = value
+        for index, (hash_t, range_t) in m.indexes.items():
+            attrs = index_attrs.get(index)
+            if attrs is None:
+                continue
+            rendered = render_index_keys(hash_t, range_t, data)
+            if rendered is not None:
+                item[attrs[0]] = rendered[0]
+                if attrs[1] and rendered[1] is not None:
+                    item[attrs[1]] = rendered[1]
+        return item
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any], pk_attr: str = "PK", sk_attr: str = "SK",
+                  skip: frozenset[str] = frozenset(), ttl_attr: str | None = None) -> Self:
+        """An entity from a stored item (plain Python values), key fields parsed from the keys."""
+        m = cls.meta()
+        data = {k: v for k, v in item.items() if k not in skip}
+        pk, sk = item.get(pk_attr), item.get(sk_attr)
+        if isinstance(pk, str):
+            data.update(m.pk.parse(pk) or {})
+        if isinstance(sk, str):
+            data.update(m.sk.parse(sk) or {})
+        if m.ttl_field and ttl_attr and ttl_attr in item:
+            data[m.ttl_field] = item[ttl_attr]
+        try:
+            return cls.model_validate(data)
+        except pydantic.ValidationError as exc:
+            raise validation_error(cls, exc, where=f"item {pk!r}/{sk!r}") from None
+
+    @classmethod
+    def build(cls, **values: Any) -> Self:
+        """Construct with errors turned into singletable's ValidationError (field and fix named)."""
+        try:
+            return cls.model_validate(values)
+        except pydantic.ValidationError as exc:
+            raise validation_error(cls, exc) from None
+
+
+def render_index_keys(
+    hash_t: KeyTemplate, range_t: KeyTemplate | None, values: Mapping[str, Any]
+) -> tuple[str, str | None] | None:
+    """Index key values, or None when a field is absent (a sparse index leaves the item out)."""
+    needed = hash_t.fields + (range_t.fields if range_t else ())
+    if any(values.get(f) is None for f in needed):
+        return None
+    return hash_t.render(values), (range_t.render(values) if range_t else None)
+
+
+def epoch_seconds(value: Any, field: str) -> int:
+    """A TTL value as whole epoch seconds (what DynamoDB's TTL reads)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValidationError(
+                f"TTL field {field!r} is a naive datetime", field=field, hint="give it a timezone, e.g. datetime.now(UTC)"
+            )
+        return int(value.timestamp())
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return int(value)
+    raise ValidationError(
+        f"TTL field {field!r} has type {type(value).__name__}",
+        field=field,
+        hint="use an aware datetime or epoch seconds (int)",
+    )
+
+
+def validation_error(cls: type[BaseModel], exc: pydantic.ValidationError, where: str = "") -> ValidationError:
+    """pydantic's error as one line naming the field and what it wants."""
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or cls.__name__
+    n = exc.error_count()
+    more = f" (and {n - 1} more)" if n > 1 else ""
+    place = f" in {where}" if where else ""
+    return ValidationError(
+        f"{cls.__name__}.{field}{place}: {first['msg']}{more}",
+        field=field,
+        hint=f"pass a valid {field!r} (got {first.get('input')!r})",
+    )
+
+
+def _build_meta(cls: type[Entity]) -> EntityMeta:
+    name = cls.__dict__.get("__entity__") or cls.__name__
+    for attr in ("__pk__", "__sk__"):
+        if not isinstance(getattr(cls, attr, None), str):
+            raise KeyTemplateError(
+                f"entity {cls.__name__} sets no {attr}", hint=f'set {attr} = "..." on {cls.__name__}'
+            )
+    pk, sk = KeyTemplate(cls.__pk__), KeyTemplate(cls.__sk__)
+    fields = set(cls.model_fields)
+    indexes: dict[str, tuple[KeyTemplate, KeyTemplate | None]] = {}
+    for index, (h, r) in cls.__indexes__.items():
+        indexes[index] = (KeyTemplate(h), KeyTemplate(r) if r else None)
+    templates = [("__pk__", pk), ("__sk__", sk)] + [
+        (f"__indexes__[{i!r}]", t) for i, ts in indexes.items() for t in ts if t is not None
+    ]
+    for where, template in templates:
+        for f in template.fields:
+            if f not in fields:
+                raise KeyTemplateError(
+                    f"{cls.__name__}.{where} uses {{{f}}}, which is not a field of {cls.__name__}",
+                    field=f,
+                    hint=f"declare `{f}: str` on {cls.__name__} or fix the template",
+                )
+    key_fields = frozenset(pk.fields) | frozenset(sk.fields)
+    for attr, f in (("__ttl__", cls.__ttl__), ("__version_field__", cls.__version_field__)):
+        if f is not None and f not in fields:
+            raise ValidationError(
+                f"{cls.__name__}.{attr} names {f!r}, which is not a field",
+                field=f,
+                hint=f"declare {f!r} on {cls.__name__}",
+            )
+        if f is not None and f in key_fields:
+            raise ValidationError(
+                f"{cls.__name__}.{attr} names key field {f!r}", field=f, hint="use a non-key field"
+            )
+    return EntityMeta(
+        name=name,
+        pk=pk,
+        sk=sk,
+        indexes=indexes,
+        key_fields=key_fields,
+        ttl_field=cls.__ttl__,
+        version_field=cls.__version_field__,
+    )

@@ -1,0 +1,354 @@
+"""Query and Scan: sort-key conditions, collections, GSI1 reverse lookups, lazy pages, opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from singletable import capacity
+from singletable.codec import Item, deserialize, item_size
+from singletable.errors import ValidationError
+from singletable.expressions import Condition, Placeholders, render_projection
+from singletable.model import Entity
+from singletable.request import Request, send
+
+if TYPE_CHECKING:
+    from singletable.table import Table
+
+T = TypeVar("T")
+_CURSOR_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """A sort-key condition: ``SortKey.begins_with("ORDER#")``, ``SortKey.between(a, b)``, ..."""
+
+    op: str
+    values: tuple[str, ...]
+
+    @classmethod
+    def eq(cls, value: str) -> SortKey:
+        return cls("=", (value,))
+
+    @classmethod
+    def lt(cls, value: str) -> SortKey:
+        return cls("<", (value,))
+
+    @classmethod
+    def lte(cls, value: str) -> SortKey:
+        return cls("<=", (value,))
+
+    @classmethod
+    def gt(cls, value: str) -> SortKey:
+        return cls(">", (value,))
+
+    @classmethod
+    def gte(cls, value: str) -> SortKey:
+        return cls(">=", (value,))
+
+    @classmethod
+    def begins_with(cls, prefix: str) -> SortKey:
+        return cls("begins_with", (prefix,))
+
+    @classmethod
+    def between(cls, low: str, high: str) -> SortKey:
+        if low > high:
+            raise ValidationError(
+                f"between({low!r}, {high!r}) has its bounds the wrong way round",
+                field="sk",
+                hint="pass the lower bound first",
+            )
+        return cls("between", (low, high))
+
+    def render(self, attr: str, ph: Placeholders) -> str:
+        name = ph.name(attr)
+        vals = [ph.value(v, attr) for v in self.values]
+        if self.op == "begins_with":
+            return f"begins_with({name}, {vals[0]})"
+        if self.op == "between":
+            return f"{name} BETWEEN {vals[0]} AND {vals[1]}"
+        return f"{name} {self.op} {vals[0]}"
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    """One response page: its items, and the cursor to resume after its last item (None at the end)."""
+
+    items: list[T]
+    cursor: str | None
+
+
+@dataclass(slots=True)
+class Query(Generic[T]):
+    """A lazy Query (or Scan). Iterate it for items; ``.pages()`` for pages; ``.request()`` for a dry run.
+
+    After iteration stops (on ``limit`` or by ``break``), ``.cursor`` resumes right after the last item
+    handed out, so no item is skipped or repeated across calls.
+    """
+
+    table: Table
+    params: dict[str, Any]
+    entity: type[Entity] | None = None
+    limit: int | None = None
+    page_size: int | None = None
+    pattern: str | None = None
+    key_attrs: tuple[str, ...] = ()
+    operation: str = "Query"
+    raw_items: bool = False
+    cursor: str | None = None
+    _started: bool = field(default=False, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        table: Table,
+        entity: type[Entity] | None,
+        *,
+        fields: Mapping[str, Any],
+        pk: str | None = None,
+        index: str | None = None,
+        sk: SortKey | None = None,
+        filter: Condition | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+        reverse: bool = False,
+        consistent: bool = False,
+        projection: Sequence[str] | None = None,
+        cursor: str | None = None,
+        pattern: str | None = None,
+        scan: bool = False,
+    ) -> Query[Any]:
+        spec = table.spec
+        for name, value in (("limit", limit), ("page_size", page_size)):
+            if value is not None and value < 1:
+                raise ValidationError(f"{name} is {value}", field=name, hint=f"pass {name} >= 1, or leave it out")
+        if consistent and index is not None:
+            raise ValidationError(
+                "consistent reads are not possible on a global secondary index",
+                field="consistent",
+                hint="drop consistent=True, or query the table itself",
+            )
+        ph = Placeholders()
+        params: dict[str, Any] = {"TableName": spec.name, "ReturnConsumedCapacity": "TOTAL"}
+        key_attrs = [spec.pk, spec.sk]
+        if scan:
+            operation = "Scan"
+        else:
+            operation = "Query"
+            if entity is not None and pk is None:
+                index, hash_value, sk = _entity_key_condition(table, entity, index, sk, fields)
+            elif pk is not None:
+                hash_value = pk
+            else:
+                raise ValidationError(
+                    "a query needs a partition", field="pk", hint='pass pk="USER#123" or an entity with its key fields'
+                )
+            hash_attr, range_attr = spec.key_names(index)
+            cond = f"{ph.name(hash_attr)} = {ph.value(hash_value, hash_attr)}"
+            if sk is not None:
+                if range_attr is None:
+                    raise ValidationError(f"index {index} has no sort key", field="sk", hint="drop the sk condition")
+                cond += f" AND {sk.render(range_attr, ph)}"
+            params["KeyConditionExpression"] = cond
+            params["ScanIndexForward"] = not reverse
+            if index is not None:
+                params["IndexName"] = index
+                key_attrs += [a for a in (hash_attr, range_attr) if a and a not in key_attrs]
+        if consistent:
+            params["ConsistentRead"] = True
+        if filter is not None:
+            params["FilterExpression"] = filter.render(ph)
+        if projection:
+            params["ProjectionExpression"] = render_projection(list(dict.fromkeys([*key_attrs, *projection])), ph)
+        ph.apply(params)
+        q: Query[Any] = Query(
+            table=table, params=params, entity=entity, limit=limit, page_size=page_size, pattern=pattern,
+            key_attrs=tuple(key_attrs), operation=operation, raw_items=bool(projection),
+        )
+        if cursor is not None:
+            q.params["ExclusiveStartKey"] = _decode_cursor(cursor, q.key_attrs)
+        return q
+
+    def request(self) -> Request:
+        """The first request this query would send (dry run)."""
+        params = dict(self.params)
+        n = self._next_limit(self.limit)
+        if n is not None:
+            params["Limit"] = n
+        return Request(self.operation, params)
+
+    def _next_limit(self, remaining: int | None) -> int | None:
+        sizes = [s for s in (remaining if "FilterExpression" not in self.params else None, self.page_size) if s]
+        return min(sizes) if sizes else None
+
+    def pages(self) -> Iterator[Page[T]]:
+        """Pages as DynamoDB returns them (expired and foreign items dropped), lazily."""
+        if self._started:
+            raise ValidationError(
+                "this query was already iterated", hint="build a new query, or pass cursor=q.cursor to resume"
+            )
+        self._started = True
+        remaining = self.limit
+        params = dict(self.params)
+        while True:
+            n = self._next_limit(remaining)
+            if n is not None:
+                params["Limit"] = n
+            resp = send(self.table.client, Request(self.operation, params), key_names=self.key_attrs)
+            raw_items: list[Item] = resp.get("Items", [])
+            self._record(resp, raw_items)
+            out: list[T] = []
+            last_key: Item | None = None
+            for raw in raw_items:
+                if remaining is not None and remaining <= 0:
+                    break
+                last_key = raw
+                item = deserialize(raw)
+                if self.table.is_expired(item):
+                    continue
+                value = self._convert(item)
+                if value is None:
+                    continue
+                out.append(value)
+                if remaining is not None:
+                    remaining -= 1
+            exhausted = "LastEvaluatedKey" not in resp and (last_key is None or last_key is raw_items[-1])
+            done = exhausted or (remaining is not None and remaining <= 0)
+            if done and exhausted:
+                self.cursor = None
+            elif last_key is not None and (remaining is not None and remaining <= 0):
+                self.cursor = _encode_cursor({a: last_key[a] for a in self.key_attrs if a in last_key})
+            else:
+                self.cursor = _encode_cursor(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
+            yield Page(out, self.cursor)
+            if done or "LastEvaluatedKey" not in resp:
+                return
+            params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.pages():
+            yield from page.items
+
+    def all(self) -> list[T]:
+        return list(self)
+
+    def first(self) -> T | None:
+        self.limit = 1 if self.limit is None else min(self.limit, 1)
+        return next(iter(self), None)
+
+    def _convert(self, item: dict[str, Any]) -> Any:
+        if self.raw_items:
+            return item
+        value = self.table.recognise(item)
+        if self.entity is not None and not isinstance(value, self.entity):
+            return None
+        return value
+
+    def _record(self, resp: Mapping[str, Any], raw_items: list[Item]) -> None:
+        sizes = [item_size(r) for r in raw_items]
+        total = sum(sizes)
+        count, scanned = resp.get("Count", len(raw_items)), resp.get("ScannedCount", len(raw_items))
+        if scanned > count and count:
+            # A filter dropped items we never saw; DynamoDB charges for them too. Estimate at the same mean size.
+            total = int(total * scanned / count)
+        consistency: capacity.Consistency = "strong" if self.params.get("ConsistentRead") else "eventual"
+        self.table._record(
+            self.operation, resp, self.pattern, read=capacity.read_units(total, consistency), items=len(raw_items),
+            size=total, consistency=consistency, index=self.params.get("IndexName"),
+        )
+
+
+def _entity_key_condition(
+    table: Table, entity: type[Entity], index: str | None, sk: SortKey | None, fields: Mapping[str, Any]
+) -> tuple[str | None, str, SortKey | None]:
+    """Choose the index and key condition from the key fields given."""
+    meta = entity.meta()
+    unknown = sorted(set(fields) - set(entity.model_fields))
+    if unknown:
+        raise ValidationError(
+            f"{entity.__name__} has no field(s) {unknown}", field=unknown[0], hint=f"use fields of {entity.__name__}"
+        )
+    inverted = table._inverted_index()
+    if index is None:
+        if all(f in fields for f in meta.pk.fields):
+            hash_t, range_t = meta.pk, meta.sk
+        elif all(f in fields for f in meta.sk.fields) and not meta.sk.is_constant:
+            index, hash_t, range_t = inverted, meta.sk, meta.pk
+        else:
+            raise ValidationError(
+                f"a {entity.__name__} query needs {list(meta.pk.fields)} (its partition)"
+                + (f" or {list(meta.sk.fields)} (reverse lookup through {inverted})" if meta.sk.fields else ""),
+                field=(meta.pk.fields or ("pk",))[0],
+                hint=f"pass {', '.join(f'{f}=...' for f in meta.pk.fields)}",
+            )
+    elif index == inverted:
+        hash_t, range_t = meta.sk, meta.pk
+    elif index in meta.indexes:
+        hash_t, maybe_range = meta.indexes[index]
+        if maybe_range is None:
+            hash_value = hash_t.render(fields)
+            return index, hash_value, sk
+        range_t = maybe_range
+    else:
+        raise ValidationError(
+            f"{entity.__name__} has no keys for index {index!r}",
+            field="index",
+            hint=f"use {inverted} or one of {sorted(meta.indexes)}",
+        )
+    missing = [f for f in hash_t.fields if f not in fields]
+    if missing:
+        raise ValidationError(
+            f"the {entity.__name__} query on {index or 'the table'} needs {missing}",
+            field=missing[0],
+            hint=f"pass {', '.join(f'{f}=...' for f in missing)}",
+        )
+    hash_value = hash_t.render(fields)
+    if sk is None:
+        prefix, complete = range_t.render_prefix(fields)
+        if complete:
+            sk = SortKey.eq(prefix)
+        elif prefix:
+            sk = SortKey.begins_with(prefix)
+    return index, hash_value, sk
+
+
+def _encode_cursor(key: Item) -> str:
+    payload = json.dumps({"v": _CURSOR_VERSION, "k": _jsonable(key)}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, key_attrs: Sequence[str]) -> Item:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        key = data["k"]
+        ok = data.get("v") == _CURSOR_VERSION and isinstance(key, dict) and set(key) <= set(key_attrs) and key
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        ok = False
+    if not ok:
+        raise ValidationError(
+            "the cursor is not one this query produced",
+            field="cursor",
+            hint="pass the .cursor of the same query (same table, index and key condition) unchanged",
+        )
+    return {k: _from_jsonable(v) for k, v in key.items()}
+
+
+def _jsonable(key: Item) -> dict[str, Any]:
+    out = {}
+    for k, av in key.items():
+        if "B" in av:
+            out[k] = {"B64": base64.b64encode(av["B"]).decode()}
+        else:
+            out[k] = av
+    return out
+
+
+def _from_jsonable(av: dict[str, Any]) -> dict[str, Any]:
+    if "B64" in av:
+        return {"B": base64.b64decode(av["B64"])}
+    return av

@@ -1,0 +1,117 @@
+"""A request as it would be sent: the dry-run form of every operation, and the one place calls go out."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from singletable.codec import deserialize
+from singletable.errors import (
+    ConditionFailedError,
+    EngineError,
+    ItemNotFoundError,
+    TableNotFoundError,
+    TransactionCanceledError,
+    ValidationError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A low-level DynamoDB request: the operation name and its parameters, exactly as sent."""
+
+    operation: str
+    params: dict[str, Any]
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The parameters as DynamoDB JSON (the form ``aws dynamodb ... --cli-input-json`` takes)."""
+        return json.dumps(self.params, indent=indent, default=_json_default, sort_keys=True)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+_METHODS = {
+    "PutItem": "put_item",
+    "GetItem": "get_item",
+    "UpdateItem": "update_item",
+    "DeleteItem": "delete_item",
+    "Query": "query",
+    "Scan": "scan",
+    "BatchWriteItem": "batch_write_item",
+    "BatchGetItem": "batch_get_item",
+    "TransactWriteItems": "transact_write_items",
+    "TransactGetItems": "transact_get_items",
+}
+
+
+def send(
+    client: Any, request: Request, *, condition_text: str | None = None, key_names: tuple[str, ...] = ("PK", "SK")
+) -> dict[str, Any]:
+    """Send ``request`` and translate the engine's errors into singletable's catalogue."""
+    try:
+        response: dict[str, Any] = getattr(client, _METHODS[request.operation])(**request.params)
+        return response
+    except ClientError as exc:
+        endpoint = getattr(getattr(client, "meta", None), "endpoint_url", "the endpoint")
+        raise translate(exc, request, condition_text=condition_text, key_names=key_names, endpoint=endpoint) from exc
+
+
+def translate(
+    exc: ClientError,
+    request: Request,
+    *,
+    condition_text: str | None = None,
+    key_names: tuple[str, ...] = ("PK", "SK"),
+    endpoint: str = "the endpoint",
+) -> Exception:
+    err = exc.response.get("Error", {})
+    code, message = err.get("Code", ""), err.get("Message", "")
+    table = request.params.get("TableName", "")
+    if code == "ConditionalCheckFailedException":
+        raw = exc.response.get("Item")
+        item = deserialize(raw) if raw else None
+        if item is None and request.operation in ("UpdateItem", "DeleteItem") and _requires_existing(request):
+            return ItemNotFoundError(
+                f"{request.operation} found no item at {_key_text(request, key_names)} in {table!r}",
+                hint="create it first (put), or pass upsert=True to create it with this update",
+            )
+        shown = condition_text or request.params.get("ConditionExpression", "")
+        return ConditionFailedError(
+            f"{request.operation} on {_key_text(request, key_names)} in {table!r}: condition failed: {shown}",
+            condition=shown,
+            item=item,
+        )
+    if code == "ResourceNotFoundException":
+        return TableNotFoundError(
+            f"table {table!r} not found at {endpoint}",
+            hint="check --table/--endpoint-url/--region, apply the Terraform module, or TableSpec.create()",
+        )
+    if code == "TransactionCanceledException":
+        reasons = exc.response.get("CancellationReasons", [])
+        return TransactionCanceledError(f"transaction cancelled: {message}", reasons=list(reasons))
+    if code == "ValidationException":
+        return ValidationError(f"{request.operation} rejected by DynamoDB: {message}", hint="see the message above")
+    return EngineError(f"{request.operation} failed: {code}: {message}", aws_code=code)
+
+
+def _requires_existing(request: Request) -> bool:
+    return "attribute_exists(" in request.params.get("ConditionExpression", "")
+
+
+def _key_text(request: Request, key_names: tuple[str, ...]) -> str:
+    key = request.params.get("Key") or request.params.get("Item") or {}
+    parts = []
+    for attr in key_names:
+        if attr in key:
+            parts.append(next(iter(key[attr].values())))
+    return "/".join(str(p) for p in parts) or "the item"

@@ -1,0 +1,54 @@
+"""The seed's entities and items: a user profile, an order, and the user -> order edge.
+
+    {PK: USER#123,  SK: PROFILE,   name, email}
+    {PK: ORDER#456, SK: METADATA,  user_id: USER#123, total: 99.99}
+    {PK: USER#123,  SK: ORDER#456, order_date: 2023-02-15}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from singletable.model import Entity
+
+
+class User(Entity):
+    """A user's profile."""
+
+    __pk__ = "USER#{user_id}"
+    __sk__ = "PROFILE"
+
+    user_id: str
+    name: str
+    email: str
+
+
+class Order(Entity):
+    """An order. ``user_id`` holds the owner's partition key as the seed stores it (``USER#123``)."""
+
+    __pk__ = "ORDER#{order_id}"
+    __sk__ = "METADATA"
+
+    order_id: str
+    user_id: str
+    total: Decimal
+
+
+class UserOrder(Entity):
+    """The edge in the user's partition: one per order, so a user and all orders are one Query."""
+
+    __pk__ = "USER#{user_id}"
+    __sk__ = "ORDER#{order_id}"
+
+    user_id: str
+    order_id: str
+    order_date: dt.date
+    total: Decimal | None = None
+
+
+ENTITIES: tuple[type[Entity], ...] = (User, Order, UserOrder)
+
+SEED_USER = User(user_id="123", name="John Doe", email="john@example.com")
+SEED_ORDER = Order(order_id="456", user_id="USER#123", total=Decimal("99.99"))
+SEED_EDGE = UserOrder(user_id="123", order_id="456", order_date=dt.date(2023, 2, 15))

@@ -1,0 +1,247 @@
+"""TableSpec: the table the Terraform module creates, as one Python object.
+
+It can create that table on any endpoint and verify a live table against it, reporting every
+difference with the change that fixes it. Defaults match ``terraform/`` (keep them in step).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from botocore.exceptions import ClientError
+
+from singletable.errors import TableMismatchError, TableNotFoundError, ValidationError
+
+BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSpec:
+    """A global secondary index with string keys."""
+
+    name: str
+    hash_key: str
+    range_key: str | None = None
+    projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
+    non_key_attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """One difference between the spec and the live table."""
+
+    what: str
+    expected: Any
+    actual: Any
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: expected {self.expected!r}, found {self.actual!r} ({self.fix})"
+
+
+GSI1 = IndexSpec("GSI1", hash_key="SK", range_key="PK")
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """The single table: string keys ``PK``/``SK``, ``GSI1`` inverted (hash SK, range PK), TTL attribute."""
+
+    name: str = "my-app-main-table"
+    pk: str = "PK"
+    sk: str = "SK"
+    indexes: tuple[IndexSpec, ...] = (GSI1,)
+    ttl_attribute: str | None = "expires_at"
+    billing_mode: BillingMode = "PAY_PER_REQUEST"
+    read_capacity: int = 5
+    write_capacity: int = 5
+    point_in_time_recovery: bool = True
+    deletion_protection: bool = True
+    stream_view_type: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 3 <= len(self.name) <= 255:
+            raise ValidationError(
+                f"table name {self.name!r} must be 3 to 255 characters", field="name", hint="rename the table"
+            )
+        names = [i.name for i in self.indexes]
+        if len(set(names)) != len(names):
+            raise ValidationError(f"index names repeat: {names}", field="indexes", hint="give each index its own name")
+
+    def index(self, name: str) -> IndexSpec:
+        for idx in self.indexes:
+            if idx.name == name:
+                return idx
+        raise ValidationError(
+            f"table {self.name!r} has no index {name!r}",
+            field="index",
+            hint=f"use one of {[i.name for i in self.indexes]} or add the index to the TableSpec and the Terraform module",
+        )
+
+    def key_names(self, index: str | None = None) -> tuple[str, str | None]:
+        if index is None:
+            return self.pk, self.sk
+        idx = self.index(index)
+        return idx.hash_key, idx.range_key
+
+    # -- create ---------------------------------------------------------------------------------------
+
+    def create_request(self) -> dict[str, Any]:
+        """The CreateTable request for this spec."""
+        attrs = {self.pk, self.sk}
+        for idx in self.indexes:
+            attrs.add(idx.hash_key)
+            if idx.range_key:
+                attrs.add(idx.range_key)
+        provisioned = {"ReadCapacityUnits": self.read_capacity, "WriteCapacityUnits": self.write_capacity}
+        gsis = []
+        for idx in self.indexes:
+            schema = [{"AttributeName": idx.hash_key, "KeyType": "HASH"}]
+            if idx.range_key:
+                schema.append({"AttributeName": idx.range_key, "KeyType": "RANGE"})
+            projection: dict[str, Any] = {"ProjectionType": idx.projection}
+            if idx.projection == "INCLUDE":
+                projection["NonKeyAttributes"] = list(idx.non_key_attributes)
+            gsi: dict[str, Any] = {"IndexName": idx.name, "KeySchema": schema, "Projection": projection}
+            if self.billing_mode == "PROVISIONED":
+                gsi["ProvisionedThroughput"] = provisioned
+            gsis.append(gsi)
+        req: dict[str, Any] = {
+            "TableName": self.name,
+            "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in sorted(attrs)],
+            "KeySchema": [
+                {"AttributeName": self.pk, "KeyType": "HASH"},
+                {"AttributeName": self.sk, "KeyType": "RANGE"},
+            ],
+            "BillingMode": self.billing_mode,
+            "DeletionProtectionEnabled": self.deletion_protection,
+        }
+        if gsis:
+            req["GlobalSecondaryIndexes"] = gsis
+        if self.billing_mode == "PROVISIONED":
+            req["ProvisionedThroughput"] = provisioned
+        if self.stream_view_type:
+            req["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": self.stream_view_type}
+        if self.tags:
+            req["Tags"] = [{"Key": k, "Value": v} for k, v in self.tags.items()]
+        return req
+
+    def create(self, client: Any, *, wait: bool = True, exist_ok: bool = False) -> None:
+        """Create the table (with TTL and PITR) on the client's endpoint."""
+        try:
+            client.create_table(**self.create_request())
+        except ClientError as exc:
+            if exist_ok and exc.response["Error"]["Code"] == "ResourceInUseException":
+                self.raise_for_drift(client)
+                return
+            raise
+        if wait:
+            client.get_waiter("table_exists").wait(TableName=self.name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+        if self.ttl_attribute:
+            client.update_time_to_live(
+                TableName=self.name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": self.ttl_attribute},
+            )
+        if self.point_in_time_recovery:
+            _retry_while_creating(
+                lambda: client.update_continuous_backups(
+                    TableName=self.name,
+                    PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+                )
+            )
+
+    def delete(self, client: Any) -> None:
+        """Delete the table, turning deletion protection off first."""
+        try:
+            client.update_table(TableName=self.name, DeletionProtectionEnabled=False)
+            client.delete_table(TableName=self.name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+
+    # -- verify ---------------------------------------------------------------------------------------
+
+    def verify(self, client: Any, *, strict: bool = False) -> list[Drift]:
+        """Differences between the live table and this spec.
+
+        Always checked: key schema, key types, every index's keys and projection, TTL. With ``strict``
+        also billing mode, point-in-time recovery and deletion protection (what ``doctor`` reports).
+        """
+        try:
+            desc = client.describe_table(TableName=self.name)["Table"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                raise TableNotFoundError(
+                    f"table {self.name!r} does not exist at {client.meta.endpoint_url}",
+                    hint="apply the Terraform module (terraform/), or call TableSpec.create(client)",
+                ) from None
+            raise
+        drifts: list[Drift] = []
+        types = {a["AttributeName"]: a["AttributeType"] for a in desc.get("AttributeDefinitions", [])}
+        want_keys = [(self.pk, "HASH"), (self.sk, "RANGE")]
+        got_keys = [(k["AttributeName"], k["KeyType"]) for k in desc["KeySchema"]]
+        if got_keys != want_keys:
+            drifts.append(Drift("key schema", want_keys, got_keys, "keys cannot change: recreate the table"))
+        for name, _ in want_keys:
+            if name in types and types[name] != "S":
+                drifts.append(Drift(f"type of {name}", "S", types[name], "keys must be strings: recreate the table"))
+        live = {g["IndexName"]: g for g in desc.get("GlobalSecondaryIndexes", [])}
+        for idx in self.indexes:
+            g = live.get(idx.name)
+            if g is None:
+                drifts.append(Drift(f"index {idx.name}", "present", "missing", f"add {idx.name} in the Terraform module"))
+                continue
+            want = [(idx.hash_key, "HASH")] + ([(idx.range_key, "RANGE")] if idx.range_key else [])
+            got = [(k["AttributeName"], k["KeyType"]) for k in g["KeySchema"]]
+            if got != want:
+                drifts.append(Drift(f"index {idx.name} keys", want, got, f"recreate {idx.name} with hash {idx.hash_key}"))
+            proj = g.get("Projection", {}).get("ProjectionType")
+            if proj != idx.projection:
+                drifts.append(Drift(f"index {idx.name} projection", idx.projection, proj, "recreate the index"))
+        if self.ttl_attribute:
+            ttl = client.describe_time_to_live(TableName=self.name).get("TimeToLiveDescription", {})
+            state = (ttl.get("TimeToLiveStatus"), ttl.get("AttributeName"))
+            if state != ("ENABLED", self.ttl_attribute):
+                drifts.append(
+                    Drift("TTL", ("ENABLED", self.ttl_attribute), state, f"enable TTL on attribute {self.ttl_attribute!r}")
+                )
+        if strict:
+            drifts.extend(self._verify_settings(client, desc))
+        return drifts
+
+    def _verify_settings(self, client: Any, desc: dict[str, Any]) -> list[Drift]:
+        drifts = []
+        billing = desc.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+        if billing != self.billing_mode:
+            drifts.append(Drift("billing mode", self.billing_mode, billing, f"set billing_mode = {self.billing_mode!r}"))
+        backups = client.describe_continuous_backups(TableName=self.name)["ContinuousBackupsDescription"]
+        pitr = backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus") == "ENABLED"
+        if pitr != self.point_in_time_recovery:
+            drifts.append(
+                Drift("point-in-time recovery", self.point_in_time_recovery, pitr, "set enable_point_in_time_recovery")
+            )
+        protected = bool(desc.get("DeletionProtectionEnabled", False))
+        if protected != self.deletion_protection:
+            drifts.append(Drift("deletion protection", self.deletion_protection, protected, "set deletion_protection"))
+        return drifts
+
+    def raise_for_drift(self, client: Any, *, strict: bool = False) -> None:
+        drifts = self.verify(client, strict=strict)
+        if drifts:
+            raise TableMismatchError(
+                f"table {self.name!r} differs from the spec: " + "; ".join(map(str, drifts)), drifts=drifts
+            )
+
+
+def _retry_while_creating(call: Any, attempts: int = 30) -> None:
+    # PITR cannot be switched on while a fresh table is still settling on AWS.
+    for i in range(attempts):
+        try:
+            call()
+            return
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ContinuousBackupsUnavailableException" or i == attempts - 1:
+                raise
+            time.sleep(2)

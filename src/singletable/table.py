@@ -1,0 +1,620 @@
+"""Table: get / put / update / delete of entities (and of plain items), each with a dry-run form.
+
+Every call asks for consumed capacity and records it in the ledger, with the units DynamoDB's size rules
+give (moto's own figures are fixed whatever the size, so both are kept).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, Literal, TypeVar, overload
+
+import pydantic
+from pydantic import TypeAdapter
+
+from singletable import capacity
+from singletable.capacity import CapacityLedger, CapacityRecord
+from singletable.client import make_client
+from singletable.codec import Item, deserialize, item_size, serialize
+from singletable.errors import ConditionFailedError, ItemTooLargeError, ValidationError, VersionConflictError
+from singletable.expressions import Attr, Condition, Placeholders, Update, render_projection
+from singletable.model import ENTITY_ATTRIBUTE, Entity, epoch_seconds, render_index_keys
+from singletable.query import Query, SortKey
+from singletable.request import Request, send
+from singletable.spec import TableSpec
+
+E = TypeVar("E", bound=Entity)
+ReturnMode = Literal["entity", "none"]
+
+
+class Table:
+    """One DynamoDB table holding many entities.
+
+    >>> table = Table(TableSpec(), endpoint_url="http://127.0.0.1:8000", entities=[User, Order, UserOrder])
+
+    With no ``client`` and no ``endpoint_url`` it talks to AWS through boto3's credential chain
+    (``profile="dynamodb-svc"`` picks a profile).
+    """
+
+    def __init__(
+        self,
+        spec: TableSpec | str | None = None,
+        *,
+        client: Any = None,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        profile: str | None = None,
+        entities: Iterable[type[Entity]] = (),
+        ledger: CapacityLedger | None = None,
+        hide_expired: bool = True,
+    ) -> None:
+        self.spec = spec if isinstance(spec, TableSpec) else TableSpec(name=spec) if spec else TableSpec()
+        self.client = client or make_client(endpoint_url=endpoint_url, region=region, profile=profile)
+        self.ledger = ledger if ledger is not None else CapacityLedger()
+        self.hide_expired = hide_expired
+        self._entities: dict[str, type[Entity]] = {}
+        self._index_attrs = {i.name: (i.hash_key, i.range_key) for i in self.spec.indexes}
+        self.register(*entities)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    # -- entities -------------------------------------------------------------------------------------
+
+    def register(self, *entities: type[Entity]) -> None:
+        """Make entity classes known, so items are recognised and index keys are written."""
+        for cls in entities:
+            meta = cls.meta()
+            for index in meta.indexes:
+                idx = self.spec.index(index)
+                if idx.hash_key in (self.spec.pk, self.spec.sk):
+                    raise ValidationError(
+                        f"{cls.__name__} declares keys for {index}, whose keys are the table's own {idx.hash_key}",
+                        field=index,
+                        hint=f"drop {index} from {cls.__name__}.__indexes__: it needs no extra attributes",
+                    )
+            other = self._entities.get(meta.name)
+            if other is not None and other is not cls:
+                raise ValidationError(
+                    f"two entities are named {meta.name!r}: {other.__name__} and {cls.__name__}",
+                    field="__entity__",
+                    hint="set a distinct __entity__ on one of them",
+                )
+            self._entities[meta.name] = cls
+
+    @property
+    def entities(self) -> tuple[type[Entity], ...]:
+        return tuple(self._entities.values())
+
+    def recognise(self, item: Mapping[str, Any]) -> Entity | dict[str, Any]:
+        """The entity a stored item (plain values) belongs to, or the item itself when it is not ours.
+
+        The marker decides when present; an item without one (written by hand, as the seed's
+        ``aws dynamodb put-item`` does) is matched by key patterns and taken only if exactly one matches.
+        """
+        marker = item.get(ENTITY_ATTRIBUTE)
+        cls: type[Entity] | None
+        if marker is not None:
+            cls = self._entities.get(marker) if isinstance(marker, str) else None
+        else:
+            pk, sk = item.get(self.spec.pk), item.get(self.spec.sk)
+            found = [c for c in self._entities.values() if isinstance(pk, str) and isinstance(sk, str) and c.matches(pk, sk)]
+            cls = found[0] if len(found) == 1 else None
+        if cls is None:
+            return dict(item)
+        return self._from_item(cls, item)
+
+    def _from_item(self, cls: type[E], item: Mapping[str, Any]) -> E:
+        return cls.from_item(
+            item, self.spec.pk, self.spec.sk, skip=self._skip_attrs, ttl_attr=self.spec.ttl_attribute
+        )
+
+    @property
+    def _skip_attrs(self) -> frozenset[str]:
+        attrs = {self.spec.pk, self.spec.sk, ENTITY_ATTRIBUTE}
+        for h, r in self._index_attrs.values():
+            attrs.add(h)
+            if r:
+                attrs.add(r)
+        if self.spec.ttl_attribute:
+            attrs.add(self.spec.ttl_attribute)
+        return frozenset(attrs)
+
+    def is_expired(self, item: Mapping[str, Any], now: float | None = None) -> bool:
+        """True when the item's TTL has passed (DynamoDB may take days to delete it; we hide it at once)."""
+        attr = self.spec.ttl_attribute
+        if not (self.hide_expired and attr):
+            return False
+        value = item.get(attr)
+        if value is None or isinstance(value, bool) or not isinstance(value, int | float) and not hasattr(value, "is_finite"):
+            return False
+        return float(value) < (time.time() if now is None else now)
+
+    def _entity_item(self, entity: Entity) -> dict[str, Any]:
+        return entity.to_item(self.spec.pk, self.spec.sk, self._entity_index_attrs(type(entity)), self.spec.ttl_attribute)
+
+    def _entity_index_attrs(self, cls: type[Entity]) -> dict[str, tuple[str, str | None]]:
+        return {i: self._index_attrs[i] for i in cls.meta().indexes}
+
+    def _key(self, pk: str, sk: str) -> Item:
+        return {self.spec.pk: {"S": pk}, self.spec.sk: {"S": sk}}
+
+    # -- put ------------------------------------------------------------------------------------------
+
+    @overload
+    def put(self, entity: E, *, create_only: bool = ..., condition: Condition | None = ...,
+            pattern: str | None = ..., dry_run: Literal[False] = ...) -> E: ...
+    @overload
+    def put(self, entity: E, *, create_only: bool = ..., condition: Condition | None = ...,
+            pattern: str | None = ..., dry_run: Literal[True]) -> Request: ...
+
+    def put(
+        self,
+        entity: E,
+        *,
+        create_only: bool = False,
+        condition: Condition | None = None,
+        pattern: str | None = None,
+        dry_run: bool = False,
+    ) -> E | Request:
+        """Write an entity (replacing any item with its key unless ``create_only``).
+
+        With a version field, the write succeeds only if the stored version equals the entity's, and
+        the returned entity carries the next version.
+        """
+        cls = type(entity)
+        meta = cls.meta()
+        if cls.__name__ not in (c.__name__ for c in self._entities.values()):
+            self.register(cls)
+        conds: list[Condition] = []
+        if condition is not None:
+            conds.append(condition)
+        if create_only:
+            conds.append(Attr(self.spec.pk).not_exists())
+        new_entity = entity
+        if meta.version_field:
+            current = getattr(entity, meta.version_field) or 0
+            if current == 0:
+                conds.append(Attr(self.spec.pk).not_exists())
+            else:
+                conds.append(Attr(meta.version_field).eq(current))
+            new_entity = entity.model_copy(update={meta.version_field: current + 1})
+        item = self._entity_item(new_entity)
+        request = self._put_request(item, _all(conds))
+        if dry_run:
+            return request
+        self._send_put(request, pattern, conds, versioned=bool(meta.version_field))
+        return new_entity
+
+    def put_item(
+        self, item: Mapping[str, Any], *, condition: Condition | None = None, pattern: str | None = None,
+        dry_run: bool = False,
+    ) -> Request | None:
+        """Write a plain item (Python values; it must hold the table's key attributes)."""
+        for attr in (self.spec.pk, self.spec.sk):
+            if not isinstance(item.get(attr), str) or not item.get(attr):
+                raise ValidationError(
+                    f"item has no string {attr!r}", field=attr, hint=f'add "{attr}": "..." to the item'
+                )
+        request = self._put_request(dict(item), condition)
+        if dry_run:
+            return request
+        self._send_put(request, pattern, [condition] if condition is not None else [], versioned=False)
+        return None
+
+    def _put_request(self, item: dict[str, Any], condition: Condition | None) -> Request:
+        av = serialize(item)
+        size = item_size(av)
+        if size > capacity.MAX_ITEM_BYTES:
+            raise ItemTooLargeError(
+                f"item {item.get(self.spec.pk)!r}/{item.get(self.spec.sk)!r} is {size:,} bytes, over DynamoDB's "
+                f"{capacity.MAX_ITEM_BYTES:,}-byte limit",
+                field=self.spec.pk,
+            )
+        params: dict[str, Any] = {"TableName": self.name, "Item": av, "ReturnConsumedCapacity": "TOTAL"}
+        if condition is not None:
+            ph = Placeholders()
+            params["ConditionExpression"] = condition.render(ph)
+            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+            ph.apply(params)
+        return Request("PutItem", params)
+
+    def _send_put(self, request: Request, pattern: str | None, conds: Sequence[Condition], versioned: bool) -> None:
+        text = " AND ".join(c.describe() for c in conds) or None
+        try:
+            resp = send(self.client, request, condition_text=text, key_names=(self.spec.pk, self.spec.sk))
+        except ConditionFailedError as exc:
+            if versioned and not isinstance(exc, VersionConflictError):
+                raise _version_conflict(exc) from None
+            raise
+        size = item_size(request.params["Item"])
+        self._record("PutItem", resp, pattern, write=self._write_units(request.params["Item"], size), items=1, size=size)
+
+    # -- get ------------------------------------------------------------------------------------------
+
+    @overload
+    def get(self, cls: type[E], *, consistent: bool = ..., projection: Sequence[str] | None = ...,
+            pattern: str | None = ..., dry_run: Literal[False] = ..., **key: Any) -> E | None: ...
+    @overload
+    def get(self, cls: type[E], *, consistent: bool = ..., projection: Sequence[str] | None = ...,
+            pattern: str | None = ..., dry_run: Literal[True], **key: Any) -> Request: ...
+
+    def get(
+        self,
+        cls: type[E],
+        *,
+        consistent: bool = False,
+        projection: Sequence[str] | None = None,
+        pattern: str | None = None,
+        dry_run: bool = False,
+        **key: Any,
+    ) -> E | None | Request:
+        """Read one entity by its key fields: ``table.get(User, user_id="123")``.
+
+        Returns ``None`` when there is no item, when the item there belongs to another entity, or when
+        its TTL has passed.
+        """
+        pk, sk = cls.key_for(**key)
+        proj = list(projection) if projection else None
+        if proj is not None:
+            # Keys and the marker are needed to rebuild the entity.
+            proj = list(dict.fromkeys([self.spec.pk, self.spec.sk, ENTITY_ATTRIBUTE, *proj]))
+        request = self._get_request(pk, sk, consistent, proj)
+        if dry_run:
+            return request
+        raw = self._send_get(request, pattern)
+        if raw is None:
+            return None
+        marker = raw.get(ENTITY_ATTRIBUTE)
+        if marker is not None and marker != cls.meta().name:
+            return None
+        if proj is not None:
+            return cls.model_construct(**{k: v for k, v in self._from_projection(cls, raw).items()})
+        return self._from_item(cls, raw)
+
+    def _from_projection(self, cls: type[Entity], raw: Mapping[str, Any]) -> dict[str, Any]:
+        meta = cls.meta()
+        data = {k: v for k, v in raw.items() if k not in self._skip_attrs}
+        data.update(meta.pk.parse(raw[self.spec.pk]) or {})
+        data.update(meta.sk.parse(raw[self.spec.sk]) or {})
+        return data
+
+    def get_item(
+        self, pk: str, sk: str, *, consistent: bool = False, projection: Sequence[str] | None = None,
+        pattern: str | None = None, dry_run: bool = False,
+    ) -> dict[str, Any] | None | Request:
+        """Read one plain item by its key values (expired items hidden)."""
+        request = self._get_request(pk, sk, consistent, list(projection) if projection else None)
+        if dry_run:
+            return request
+        return self._send_get(request, pattern)
+
+    def _get_request(self, pk: str, sk: str, consistent: bool, projection: list[str] | None) -> Request:
+        params: dict[str, Any] = {
+            "TableName": self.name,
+            "Key": self._key(pk, sk),
+            "ConsistentRead": consistent,
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        if projection:
+            ph = Placeholders()
+            params["ProjectionExpression"] = render_projection(projection, ph)
+            ph.apply(params)
+        return Request("GetItem", params)
+
+    def _send_get(self, request: Request, pattern: str | None) -> dict[str, Any] | None:
+        resp = send(self.client, request, key_names=(self.spec.pk, self.spec.sk))
+        raw = resp.get("Item")
+        size = item_size(raw) if raw else 0
+        consistency: capacity.Consistency = "strong" if request.params["ConsistentRead"] else "eventual"
+        self._record("GetItem", resp, pattern, read=capacity.read_units(size, consistency), items=1 if raw else 0,
+                     size=size, consistency=consistency)
+        if not raw:
+            return None
+        item = deserialize(raw)
+        return None if self.is_expired(item) else item
+
+    # -- update ---------------------------------------------------------------------------------------
+
+    def update(
+        self,
+        cls: type[E],
+        key: Mapping[str, Any],
+        changes: Update | Mapping[str, Any] | None = None,
+        *,
+        condition: Condition | None = None,
+        upsert: bool = False,
+        expected_version: int | None = None,
+        pattern: str | None = None,
+        dry_run: bool = False,
+    ) -> E | Request:
+        """Change some attributes of one entity and return it as stored afterwards.
+
+        ``changes`` is a mapping (SET, ``None`` means REMOVE) or an :class:`Update` (SET, REMOVE, ADD,
+        DELETE, append, increment, if_not_exists). Values are validated against the entity's field types.
+        Any extra-index key built from a changed field is rewritten in the same request, so index keys
+        never go stale. Without ``upsert`` a missing item raises ItemNotFoundError.
+        """
+        meta = cls.meta()
+        pk, sk = cls.key_for(**key)
+        update = changes if isinstance(changes, Update) else Update().set(dict(changes or {}))
+        update = self._typed_update(cls, update, key)
+        if meta.version_field:
+            if expected_version is not None:
+                condition = _and(condition, Attr(meta.version_field).eq(expected_version))
+                update.set({meta.version_field: expected_version + 1})
+            else:
+                update.increment(meta.version_field)
+        update.set({ENTITY_ATTRIBUTE: meta.name})
+        if not upsert:
+            condition = _and(Attr(self.spec.pk).exists(), condition)
+        ph = Placeholders()
+        params: dict[str, Any] = {
+            "TableName": self.name,
+            "Key": self._key(pk, sk),
+            "UpdateExpression": update.render(ph),
+            "ReturnValues": "ALL_NEW",
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        if condition is not None:
+            params["ConditionExpression"] = condition.render(ph)
+            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        ph.apply(params)
+        request = Request("UpdateItem", params)
+        if dry_run:
+            return request
+        try:
+            resp = send(self.client, request, condition_text=condition.describe() if condition is not None else None,
+                        key_names=(self.spec.pk, self.spec.sk))
+        except ConditionFailedError as exc:
+            if expected_version is not None:
+                raise _version_conflict(exc) from None
+            raise
+        raw = resp.get("Attributes", {})
+        size = item_size(raw)
+        self._record("UpdateItem", resp, pattern, write=self._write_units(raw, size), items=1, size=size)
+        return self._from_item(cls, deserialize(raw))
+
+    def _typed_update(self, cls: type[Entity], update: Update, key: Mapping[str, Any]) -> Update:
+        """Validate values against field types, map TTL, and rewrite derived index keys."""
+        meta = cls.meta()
+        fields = cls.model_fields
+        out = Update()
+        set_values: dict[str, Any] = {}
+        removed: set[str] = set()
+        for action in update.actions:
+            top = action.path.split(".")[0].split("[")[0]
+            if top in meta.key_fields:
+                raise ValidationError(
+                    f"{cls.__name__}.{top} is part of the key and cannot be updated",
+                    field=top,
+                    hint="delete the item and put a new one with the new key (a transaction keeps it atomic)",
+                )
+            if top not in fields and top not in self._skip_attrs:
+                raise ValidationError(
+                    f"{cls.__name__} has no field {top!r}",
+                    field=top,
+                    hint=f"use one of {sorted(set(fields) - meta.key_fields)}",
+                )
+            value = action.value
+            if top in fields and action.path == top and action.kind in ("set", "set_if_not_exists"):
+                value = _coerce(cls, top, value)
+                set_values[top] = value
+            if action.kind == "remove" and action.path == top:
+                removed.add(top)
+            path = action.path
+            if top == meta.ttl_field and self.spec.ttl_attribute:
+                path = self.spec.ttl_attribute + action.path[len(top):]
+                if action.kind in ("set", "set_if_not_exists"):
+                    value = epoch_seconds(value, top)
+            out.actions.append(type(action)(action.kind, path, value))
+        touched = update.top_level_names()
+        known = {**{k: v for k, v in key.items()}, **set_values}
+        for index, (hash_t, range_t) in meta.indexes.items():
+            used = meta.index_fields(index)
+            if not used & touched:
+                continue
+            hash_attr, range_attr = self._index_attrs[index]
+            if used & removed:
+                out.remove(*(a for a in (hash_attr, range_attr) if a))
+                continue
+            missing = sorted(f for f in used if known.get(f) is None)
+            if missing:
+                raise ValidationError(
+                    f"this update changes {sorted(used & touched)}, which {index}'s key is built from, "
+                    f"but not {missing}",
+                    field=missing[0],
+                    hint=f"pass {', '.join(missing)} in the same update (SET to its current value) so {index} "
+                    "is rewritten, or use put",
+                )
+            rendered = render_index_keys(hash_t, range_t, known)
+            assert rendered is not None
+            out.set({hash_attr: rendered[0]})
+            if range_attr and rendered[1] is not None:
+                out.set({range_attr: rendered[1]})
+        return out
+
+    # -- delete ---------------------------------------------------------------------------------------
+
+    def delete(
+        self,
+        target: Entity | type[Entity],
+        *,
+        condition: Condition | None = None,
+        pattern: str | None = None,
+        dry_run: bool = False,
+        **key: Any,
+    ) -> Entity | dict[str, Any] | None | Request:
+        """Delete an entity (given as an instance, or as a class plus key fields); returns what was there."""
+        if isinstance(target, Entity):
+            pk, sk = target.key()
+        else:
+            pk, sk = target.key_for(**key)
+        params: dict[str, Any] = {
+            "TableName": self.name,
+            "Key": self._key(pk, sk),
+            "ReturnValues": "ALL_OLD",
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        if condition is not None:
+            ph = Placeholders()
+            params["ConditionExpression"] = condition.render(ph)
+            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+            ph.apply(params)
+        request = Request("DeleteItem", params)
+        if dry_run:
+            return request
+        resp = send(self.client, request, condition_text=condition.describe() if condition is not None else None,
+                    key_names=(self.spec.pk, self.spec.sk))
+        raw = resp.get("Attributes")
+        size = item_size(raw) if raw else 0
+        self._record("DeleteItem", resp, pattern, write=self._write_units(raw or {}, size), items=1, size=size)
+        return self.recognise(deserialize(raw)) if raw else None
+
+    def delete_item(self, pk: str, sk: str, *, pattern: str | None = None) -> dict[str, Any] | None:
+        """Delete one plain item by key values; returns what was there."""
+        request = Request(
+            "DeleteItem",
+            {"TableName": self.name, "Key": self._key(pk, sk), "ReturnValues": "ALL_OLD", "ReturnConsumedCapacity": "TOTAL"},
+        )
+        resp = send(self.client, request, key_names=(self.spec.pk, self.spec.sk))
+        raw = resp.get("Attributes")
+        size = item_size(raw) if raw else 0
+        self._record("DeleteItem", resp, pattern, write=self._write_units(raw or {}, size), items=1, size=size)
+        return deserialize(raw) if raw else None
+
+    # -- query ----------------------------------------------------------------------------------------
+
+    def query(
+        self,
+        cls: type[E] | None = None,
+        *,
+        pk: str | None = None,
+        index: str | None = None,
+        sk: SortKey | None = None,
+        filter: Condition | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+        reverse: bool = False,
+        consistent: bool = False,
+        projection: Sequence[str] | None = None,
+        cursor: str | None = None,
+        pattern: str | None = None,
+        **fields: Any,
+    ) -> Query[Any]:
+        """A lazy Query. Either a raw partition (``pk="USER#123"``) or an entity plus key fields.
+
+        ``table.query(UserOrder, user_id="123")`` reads the user's partition with ``begins_with(SK,
+        "ORDER#")``; ``table.query(UserOrder, order_id="456")`` has no PK fields but all SK fields, so it
+        reads GSI1 (hash SK, range PK): the reverse lookup.
+        """
+        return Query.build(
+            self, cls, pk=pk, index=index, sk=sk, filter=filter, limit=limit, page_size=page_size,
+            reverse=reverse, consistent=consistent, projection=projection, cursor=cursor, pattern=pattern,
+            fields=fields,
+        )
+
+    def collection(self, cls: type[Entity], *, pattern: str | None = None, consistent: bool = False,
+                   **fields: Any) -> dict[type[Entity] | str, list[Any]]:
+        """Everything in one entity's partition, in ONE query, grouped by entity class.
+
+        ``table.collection(User, user_id="123")`` -> ``{User: [profile], UserOrder: [edges...]}``.
+        Items that are not ours are grouped under the key ``"foreign"``.
+        """
+        pk = cls.meta().pk.render(fields)
+        out: dict[type[Entity] | str, list[Any]] = {}
+        for item in self.query(pk=pk, pattern=pattern or f"{cls.__name__} collection", consistent=consistent):
+            group: type[Entity] | str = type(item) if isinstance(item, Entity) else "foreign"
+            out.setdefault(group, []).append(item)
+        return out
+
+    def reverse(self, cls: type[E], *, pattern: str | None = None, **fields: Any) -> Query[E]:
+        """Items of ``cls`` whose SK is given, found through GSI1 (hash SK, range PK)."""
+        return self.query(cls, index=self._inverted_index(), pattern=pattern, **fields)
+
+    def _inverted_index(self) -> str:
+        for idx in self.spec.indexes:
+            if idx.hash_key == self.spec.sk and idx.range_key == self.spec.pk:
+                return idx.name
+        raise ValidationError(
+            f"table {self.name!r} has no inverted index (hash {self.spec.sk}, range {self.spec.pk})",
+            field="indexes",
+            hint="add GSI1 to the TableSpec and the Terraform module",
+        )
+
+    def scan(self, *, filter: Condition | None = None, pattern: str | None = "scan") -> Query[Any]:
+        """Every item of the table (costly: reads all of it)."""
+        return Query.build(self, None, scan=True, filter=filter, pattern=pattern, fields={})
+
+    # -- capacity -------------------------------------------------------------------------------------
+
+    def _write_units(self, item: Mapping[str, Any], size: int) -> float:
+        """Base write plus one write per index the item is projected into (DynamoDB's GSI amplification)."""
+        units = capacity.write_units(size)
+        for hash_attr, range_attr in self._index_attrs.values():
+            if hash_attr in item and (range_attr is None or range_attr in item):
+                units += capacity.write_units(size)
+        return units
+
+    def _record(
+        self, operation: str, resp: Mapping[str, Any], pattern: str | None, *, read: float = 0.0, write: float = 0.0,
+        items: int = 0, size: int = 0, consistency: str | None = None, index: str | None = None,
+    ) -> None:
+        cc = resp.get("ConsumedCapacity") or {}
+        if isinstance(cc, list):
+            reported = sum(c.get("CapacityUnits", 0.0) for c in cc) if cc else None
+        else:
+            reported = cc.get("CapacityUnits")
+        is_read = operation in ("GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems")
+        self.ledger.record(
+            CapacityRecord(
+                operation=operation, table=self.name, pattern=pattern, index=index,
+                read_units=read, write_units=write,
+                reported_read_units=reported if is_read else None,
+                reported_write_units=None if is_read else reported,
+                items=items, bytes=size, consistency=consistency,
+            )
+        )
+
+
+def _all(conds: Sequence[Condition]) -> Condition | None:
+    out: Condition | None = None
+    for c in conds:
+        out = _and(out, c)
+    return out
+
+
+def _and(a: Condition | None, b: Condition | None) -> Condition | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
+
+
+def _version_conflict(exc: ConditionFailedError) -> VersionConflictError:
+    return VersionConflictError(
+        f"version conflict: the item changed since it was read ({exc.message})", condition=exc.condition, item=exc.item
+    )
+
+
+@lru_cache(maxsize=1024)
+def _adapter(cls: type[Entity], field: str) -> TypeAdapter[Any]:
+    return TypeAdapter(cls.model_fields[field].annotation)
+
+
+def _coerce(cls: type[Entity], field: str, value: Any) -> Any:
+    adapter = _adapter(cls, field)
+    try:
+        typed = adapter.validate_python(value)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        raise ValidationError(
+            f"{cls.__name__}.{field}: {first['msg']}", field=field, hint=f"pass a valid {field!r} (got {value!r})"
+        ) from None
+    return adapter.dump_python(typed, mode="python")
+
+

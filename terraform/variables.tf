@@ -1,0 +1,540 @@
+############################################################################
+# Table
+############################################################################
+
+variable "table_name" {
+  description = "Name of the DynamoDB table: 3 to 255 characters of letters, digits, '_', '-' and '.'."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.table_name))
+    error_message = "table_name must be 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' or '.'."
+  }
+}
+
+variable "billing_mode" {
+  description = "PAY_PER_REQUEST (on-demand, the default: no capacity to plan) or PROVISIONED (read/write capacity units, optionally autoscaled)."
+  type        = string
+  default     = "PAY_PER_REQUEST"
+  nullable    = false
+
+  validation {
+    condition     = contains(["PAY_PER_REQUEST", "PROVISIONED"], var.billing_mode)
+    error_message = "billing_mode must be \"PAY_PER_REQUEST\" or \"PROVISIONED\"."
+  }
+}
+
+variable "table_class" {
+  description = "STANDARD, or STANDARD_INFREQUENT_ACCESS (storage about 60% cheaper, reads and writes about 25% dearer: for tables whose storage cost dominates)."
+  type        = string
+  default     = "STANDARD"
+  nullable    = false
+
+  validation {
+    condition     = contains(["STANDARD", "STANDARD_INFREQUENT_ACCESS"], var.table_class)
+    error_message = "table_class must be \"STANDARD\" or \"STANDARD_INFREQUENT_ACCESS\"."
+  }
+}
+
+variable "tags" {
+  description = "Tags for the table, its autoscaling targets and the IAM policies the module creates."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+############################################################################
+# Capacity (PROVISIONED)
+############################################################################
+
+variable "read_capacity" {
+  description = "Table read capacity units. Required with PROVISIONED unless autoscaling_enabled (then the autoscaling read min_capacity is the starting point); must be left null with PAY_PER_REQUEST."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.read_capacity == null ? true : (var.read_capacity >= 1 && floor(var.read_capacity) == var.read_capacity)
+    error_message = "read_capacity must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = !(var.billing_mode == "PAY_PER_REQUEST" && var.read_capacity != null)
+    error_message = "read_capacity is set but billing_mode is PAY_PER_REQUEST: remove read_capacity, or set billing_mode = \"PROVISIONED\"."
+  }
+
+  validation {
+    condition     = !(var.billing_mode == "PROVISIONED" && !var.autoscaling_enabled && var.read_capacity == null)
+    error_message = "billing_mode = \"PROVISIONED\" needs read_capacity (for example read_capacity = 5), or autoscaling_enabled = true to start from the autoscaling minimum."
+  }
+}
+
+variable "write_capacity" {
+  description = "Table write capacity units. Required with PROVISIONED unless autoscaling_enabled (then the autoscaling write min_capacity is the starting point); must be left null with PAY_PER_REQUEST."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.write_capacity == null ? true : (var.write_capacity >= 1 && floor(var.write_capacity) == var.write_capacity)
+    error_message = "write_capacity must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = !(var.billing_mode == "PAY_PER_REQUEST" && var.write_capacity != null)
+    error_message = "write_capacity is set but billing_mode is PAY_PER_REQUEST: remove write_capacity, or set billing_mode = \"PROVISIONED\"."
+  }
+
+  validation {
+    condition     = !(var.billing_mode == "PROVISIONED" && !var.autoscaling_enabled && var.write_capacity == null)
+    error_message = "billing_mode = \"PROVISIONED\" needs write_capacity (for example write_capacity = 5), or autoscaling_enabled = true to start from the autoscaling minimum."
+  }
+}
+
+variable "gsi1_read_capacity" {
+  description = "GSI1 read capacity units with PROVISIONED; null means the table's read capacity. Must be null with PAY_PER_REQUEST."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.gsi1_read_capacity == null ? true : (var.gsi1_read_capacity >= 1 && floor(var.gsi1_read_capacity) == var.gsi1_read_capacity)
+    error_message = "gsi1_read_capacity must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = !(var.billing_mode == "PAY_PER_REQUEST" && var.gsi1_read_capacity != null)
+    error_message = "gsi1_read_capacity is set but billing_mode is PAY_PER_REQUEST: remove gsi1_read_capacity, or set billing_mode = \"PROVISIONED\"."
+  }
+}
+
+variable "gsi1_write_capacity" {
+  description = "GSI1 write capacity units with PROVISIONED; null means the table's write capacity. Must be null with PAY_PER_REQUEST."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.gsi1_write_capacity == null ? true : (var.gsi1_write_capacity >= 1 && floor(var.gsi1_write_capacity) == var.gsi1_write_capacity)
+    error_message = "gsi1_write_capacity must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = !(var.billing_mode == "PAY_PER_REQUEST" && var.gsi1_write_capacity != null)
+    error_message = "gsi1_write_capacity is set but billing_mode is PAY_PER_REQUEST: remove gsi1_write_capacity, or set billing_mode = \"PROVISIONED\"."
+  }
+}
+
+############################################################################
+# On-demand cost cap (PAY_PER_REQUEST)
+############################################################################
+
+variable "on_demand_max_read_request_units" {
+  description = "With PAY_PER_REQUEST: the most read request units per second the table (and each index) may consume, a cap on the bill; requests above it are throttled. null = no cap."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.on_demand_max_read_request_units == null ? true : (var.on_demand_max_read_request_units >= 1 && floor(var.on_demand_max_read_request_units) == var.on_demand_max_read_request_units)
+    error_message = "on_demand_max_read_request_units must be a whole number of at least 1 (or null for no cap)."
+  }
+
+  validation {
+    condition     = !(var.billing_mode == "PROVISIONED" && var.on_demand_max_read_request_units != null)
+    error_message = "on_demand_max_read_request_units only applies to billing_mode = \"PAY_PER_REQUEST\": remove it, or cap a PROVISIONED table with the autoscaling max_capacity instead."
+  }
+}
+
+variable "on_demand_max_write_request_units" {
+  description = "With PAY_PER_REQUEST: the most write request units per second the table (and each index) may consume, a cap on the bill; requests above it are throttled. null = no cap."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.on_demand_max_write_request_units == null ? true : (var.on_demand_max_write_request_units >= 1 && floor(var.on_demand_max_write_request_units) == var.on_demand_max_write_request_units)
+    error_message = "on_demand_max_write_request_units must be a whole number of at least 1 (or null for no cap)."
+  }
+
+  validation {
+    condition     = !(var.billing_mode == "PROVISIONED" && var.on_demand_max_write_request_units != null)
+    error_message = "on_demand_max_write_request_units only applies to billing_mode = \"PAY_PER_REQUEST\": remove it, or cap a PROVISIONED table with the autoscaling max_capacity instead."
+  }
+}
+
+############################################################################
+# Autoscaling (PROVISIONED)
+############################################################################
+
+variable "autoscaling_enabled" {
+  description = "Target-tracking autoscaling of read and write capacity for the table and every GSI (PROVISIONED only). Toggling it never replaces the table."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = !(var.autoscaling_enabled && var.billing_mode != "PROVISIONED")
+    error_message = "autoscaling_enabled = true needs billing_mode = \"PROVISIONED\" (an on-demand table scales by itself): set billing_mode = \"PROVISIONED\" or autoscaling_enabled = false."
+  }
+}
+
+variable "autoscaling_read" {
+  description = "Read autoscaling for the table and, unless overridden in autoscaling_indexes, every GSI: min/max capacity units, target utilisation in percent (20-90) and cooldowns in seconds."
+  type = object({
+    min_capacity       = optional(number, 5)
+    max_capacity       = optional(number, 100)
+    target_utilization = optional(number, 70)
+    scale_in_cooldown  = optional(number, 60)
+    scale_out_cooldown = optional(number, 60)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.autoscaling_read.min_capacity >= 1 && floor(var.autoscaling_read.min_capacity) == var.autoscaling_read.min_capacity
+    error_message = "autoscaling_read.min_capacity must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = var.autoscaling_read.max_capacity >= var.autoscaling_read.min_capacity
+    error_message = "autoscaling_read.min_capacity is greater than autoscaling_read.max_capacity: lower min_capacity or raise max_capacity."
+  }
+
+  validation {
+    condition     = var.autoscaling_read.target_utilization >= 20 && var.autoscaling_read.target_utilization <= 90
+    error_message = "autoscaling_read.target_utilization must be between 20 and 90 (percent of provisioned capacity); 70 is a good start."
+  }
+
+  validation {
+    condition     = var.autoscaling_read.scale_in_cooldown >= 0 && var.autoscaling_read.scale_out_cooldown >= 0
+    error_message = "autoscaling_read cooldowns are seconds and cannot be negative."
+  }
+
+  validation {
+    condition = !(var.autoscaling_enabled && var.read_capacity != null) ? true : (
+      var.read_capacity >= var.autoscaling_read.min_capacity && var.read_capacity <= var.autoscaling_read.max_capacity
+    )
+    error_message = "read_capacity lies outside autoscaling_read [min_capacity, max_capacity]: move read_capacity into that range, or leave it null to start at min_capacity."
+  }
+}
+
+variable "autoscaling_write" {
+  description = "Write autoscaling for the table and, unless overridden in autoscaling_indexes, every GSI: min/max capacity units, target utilisation in percent (20-90) and cooldowns in seconds."
+  type = object({
+    min_capacity       = optional(number, 5)
+    max_capacity       = optional(number, 100)
+    target_utilization = optional(number, 70)
+    scale_in_cooldown  = optional(number, 60)
+    scale_out_cooldown = optional(number, 60)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.autoscaling_write.min_capacity >= 1 && floor(var.autoscaling_write.min_capacity) == var.autoscaling_write.min_capacity
+    error_message = "autoscaling_write.min_capacity must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = var.autoscaling_write.max_capacity >= var.autoscaling_write.min_capacity
+    error_message = "autoscaling_write.min_capacity is greater than autoscaling_write.max_capacity: lower min_capacity or raise max_capacity."
+  }
+
+  validation {
+    condition     = var.autoscaling_write.target_utilization >= 20 && var.autoscaling_write.target_utilization <= 90
+    error_message = "autoscaling_write.target_utilization must be between 20 and 90 (percent of provisioned capacity); 70 is a good start."
+  }
+
+  validation {
+    condition     = var.autoscaling_write.scale_in_cooldown >= 0 && var.autoscaling_write.scale_out_cooldown >= 0
+    error_message = "autoscaling_write cooldowns are seconds and cannot be negative."
+  }
+
+  validation {
+    condition = !(var.autoscaling_enabled && var.write_capacity != null) ? true : (
+      var.write_capacity >= var.autoscaling_write.min_capacity && var.write_capacity <= var.autoscaling_write.max_capacity
+    )
+    error_message = "write_capacity lies outside autoscaling_write [min_capacity, max_capacity]: move write_capacity into that range, or leave it null to start at min_capacity."
+  }
+}
+
+variable "autoscaling_indexes" {
+  description = "Per-GSI autoscaling overrides, keyed by index name (GSI1 or an additional index); an index not listed, or a direction left null, uses autoscaling_read / autoscaling_write."
+  type = map(object({
+    read = optional(object({
+      min_capacity       = optional(number, 5)
+      max_capacity       = optional(number, 100)
+      target_utilization = optional(number, 70)
+      scale_in_cooldown  = optional(number, 60)
+      scale_out_cooldown = optional(number, 60)
+    }))
+    write = optional(object({
+      min_capacity       = optional(number, 5)
+      max_capacity       = optional(number, 100)
+      target_utilization = optional(number, 70)
+      scale_in_cooldown  = optional(number, 60)
+      scale_out_cooldown = optional(number, 60)
+    }))
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for k in keys(var.autoscaling_indexes) : contains(concat(["GSI1"], [for g in var.additional_global_secondary_indexes : g.name]), k)])
+    error_message = "autoscaling_indexes has a key that names no index of this table: use \"GSI1\" or the name of one of additional_global_secondary_indexes."
+  }
+
+  validation {
+    condition = alltrue(flatten([for k, v in var.autoscaling_indexes : [for s in [v.read, v.write] : s == null ? true : (
+      s.min_capacity >= 1 && s.max_capacity >= s.min_capacity && s.target_utilization >= 20 && s.target_utilization <= 90 &&
+      s.scale_in_cooldown >= 0 && s.scale_out_cooldown >= 0
+    )]]))
+    error_message = "Each autoscaling_indexes setting needs min_capacity >= 1, max_capacity >= min_capacity, target_utilization between 20 and 90 and non-negative cooldowns."
+  }
+
+  validation {
+    condition     = !(length(var.autoscaling_indexes) > 0 && !var.autoscaling_enabled)
+    error_message = "autoscaling_indexes is set but autoscaling_enabled = false: set autoscaling_enabled = true (with billing_mode = \"PROVISIONED\"), or remove autoscaling_indexes."
+  }
+}
+
+############################################################################
+# Indexes
+############################################################################
+
+variable "gsi1_projection_type" {
+  description = "Attributes copied into GSI1 (hash SK, range PK): ALL (default: a reverse lookup returns whole items), KEYS_ONLY, or INCLUDE with gsi1_non_key_attributes."
+  type        = string
+  default     = "ALL"
+  nullable    = false
+
+  validation {
+    condition     = contains(["ALL", "KEYS_ONLY", "INCLUDE"], var.gsi1_projection_type)
+    error_message = "gsi1_projection_type must be \"ALL\", \"KEYS_ONLY\" or \"INCLUDE\"."
+  }
+}
+
+variable "gsi1_non_key_attributes" {
+  description = "Attributes projected into GSI1 when gsi1_projection_type = INCLUDE (and only then)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = !(var.gsi1_projection_type == "INCLUDE" && length(var.gsi1_non_key_attributes) == 0)
+    error_message = "gsi1_projection_type = \"INCLUDE\" needs gsi1_non_key_attributes (the attributes to copy into GSI1), or use \"ALL\" / \"KEYS_ONLY\"."
+  }
+
+  validation {
+    condition     = !(var.gsi1_projection_type != "INCLUDE" && length(var.gsi1_non_key_attributes) > 0)
+    error_message = "gsi1_non_key_attributes only applies to gsi1_projection_type = \"INCLUDE\": set the projection to INCLUDE, or remove gsi1_non_key_attributes."
+  }
+}
+
+variable "additional_global_secondary_indexes" {
+  description = "Extra GSIs beyond GSI1 (for example GSI2 keyed on GSI2PK/GSI2SK). Key types are S, N or B; capacities apply with PROVISIONED only (null = the table's)."
+  type = list(object({
+    name               = string
+    hash_key           = string
+    hash_key_type      = optional(string, "S")
+    range_key          = optional(string)
+    range_key_type     = optional(string, "S")
+    projection_type    = optional(string, "ALL")
+    non_key_attributes = optional(list(string), [])
+    read_capacity      = optional(number)
+    write_capacity     = optional(number)
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = length(var.additional_global_secondary_indexes) <= 19
+    error_message = "DynamoDB allows 20 GSIs per table by default and GSI1 is one: keep additional_global_secondary_indexes to 19 or fewer."
+  }
+
+  validation {
+    condition     = alltrue([for g in var.additional_global_secondary_indexes : can(regex("^[a-zA-Z0-9_.-]{3,255}$", g.name))])
+    error_message = "Each additional GSI name must be 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' or '.'."
+  }
+
+  validation {
+    condition = length(distinct(concat(["GSI1"], [for g in var.additional_global_secondary_indexes : g.name]))) == (
+      1 + length(var.additional_global_secondary_indexes)
+    )
+    error_message = "Additional GSI names must be unique and must not be GSI1 (the module's inverted index): rename the duplicate."
+  }
+
+  validation {
+    condition = alltrue([for g in var.additional_global_secondary_indexes :
+      contains(["S", "N", "B"], g.hash_key_type) && contains(["S", "N", "B"], g.range_key_type)
+    ])
+    error_message = "Additional GSI key types must be \"S\", \"N\" or \"B\"."
+  }
+
+  validation {
+    condition = alltrue(flatten([for g in var.additional_global_secondary_indexes : [
+      contains(["PK", "SK"], g.hash_key) ? g.hash_key_type == "S" : true,
+      g.range_key != null && contains(["PK", "SK"], coalesce(g.range_key, "-")) ? g.range_key_type == "S" : true,
+    ]]))
+    error_message = "PK and SK are string (S) attributes of this table: an additional GSI keyed on PK or SK must declare that key's type as \"S\"."
+  }
+
+  validation {
+    condition = alltrue([
+      for name, types in {
+        for pair in flatten([for g in var.additional_global_secondary_indexes : concat(
+          [{ name = g.hash_key, type = g.hash_key_type }],
+          g.range_key == null ? [] : [{ name = g.range_key, type = g.range_key_type }],
+        )]) : pair.name => pair.type...
+      } : length(distinct(types)) == 1
+    ])
+    error_message = "An attribute is used as a key by two additional GSIs with different types: give it one type (S, N or B) everywhere."
+  }
+
+  validation {
+    condition = alltrue([for g in var.additional_global_secondary_indexes :
+      contains(["ALL", "KEYS_ONLY", "INCLUDE"], g.projection_type) &&
+      (g.projection_type == "INCLUDE") == (length(g.non_key_attributes) > 0)
+    ])
+    error_message = "Each additional GSI needs projection_type ALL, KEYS_ONLY or INCLUDE; INCLUDE needs non_key_attributes and the others must leave non_key_attributes empty."
+  }
+
+  validation {
+    condition = alltrue([for g in var.additional_global_secondary_indexes :
+      (g.read_capacity == null ? true : g.read_capacity >= 1) && (g.write_capacity == null ? true : g.write_capacity >= 1)
+    ])
+    error_message = "Additional GSI read_capacity / write_capacity must be at least 1 when given."
+  }
+
+  validation {
+    condition = !(var.billing_mode == "PAY_PER_REQUEST" && anytrue([for g in var.additional_global_secondary_indexes :
+      g.read_capacity != null || g.write_capacity != null
+    ]))
+    error_message = "An additional GSI sets read_capacity or write_capacity but billing_mode is PAY_PER_REQUEST: remove the index capacities, or set billing_mode = \"PROVISIONED\"."
+  }
+}
+
+############################################################################
+# Data protection
+############################################################################
+
+variable "enable_point_in_time_recovery" {
+  description = "Continuous backups: restore the table to any second of the last 35 days."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "enable_encryption" {
+  description = "Encrypt at rest with a KMS key: the AWS managed key aws/dynamodb, or kms_key_arn when given. false falls back to DynamoDB's AWS owned key (DynamoDB always encrypts; false only gives up KMS auditing and key control)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "kms_key_arn" {
+  description = "ARN of a customer managed KMS key (or key alias) for encryption at rest; null uses the AWS managed key aws/dynamodb. Needs enable_encryption = true."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key or alias ARN, like arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab."
+  }
+
+  validation {
+    condition     = !(var.kms_key_arn != null && !var.enable_encryption)
+    error_message = "kms_key_arn is set but enable_encryption = false: set enable_encryption = true to use the key, or remove kms_key_arn."
+  }
+}
+
+variable "deletion_protection_enabled" {
+  description = "Refuse DeleteTable (also from terraform destroy) until this is set to false and applied."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+############################################################################
+# TTL and streams
+############################################################################
+
+variable "ttl_enabled" {
+  description = "Let DynamoDB delete items whose ttl_attribute_name (epoch seconds, type N) lies in the past, at no cost. Items without the attribute never expire."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "ttl_attribute_name" {
+  description = "Item attribute holding the expiry time in epoch seconds. Defaults to expires_at, the name the singletable library writes."
+  type        = string
+  default     = "expires_at"
+  nullable    = false
+
+  validation {
+    condition     = length(var.ttl_attribute_name) >= 1 && length(var.ttl_attribute_name) <= 255
+    error_message = "ttl_attribute_name must be 1 to 255 characters."
+  }
+
+  validation {
+    condition     = !contains(["PK", "SK"], var.ttl_attribute_name)
+    error_message = "ttl_attribute_name cannot be PK or SK: those are string keys and TTL needs a number (epoch seconds); use expires_at."
+  }
+}
+
+variable "stream_enabled" {
+  description = "Enable DynamoDB Streams (change data capture for Lambda, Pipes or replication)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "stream_view_type" {
+  description = "What each stream record holds when stream_enabled: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES."
+  type        = string
+  default     = "NEW_AND_OLD_IMAGES"
+  nullable    = false
+
+  validation {
+    condition     = contains(["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"], var.stream_view_type)
+    error_message = "stream_view_type must be KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES."
+  }
+}
+
+############################################################################
+# IAM policies for the service that uses the table
+############################################################################
+
+variable "create_iam_policies" {
+  description = "Also create the read-only and read-write policy documents as aws_iam_policy resources (the JSON is always output)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "iam_policy_name_prefix" {
+  description = "Name prefix for the created IAM policies; null uses the table name. The policies are named <prefix>-read-only and <prefix>-read-write."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.iam_policy_name_prefix == null ? true : can(regex("^[a-zA-Z0-9+=,.@_-]{1,116}$", var.iam_policy_name_prefix))
+    error_message = "iam_policy_name_prefix must be 1 to 116 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "iam_policy_path" {
+  description = "IAM path for the created policies."
+  type        = string
+  default     = "/"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^/([\\x21-\\x7E]*/)?$", var.iam_policy_path))
+    error_message = "iam_policy_path must begin and end with '/', like \"/\" or \"/services/\"."
+  }
+}
+
+variable "iam_policy_allow_scan" {
+  description = "Grant dynamodb:Scan on the table and its indexes in both policies. Off by default: a single-table design reads by key and Query; a Scan reads (and bills) the whole table."
+  type        = bool
+  default     = false
+  nullable    = false
+}
