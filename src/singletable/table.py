@@ -15,6 +15,7 @@ import pydantic
 from pydantic import TypeAdapter
 
 from singletable import capacity
+from singletable.batch import Backoff, BatchResult, batch_get, batch_write
 from singletable.capacity import CapacityLedger, CapacityRecord
 from singletable.client import make_client
 from singletable.codec import Item, deserialize, item_size, serialize
@@ -349,6 +350,37 @@ class Table:
             else:
                 update.increment(meta.version_field)
         update.set({ENTITY_ATTRIBUTE: meta.name})
+        request, condition = self._update_request(pk, sk, update, condition, upsert)
+        if dry_run:
+            return request
+        try:
+            raw = self._send_update(request, condition, pattern)
+        except ConditionFailedError as exc:
+            if expected_version is not None:
+                raise _version_conflict(exc) from None
+            raise
+        return self._from_item(cls, deserialize(raw))
+
+    def update_item(
+        self,
+        pk: str,
+        sk: str,
+        update: Update,
+        *,
+        condition: Condition | None = None,
+        upsert: bool = False,
+        pattern: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any] | Request:
+        """Update one plain item by key values; returns it as stored afterwards."""
+        request, condition = self._update_request(pk, sk, update, condition, upsert)
+        if dry_run:
+            return request
+        return deserialize(self._send_update(request, condition, pattern))
+
+    def _update_request(
+        self, pk: str, sk: str, update: Update, condition: Condition | None, upsert: bool
+    ) -> tuple[Request, Condition | None]:
         if not upsert:
             condition = _and(Attr(self.spec.pk).exists(), condition)
         ph = Placeholders()
@@ -363,20 +395,17 @@ class Table:
             params["ConditionExpression"] = condition.render(ph)
             params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         ph.apply(params)
-        request = Request("UpdateItem", params)
-        if dry_run:
-            return request
-        try:
-            resp = send(self.client, request, condition_text=condition.describe() if condition is not None else None,
-                        key_names=(self.spec.pk, self.spec.sk))
-        except ConditionFailedError as exc:
-            if expected_version is not None:
-                raise _version_conflict(exc) from None
-            raise
-        raw = resp.get("Attributes", {})
+        return Request("UpdateItem", params), condition
+
+    def _send_update(self, request: Request, condition: Condition | None, pattern: str | None) -> Item:
+        resp = send(
+            self.client, request, condition_text=condition.describe() if condition is not None else None,
+            key_names=(self.spec.pk, self.spec.sk),
+        )
+        raw: Item = resp.get("Attributes", {})
         size = item_size(raw)
         self._record("UpdateItem", resp, pattern, write=self._write_units(raw, size), items=1, size=size)
-        return self._from_item(cls, deserialize(raw))
+        return raw
 
     def _typed_update(self, cls: type[Entity], update: Update, key: Mapping[str, Any]) -> Update:
         """Validate values against field types, map TTL, and rewrite derived index keys."""
@@ -548,6 +577,29 @@ class Table:
     def scan(self, *, filter: Condition | None = None, pattern: str | None = "scan") -> Query[Any]:
         """Every item of the table (costly: reads all of it)."""
         return Query.build(self, None, scan=True, filter=filter, pattern=pattern, fields={})
+
+    # -- many items -----------------------------------------------------------------------------------
+
+    def batch_write(
+        self,
+        puts: Iterable[Entity | Mapping[str, Any]] = (),
+        deletes: Iterable[Entity | tuple[str, str]] = (),
+        *,
+        backoff: Backoff | None = None,
+        pattern: str | None = None,
+    ) -> BatchResult:
+        """Put and delete any number of items; see :func:`singletable.batch.batch_write`."""
+        return batch_write(self, puts, deletes, backoff=backoff, pattern=pattern)
+
+    def batch_get(
+        self,
+        keys: Sequence[tuple[type[Entity], Mapping[str, Any]] | tuple[str, str]],
+        *,
+        consistent: bool = False,
+        pattern: str | None = None,
+    ) -> list[Any]:
+        """Read any number of items, in input order; see :func:`singletable.batch.batch_get`."""
+        return batch_get(self, keys, consistent=consistent, pattern=pattern)
 
     # -- capacity -------------------------------------------------------------------------------------
 
