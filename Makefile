@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean dynalite
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: $(STAMP) lint
+# dynalite (npm) is the second, independent engine; if it cannot be installed its tests skip and say so.
+DYNALITE := .dynalite/node_modules/dynalite/cli.js
+$(DYNALITE):
+	-scripts/install-dynalite.sh
+
+dynalite: $(DYNALITE)
+
+test: $(STAMP) lint $(DYNALITE)
 	$(BIN)/pytest -n 2 -q
 
 unit: $(STAMP)
@@ -30,4 +37,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .dynalite

@@ -33,9 +33,7 @@ def _check_consistency(consistency: str) -> float:
     try:
         return _READ_FACTOR[consistency]
     except KeyError:
-        raise ValueError(
-            f"consistency must be one of {sorted(_READ_FACTOR)}, got {consistency!r}"
-        ) from None
+        raise ValueError(f"consistency must be one of {sorted(_READ_FACTOR)}, got {consistency!r}") from None
 
 
 def read_units(size_bytes: int, consistency: Consistency = "eventual") -> float:

@@ -90,7 +90,9 @@ def _set(value: set[Any] | frozenset[Any], path: str) -> AttributeValue:
     if all(isinstance(v, bytes) for v in value):
         return {"BS": sorted(value)}
     raise ValidationError(
-        f"{path} is a set of mixed types", field=path, hint="a set holds only strings, only numbers or only bytes"
+        f"{path} is a set of mixed types",
+        field=path,
+        hint="a set holds only strings, only numbers or only bytes",
     )
 
 

@@ -123,7 +123,9 @@ class KeyTemplate:
 
     @cached_property
     def _regex(self) -> re.Pattern[str]:
-        pattern = "".join(re.escape(lit) if f is None else f"(?P<{f}>[^{DELIMITER}]+)" for lit, f in self.parts)
+        pattern = "".join(
+            re.escape(lit) if f is None else f"(?P<{f}>[^{DELIMITER}]+)" for lit, f in self.parts
+        )
         return re.compile(pattern)
 
     @cached_property

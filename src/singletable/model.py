@@ -111,8 +111,13 @@ class Entity(BaseModel):
 
     # -- item <-> entity ------------------------------------------------------------------------------
 
-    def to_item(self, pk_attr: str = "PK", sk_attr: str = "SK", index_attrs: Mapping[str, tuple[str, str | None]] = {},
-                ttl_attr: str | None = None) -> dict[str, Any]:
+    def to_item(
+        self,
+        pk_attr: str = "PK",
+        sk_attr: str = "SK",
+        index_attrs: Mapping[str, tuple[str, str | None]] = {},
+        ttl_attr: str | None = None,
+    ) -> dict[str, Any]:
         """The stored form (Python values; the codec makes AttributeValues of them)."""
         m = self.meta()
         data = self.model_dump(mode="python", exclude_none=True)
@@ -138,8 +143,14 @@ class Entity(BaseModel):
         return item
 
     @classmethod
-    def from_item(cls, item: Mapping[str, Any], pk_attr: str = "PK", sk_attr: str = "SK",
-                  skip: frozenset[str] = frozenset(), ttl_attr: str | None = None) -> Self:
+    def from_item(
+        cls,
+        item: Mapping[str, Any],
+        pk_attr: str = "PK",
+        sk_attr: str = "SK",
+        skip: frozenset[str] = frozenset(),
+        ttl_attr: str | None = None,
+    ) -> Self:
         """An entity from a stored item (plain Python values), key fields parsed from the keys."""
         m = cls.meta()
         data = {k: v for k, v in item.items() if k not in skip}
@@ -179,7 +190,9 @@ def epoch_seconds(value: Any, field: str) -> int:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise ValidationError(
-                f"TTL field {field!r} is a naive datetime", field=field, hint="give it a timezone, e.g. datetime.now(UTC)"
+                f"TTL field {field!r} is a naive datetime",
+                field=field,
+                hint="give it a timezone, e.g. datetime.now(UTC)",
             )
         return int(value.timestamp())
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
@@ -229,16 +242,20 @@ def _build_meta(cls: type[Entity]) -> EntityMeta:
                     hint=f"declare `{f}: str` on {cls.__name__} or fix the template",
                 )
     key_fields = frozenset(pk.fields) | frozenset(sk.fields)
-    for attr, f in (("__ttl__", cls.__ttl__), ("__version_field__", cls.__version_field__)):
-        if f is not None and f not in fields:
+    optional: tuple[tuple[str, str | None], ...] = (
+        ("__ttl__", cls.__ttl__),
+        ("__version_field__", cls.__version_field__),
+    )
+    for attr, named in optional:
+        if named is not None and named not in fields:
             raise ValidationError(
-                f"{cls.__name__}.{attr} names {f!r}, which is not a field",
-                field=f,
-                hint=f"declare {f!r} on {cls.__name__}",
+                f"{cls.__name__}.{attr} names {named!r}, which is not a field",
+                field=named,
+                hint=f"declare {named!r} on {cls.__name__}",
             )
-        if f is not None and f in key_fields:
+        if named is not None and named in key_fields:
             raise ValidationError(
-                f"{cls.__name__}.{attr} names key field {f!r}", field=f, hint="use a non-key field"
+                f"{cls.__name__}.{attr} names key field {named!r}", field=named, hint="use a non-key field"
             )
     return EntityMeta(
         name=name,

@@ -125,7 +125,9 @@ class Query(Generic[T]):
         spec = table.spec
         for name, value in (("limit", limit), ("page_size", page_size)):
             if value is not None and value < 1:
-                raise ValidationError(f"{name} is {value}", field=name, hint=f"pass {name} >= 1, or leave it out")
+                raise ValidationError(
+                    f"{name} is {value}", field=name, hint=f"pass {name} >= 1, or leave it out"
+                )
         if consistent and index is not None:
             raise ValidationError(
                 "consistent reads are not possible on a global secondary index",
@@ -145,13 +147,17 @@ class Query(Generic[T]):
                 hash_value = pk
             else:
                 raise ValidationError(
-                    "a query needs a partition", field="pk", hint='pass pk="USER#123" or an entity with its key fields'
+                    "a query needs a partition",
+                    field="pk",
+                    hint='pass pk="USER#123" or an entity with its key fields',
                 )
             hash_attr, range_attr = spec.key_names(index)
             cond = f"{ph.name(hash_attr)} = {ph.value(hash_value, hash_attr)}"
             if sk is not None:
                 if range_attr is None:
-                    raise ValidationError(f"index {index} has no sort key", field="sk", hint="drop the sk condition")
+                    raise ValidationError(
+                        f"index {index} has no sort key", field="sk", hint="drop the sk condition"
+                    )
                 cond += f" AND {sk.render(range_attr, ph)}"
             params["KeyConditionExpression"] = cond
             params["ScanIndexForward"] = not reverse
@@ -163,11 +169,20 @@ class Query(Generic[T]):
         if filter is not None:
             params["FilterExpression"] = filter.render(ph)
         if projection:
-            params["ProjectionExpression"] = render_projection(list(dict.fromkeys([*key_attrs, *projection])), ph)
+            params["ProjectionExpression"] = render_projection(
+                list(dict.fromkeys([*key_attrs, *projection])), ph
+            )
         ph.apply(params)
         q: Query[Any] = Query(
-            table=table, params=params, entity=entity, limit=limit, page_size=page_size, pattern=pattern,
-            key_attrs=tuple(key_attrs), operation=operation, raw_items=bool(projection),
+            table=table,
+            params=params,
+            entity=entity,
+            limit=limit,
+            page_size=page_size,
+            pattern=pattern,
+            key_attrs=tuple(key_attrs),
+            operation=operation,
+            raw_items=bool(projection),
         )
         if cursor is not None:
             q.params["ExclusiveStartKey"] = _decode_cursor(cursor, q.key_attrs)
@@ -182,7 +197,9 @@ class Query(Generic[T]):
         return Request(self.operation, params)
 
     def _next_limit(self, remaining: int | None) -> int | None:
-        sizes = [s for s in (remaining if "FilterExpression" not in self.params else None, self.page_size) if s]
+        sizes = [
+            s for s in (remaining if "FilterExpression" not in self.params else None, self.page_size) if s
+        ]
         return min(sizes) if sizes else None
 
     def pages(self) -> Iterator[Page[T]]:
@@ -257,8 +274,14 @@ class Query(Generic[T]):
             total = int(total * scanned / count)
         consistency: capacity.Consistency = "strong" if self.params.get("ConsistentRead") else "eventual"
         self.table._record(
-            self.operation, resp, self.pattern, read=capacity.read_units(total, consistency), items=len(raw_items),
-            size=total, consistency=consistency, index=self.params.get("IndexName"),
+            self.operation,
+            resp,
+            self.pattern,
+            read=capacity.read_units(total, consistency),
+            items=len(raw_items),
+            size=total,
+            consistency=consistency,
+            index=self.params.get("IndexName"),
         )
 
 
@@ -270,7 +293,9 @@ def _entity_key_condition(
     unknown = sorted(set(fields) - set(entity.model_fields))
     if unknown:
         raise ValidationError(
-            f"{entity.__name__} has no field(s) {unknown}", field=unknown[0], hint=f"use fields of {entity.__name__}"
+            f"{entity.__name__} has no field(s) {unknown}",
+            field=unknown[0],
+            hint=f"use fields of {entity.__name__}",
         )
     inverted = table._inverted_index()
     if index is None:
@@ -281,7 +306,11 @@ def _entity_key_condition(
         else:
             raise ValidationError(
                 f"a {entity.__name__} query needs {list(meta.pk.fields)} (its partition)"
-                + (f" or {list(meta.sk.fields)} (reverse lookup through {inverted})" if meta.sk.fields else ""),
+                + (
+                    f" or {list(meta.sk.fields)} (reverse lookup through {inverted})"
+                    if meta.sk.fields
+                    else ""
+                ),
                 field=(meta.pk.fields or ("pk",))[0],
                 hint=f"pass {', '.join(f'{f}=...' for f in meta.pk.fields)}",
             )

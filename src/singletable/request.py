@@ -55,7 +55,11 @@ _METHODS = {
 
 
 def send(
-    client: Any, request: Request, *, condition_text: str | None = None, key_names: tuple[str, ...] = ("PK", "SK")
+    client: Any,
+    request: Request,
+    *,
+    condition_text: str | None = None,
+    key_names: tuple[str, ...] = ("PK", "SK"),
 ) -> dict[str, Any]:
     """Send ``request`` and translate the engine's errors into singletable's catalogue."""
     try:
@@ -63,7 +67,9 @@ def send(
         return response
     except ClientError as exc:
         endpoint = getattr(getattr(client, "meta", None), "endpoint_url", "the endpoint")
-        raise translate(exc, request, condition_text=condition_text, key_names=key_names, endpoint=endpoint) from exc
+        raise translate(
+            exc, request, condition_text=condition_text, key_names=key_names, endpoint=endpoint
+        ) from exc
 
 
 def translate(
@@ -78,7 +84,7 @@ def translate(
     code, message = err.get("Code", ""), err.get("Message", "")
     table = request.params.get("TableName", "")
     if code == "ConditionalCheckFailedException":
-        raw = exc.response.get("Item")
+        raw: Any = exc.response.get("Item")
         item = deserialize(raw) if raw else None
         if item is None and request.operation in ("UpdateItem", "DeleteItem") and _requires_existing(request):
             return ItemNotFoundError(
@@ -97,10 +103,12 @@ def translate(
             hint="check --table/--endpoint-url/--region, apply the Terraform module, or TableSpec.create()",
         )
     if code == "TransactionCanceledException":
-        reasons = exc.response.get("CancellationReasons", [])
-        return TransactionCanceledError(f"transaction cancelled: {message}", reasons=list(reasons))
+        reasons: list[Any] = list(exc.response.get("CancellationReasons", []))
+        return TransactionCanceledError(f"transaction cancelled: {message}", reasons=reasons)
     if code == "ValidationException":
-        return ValidationError(f"{request.operation} rejected by DynamoDB: {message}", hint="see the message above")
+        return ValidationError(
+            f"{request.operation} rejected by DynamoDB: {message}", hint="see the message above"
+        )
     return EngineError(f"{request.operation} failed: {code}: {message}", aws_code=code)
 
 

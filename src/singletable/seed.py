@@ -1,8 +1,8 @@
 """The seed's entities and items: a user profile, an order, and the user -> order edge.
 
-    {PK: USER#123,  SK: PROFILE,   name, email}
-    {PK: ORDER#456, SK: METADATA,  user_id: USER#123, total: 99.99}
-    {PK: USER#123,  SK: ORDER#456, order_date: 2023-02-15}
+{PK: USER#123,  SK: PROFILE,   name, email}
+{PK: ORDER#456, SK: METADATA,  user_id: USER#123, total: 99.99}
+{PK: USER#123,  SK: ORDER#456, order_date: 2023-02-15}
 """
 
 from __future__ import annotations

@@ -68,7 +68,9 @@ class TableSpec:
             )
         names = [i.name for i in self.indexes]
         if len(set(names)) != len(names):
-            raise ValidationError(f"index names repeat: {names}", field="indexes", hint="give each index its own name")
+            raise ValidationError(
+                f"index names repeat: {names}", field="indexes", hint="give each index its own name"
+            )
 
     def index(self, name: str) -> IndexSpec:
         for idx in self.indexes:
@@ -138,7 +140,9 @@ class TableSpec:
                 return
             raise
         if wait:
-            client.get_waiter("table_exists").wait(TableName=self.name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+            client.get_waiter("table_exists").wait(
+                TableName=self.name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+            )
         if self.ttl_attribute:
             client.update_time_to_live(
                 TableName=self.name,
@@ -186,26 +190,43 @@ class TableSpec:
             drifts.append(Drift("key schema", want_keys, got_keys, "keys cannot change: recreate the table"))
         for name, _ in want_keys:
             if name in types and types[name] != "S":
-                drifts.append(Drift(f"type of {name}", "S", types[name], "keys must be strings: recreate the table"))
+                drifts.append(
+                    Drift(f"type of {name}", "S", types[name], "keys must be strings: recreate the table")
+                )
         live = {g["IndexName"]: g for g in desc.get("GlobalSecondaryIndexes", [])}
         for idx in self.indexes:
             g = live.get(idx.name)
             if g is None:
-                drifts.append(Drift(f"index {idx.name}", "present", "missing", f"add {idx.name} in the Terraform module"))
+                drifts.append(
+                    Drift(
+                        f"index {idx.name}", "present", "missing", f"add {idx.name} in the Terraform module"
+                    )
+                )
                 continue
             want = [(idx.hash_key, "HASH")] + ([(idx.range_key, "RANGE")] if idx.range_key else [])
             got = [(k["AttributeName"], k["KeyType"]) for k in g["KeySchema"]]
             if got != want:
-                drifts.append(Drift(f"index {idx.name} keys", want, got, f"recreate {idx.name} with hash {idx.hash_key}"))
+                drifts.append(
+                    Drift(
+                        f"index {idx.name} keys", want, got, f"recreate {idx.name} with hash {idx.hash_key}"
+                    )
+                )
             proj = g.get("Projection", {}).get("ProjectionType")
             if proj != idx.projection:
-                drifts.append(Drift(f"index {idx.name} projection", idx.projection, proj, "recreate the index"))
+                drifts.append(
+                    Drift(f"index {idx.name} projection", idx.projection, proj, "recreate the index")
+                )
         if self.ttl_attribute:
             ttl = client.describe_time_to_live(TableName=self.name).get("TimeToLiveDescription", {})
             state = (ttl.get("TimeToLiveStatus"), ttl.get("AttributeName"))
             if state != ("ENABLED", self.ttl_attribute):
                 drifts.append(
-                    Drift("TTL", ("ENABLED", self.ttl_attribute), state, f"enable TTL on attribute {self.ttl_attribute!r}")
+                    Drift(
+                        "TTL",
+                        ("ENABLED", self.ttl_attribute),
+                        state,
+                        f"enable TTL on attribute {self.ttl_attribute!r}",
+                    )
                 )
         if strict:
             drifts.extend(self._verify_settings(client, desc))
@@ -215,16 +236,25 @@ class TableSpec:
         drifts = []
         billing = desc.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
         if billing != self.billing_mode:
-            drifts.append(Drift("billing mode", self.billing_mode, billing, f"set billing_mode = {self.billing_mode!r}"))
+            drifts.append(
+                Drift("billing mode", self.billing_mode, billing, f"set billing_mode = {self.billing_mode!r}")
+            )
         backups = client.describe_continuous_backups(TableName=self.name)["ContinuousBackupsDescription"]
         pitr = backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus") == "ENABLED"
         if pitr != self.point_in_time_recovery:
             drifts.append(
-                Drift("point-in-time recovery", self.point_in_time_recovery, pitr, "set enable_point_in_time_recovery")
+                Drift(
+                    "point-in-time recovery",
+                    self.point_in_time_recovery,
+                    pitr,
+                    "set enable_point_in_time_recovery",
+                )
             )
         protected = bool(desc.get("DeletionProtectionEnabled", False))
         if protected != self.deletion_protection:
-            drifts.append(Drift("deletion protection", self.deletion_protection, protected, "set deletion_protection"))
+            drifts.append(
+                Drift("deletion protection", self.deletion_protection, protected, "set deletion_protection")
+            )
         return drifts
 
     def raise_for_drift(self, client: Any, *, strict: bool = False) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, cast, overload
 
 import pydantic
 from pydantic import TypeAdapter
@@ -102,7 +102,11 @@ class Table:
             cls = self._entities.get(marker) if isinstance(marker, str) else None
         else:
             pk, sk = item.get(self.spec.pk), item.get(self.spec.sk)
-            found = [c for c in self._entities.values() if isinstance(pk, str) and isinstance(sk, str) and c.matches(pk, sk)]
+            found = [
+                c
+                for c in self._entities.values()
+                if isinstance(pk, str) and isinstance(sk, str) and c.matches(pk, sk)
+            ]
             cls = found[0] if len(found) == 1 else None
         if cls is None:
             return dict(item)
@@ -130,12 +134,18 @@ class Table:
         if not (self.hide_expired and attr):
             return False
         value = item.get(attr)
-        if value is None or isinstance(value, bool) or not isinstance(value, int | float) and not hasattr(value, "is_finite"):
+        if (
+            value is None
+            or isinstance(value, bool)
+            or (not isinstance(value, int | float) and not hasattr(value, "is_finite"))
+        ):
             return False
         return float(value) < (time.time() if now is None else now)
 
     def _entity_item(self, entity: Entity) -> dict[str, Any]:
-        return entity.to_item(self.spec.pk, self.spec.sk, self._entity_index_attrs(type(entity)), self.spec.ttl_attribute)
+        return entity.to_item(
+            self.spec.pk, self.spec.sk, self._entity_index_attrs(type(entity)), self.spec.ttl_attribute
+        )
 
     def _entity_index_attrs(self, cls: type[Entity]) -> dict[str, tuple[str, str | None]]:
         return {i: self._index_attrs[i] for i in cls.meta().indexes}
@@ -146,11 +156,25 @@ class Table:
     # -- put ------------------------------------------------------------------------------------------
 
     @overload
-    def put(self, entity: E, *, create_only: bool = ..., condition: Condition | None = ...,
-            pattern: str | None = ..., dry_run: Literal[False] = ...) -> E: ...
+    def put(
+        self,
+        entity: E,
+        *,
+        create_only: bool = ...,
+        condition: Condition | None = ...,
+        pattern: str | None = ...,
+        dry_run: Literal[False] = ...,
+    ) -> E: ...
     @overload
-    def put(self, entity: E, *, create_only: bool = ..., condition: Condition | None = ...,
-            pattern: str | None = ..., dry_run: Literal[True]) -> Request: ...
+    def put(
+        self,
+        entity: E,
+        *,
+        create_only: bool = ...,
+        condition: Condition | None = ...,
+        pattern: str | None = ...,
+        dry_run: Literal[True],
+    ) -> Request: ...
 
     def put(
         self,
@@ -191,7 +215,11 @@ class Table:
         return new_entity
 
     def put_item(
-        self, item: Mapping[str, Any], *, condition: Condition | None = None, pattern: str | None = None,
+        self,
+        item: Mapping[str, Any],
+        *,
+        condition: Condition | None = None,
+        pattern: str | None = None,
         dry_run: bool = False,
     ) -> Request | None:
         """Write a plain item (Python values; it must hold the table's key attributes)."""
@@ -223,7 +251,9 @@ class Table:
             ph.apply(params)
         return Request("PutItem", params)
 
-    def _send_put(self, request: Request, pattern: str | None, conds: Sequence[Condition], versioned: bool) -> None:
+    def _send_put(
+        self, request: Request, pattern: str | None, conds: Sequence[Condition], versioned: bool
+    ) -> None:
         text = " AND ".join(c.describe() for c in conds) or None
         try:
             resp = send(self.client, request, condition_text=text, key_names=(self.spec.pk, self.spec.sk))
@@ -232,16 +262,39 @@ class Table:
                 raise _version_conflict(exc) from None
             raise
         size = item_size(request.params["Item"])
-        self._record("PutItem", resp, pattern, write=self._write_units(request.params["Item"], size), items=1, size=size)
+        self._record(
+            "PutItem",
+            resp,
+            pattern,
+            write=self._write_units(request.params["Item"], size),
+            items=1,
+            size=size,
+        )
 
     # -- get ------------------------------------------------------------------------------------------
 
     @overload
-    def get(self, cls: type[E], *, consistent: bool = ..., projection: Sequence[str] | None = ...,
-            pattern: str | None = ..., dry_run: Literal[False] = ..., **key: Any) -> E | None: ...
+    def get(
+        self,
+        cls: type[E],
+        *,
+        consistent: bool = ...,
+        projection: Sequence[str] | None = ...,
+        pattern: str | None = ...,
+        dry_run: Literal[False] = ...,
+        **key: Any,
+    ) -> E | None: ...
     @overload
-    def get(self, cls: type[E], *, consistent: bool = ..., projection: Sequence[str] | None = ...,
-            pattern: str | None = ..., dry_run: Literal[True], **key: Any) -> Request: ...
+    def get(
+        self,
+        cls: type[E],
+        *,
+        consistent: bool = ...,
+        projection: Sequence[str] | None = ...,
+        pattern: str | None = ...,
+        dry_run: Literal[True],
+        **key: Any,
+    ) -> Request: ...
 
     def get(
         self,
@@ -252,7 +305,7 @@ class Table:
         pattern: str | None = None,
         dry_run: bool = False,
         **key: Any,
-    ) -> E | None | Request:
+    ) -> E | Request | None:
         """Read one entity by its key fields: ``table.get(User, user_id="123")``.
 
         Returns ``None`` when there is no item, when the item there belongs to another entity, or when
@@ -273,7 +326,8 @@ class Table:
         if marker is not None and marker != cls.meta().name:
             return None
         if proj is not None:
-            return cls.model_construct(**{k: v for k, v in self._from_projection(cls, raw).items()})
+            # A projection holds only some fields: build without validation, as pydantic documents.
+            return cast(E, cls.model_construct(**self._from_projection(cls, raw)))
         return self._from_item(cls, raw)
 
     def _from_projection(self, cls: type[Entity], raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -284,9 +338,15 @@ class Table:
         return data
 
     def get_item(
-        self, pk: str, sk: str, *, consistent: bool = False, projection: Sequence[str] | None = None,
-        pattern: str | None = None, dry_run: bool = False,
-    ) -> dict[str, Any] | None | Request:
+        self,
+        pk: str,
+        sk: str,
+        *,
+        consistent: bool = False,
+        projection: Sequence[str] | None = None,
+        pattern: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any] | Request | None:
         """Read one plain item by its key values (expired items hidden)."""
         request = self._get_request(pk, sk, consistent, list(projection) if projection else None)
         if dry_run:
@@ -311,8 +371,15 @@ class Table:
         raw = resp.get("Item")
         size = item_size(raw) if raw else 0
         consistency: capacity.Consistency = "strong" if request.params["ConsistentRead"] else "eventual"
-        self._record("GetItem", resp, pattern, read=capacity.read_units(size, consistency), items=1 if raw else 0,
-                     size=size, consistency=consistency)
+        self._record(
+            "GetItem",
+            resp,
+            pattern,
+            read=capacity.read_units(size, consistency),
+            items=1 if raw else 0,
+            size=size,
+            consistency=consistency,
+        )
         if not raw:
             return None
         item = deserialize(raw)
@@ -399,7 +466,9 @@ class Table:
 
     def _send_update(self, request: Request, condition: Condition | None, pattern: str | None) -> Item:
         resp = send(
-            self.client, request, condition_text=condition.describe() if condition is not None else None,
+            self.client,
+            request,
+            condition_text=condition.describe() if condition is not None else None,
             key_names=(self.spec.pk, self.spec.sk),
         )
         raw: Item = resp.get("Attributes", {})
@@ -436,7 +505,7 @@ class Table:
                 removed.add(top)
             path = action.path
             if top == meta.ttl_field and self.spec.ttl_attribute:
-                path = self.spec.ttl_attribute + action.path[len(top):]
+                path = self.spec.ttl_attribute + action.path[len(top) :]
                 if action.kind in ("set", "set_if_not_exists"):
                     value = epoch_seconds(value, top)
             out.actions.append(type(action)(action.kind, path, value))
@@ -476,7 +545,7 @@ class Table:
         pattern: str | None = None,
         dry_run: bool = False,
         **key: Any,
-    ) -> Entity | dict[str, Any] | None | Request:
+    ) -> Entity | dict[str, Any] | Request | None:
         """Delete an entity (given as an instance, or as a class plus key fields); returns what was there."""
         if isinstance(target, Entity):
             pk, sk = target.key()
@@ -496,23 +565,36 @@ class Table:
         request = Request("DeleteItem", params)
         if dry_run:
             return request
-        resp = send(self.client, request, condition_text=condition.describe() if condition is not None else None,
-                    key_names=(self.spec.pk, self.spec.sk))
+        resp = send(
+            self.client,
+            request,
+            condition_text=condition.describe() if condition is not None else None,
+            key_names=(self.spec.pk, self.spec.sk),
+        )
         raw = resp.get("Attributes")
         size = item_size(raw) if raw else 0
-        self._record("DeleteItem", resp, pattern, write=self._write_units(raw or {}, size), items=1, size=size)
+        self._record(
+            "DeleteItem", resp, pattern, write=self._write_units(raw or {}, size), items=1, size=size
+        )
         return self.recognise(deserialize(raw)) if raw else None
 
     def delete_item(self, pk: str, sk: str, *, pattern: str | None = None) -> dict[str, Any] | None:
         """Delete one plain item by key values; returns what was there."""
         request = Request(
             "DeleteItem",
-            {"TableName": self.name, "Key": self._key(pk, sk), "ReturnValues": "ALL_OLD", "ReturnConsumedCapacity": "TOTAL"},
+            {
+                "TableName": self.name,
+                "Key": self._key(pk, sk),
+                "ReturnValues": "ALL_OLD",
+                "ReturnConsumedCapacity": "TOTAL",
+            },
         )
         resp = send(self.client, request, key_names=(self.spec.pk, self.spec.sk))
         raw = resp.get("Attributes")
         size = item_size(raw) if raw else 0
-        self._record("DeleteItem", resp, pattern, write=self._write_units(raw or {}, size), items=1, size=size)
+        self._record(
+            "DeleteItem", resp, pattern, write=self._write_units(raw or {}, size), items=1, size=size
+        )
         return deserialize(raw) if raw else None
 
     # -- query ----------------------------------------------------------------------------------------
@@ -541,13 +623,25 @@ class Table:
         reads GSI1 (hash SK, range PK): the reverse lookup.
         """
         return Query.build(
-            self, cls, pk=pk, index=index, sk=sk, filter=filter, limit=limit, page_size=page_size,
-            reverse=reverse, consistent=consistent, projection=projection, cursor=cursor, pattern=pattern,
+            self,
+            cls,
+            pk=pk,
+            index=index,
+            sk=sk,
+            filter=filter,
+            limit=limit,
+            page_size=page_size,
+            reverse=reverse,
+            consistent=consistent,
+            projection=projection,
+            cursor=cursor,
+            pattern=pattern,
             fields=fields,
         )
 
-    def collection(self, cls: type[Entity], *, pattern: str | None = None, consistent: bool = False,
-                   **fields: Any) -> dict[type[Entity] | str, list[Any]]:
+    def collection(
+        self, cls: type[Entity], *, pattern: str | None = None, consistent: bool = False, **fields: Any
+    ) -> dict[type[Entity] | str, list[Any]]:
         """Everything in one entity's partition, in ONE query, grouped by entity class.
 
         ``table.collection(User, user_id="123")`` -> ``{User: [profile], UserOrder: [edges...]}``.
@@ -612,8 +706,17 @@ class Table:
         return units
 
     def _record(
-        self, operation: str, resp: Mapping[str, Any], pattern: str | None, *, read: float = 0.0, write: float = 0.0,
-        items: int = 0, size: int = 0, consistency: str | None = None, index: str | None = None,
+        self,
+        operation: str,
+        resp: Mapping[str, Any],
+        pattern: str | None,
+        *,
+        read: float = 0.0,
+        write: float = 0.0,
+        items: int = 0,
+        size: int = 0,
+        consistency: str | None = None,
+        index: str | None = None,
     ) -> None:
         cc = resp.get("ConsumedCapacity") or {}
         if isinstance(cc, list):
@@ -623,11 +726,17 @@ class Table:
         is_read = operation in ("GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems")
         self.ledger.record(
             CapacityRecord(
-                operation=operation, table=self.name, pattern=pattern, index=index,
-                read_units=read, write_units=write,
+                operation=operation,
+                table=self.name,
+                pattern=pattern,
+                index=index,
+                read_units=read,
+                write_units=write,
                 reported_read_units=reported if is_read else None,
                 reported_write_units=None if is_read else reported,
-                items=items, bytes=size, consistency=consistency,
+                items=items,
+                bytes=size,
+                consistency=consistency,
             )
         )
 
@@ -649,13 +758,15 @@ def _and(a: Condition | None, b: Condition | None) -> Condition | None:
 
 def _version_conflict(exc: ConditionFailedError) -> VersionConflictError:
     return VersionConflictError(
-        f"version conflict: the item changed since it was read ({exc.message})", condition=exc.condition, item=exc.item
+        f"version conflict: the item changed since it was read ({exc.message})",
+        condition=exc.condition,
+        item=exc.item,
     )
 
 
 @lru_cache(maxsize=1024)
 def _adapter(cls: type[Entity], field: str) -> TypeAdapter[Any]:
-    return TypeAdapter(cls.model_fields[field].annotation)
+    return TypeAdapter(cls.model_fields[field].annotation or Any)
 
 
 def _coerce(cls: type[Entity], field: str, value: Any) -> Any:
@@ -665,8 +776,8 @@ def _coerce(cls: type[Entity], field: str, value: Any) -> Any:
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
         raise ValidationError(
-            f"{cls.__name__}.{field}: {first['msg']}", field=field, hint=f"pass a valid {field!r} (got {value!r})"
+            f"{cls.__name__}.{field}: {first['msg']}",
+            field=field,
+            hint=f"pass a valid {field!r} (got {value!r})",
         ) from None
     return adapter.dump_python(typed, mode="python")
-
-

@@ -4,6 +4,7 @@ counted, and does to the engine exactly what it claims (nothing, or the write, o
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 import time
 import uuid
@@ -37,9 +38,9 @@ def make_client(endpoint_url: str, attempts: int = 1) -> Any:
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[LocalServer]:
-    with LocalServer(ttl_sweep_interval=None) as server:
-        yield server
+def engine(singletable_server: LocalServer) -> LocalServer:
+    """The session's local engine over HTTP (the singletable pytest plugin's fixture)."""
+    return singletable_server
 
 
 @pytest.fixture(scope="module")
@@ -359,3 +360,14 @@ def test_standard_retries_ride_through_mixed_faults_from_several_threads(
     # every request was either answered by a fault before the engine, or forwarded: nothing lost
     assert counts["requests"] == counts["forwarded"] + sum(counts[k] for k in PRE_FORWARD)
     assert counts["requests"] == 80 + sum(counts[k] for k in (*PRE_FORWARD, "reset_after"))
+
+
+def test_an_unreachable_engine_is_a_counted_502(table: str) -> None:
+    with socket.socket() as sock:  # a loopback port with nothing listening on it
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with FaultProxy(dead) as p:
+        with pytest.raises(ClientError) as raised:
+            make_client(p.endpoint_url).get_item(TableName=table, Key=key(1))
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 502
+        assert nonzero(p.counts()) == {"requests": 1, "upstream_error": 1}

@@ -12,7 +12,9 @@ from rich.console import Console
 def local(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8000,
     host: Annotated[str, typer.Option(help="Interface to bind; keep it on loopback.")] = "127.0.0.1",
-    ttl_sweep: Annotated[float, typer.Option(help="Seconds between TTL sweeps (0 turns sweeping off).")] = 2.0,
+    ttl_sweep: Annotated[
+        float, typer.Option(help="Seconds between TTL sweeps (0 turns sweeping off).")
+    ] = 2.0,
 ) -> None:
     """Run the local DynamoDB engine (moto over HTTP) until Ctrl-C.
 

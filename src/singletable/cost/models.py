@@ -19,6 +19,7 @@ Provisioned capacity is billed per hour at the highest level provisioned during 
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -161,11 +162,16 @@ def best_reservation(hourly: Sequence[int], block_hourly: float, unit_hour: floa
     it for more than ``block_hourly / (100 * unit_hour)`` of the hours.
     """
     hours = len(hourly)
-    top = ceil_units(max(hourly, default=0) / 100)
+    caps = sorted(hourly)
+    suffix = [0.0] * (hours + 1)  # suffix[i] = sum(caps[i:])
+    for i in range(hours - 1, -1, -1):
+        suffix[i] = suffix[i + 1] + caps[i]
+    top = ceil_units((caps[-1] if caps else 0) / 100)
     best: Reservation | None = None
     for k in range(top + 1):
         level = 100 * k
-        excess = float(sum(max(0, c - level) for c in hourly))
+        i = bisect.bisect_right(caps, level)  # hours above the reserved level
+        excess = suffix[i] - level * (hours - i)
         cost = k * block_hourly * hours + excess * unit_hour
         if best is None or cost < best.cost - _EPS:
             best = Reservation(k, cost, excess)

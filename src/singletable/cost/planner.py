@@ -108,6 +108,11 @@ class Plan:
         }
 
 
+def _span(values: list[int]) -> str:
+    lo, hi = min(values, default=0), max(values, default=0)
+    return f"{lo:,}" if lo == hi else f"{lo:,}-{hi:,}"
+
+
 def _money(x: float) -> str:
     return f"${x:,.2f}"
 
@@ -230,8 +235,7 @@ def plan(
         provisioned_usd(auto_read, auto_write, tc),
         store,
         *a_thr,
-        detail=f"{min(ar_h, default=0):,}-{max(ar_h, default=0):,} RCU / "
-        f"{min(aw_h, default=0):,}-{max(aw_h, default=0):,} WCU",
+        detail=f"{_span(ar_h)} RCU / {_span(aw_h)} WCU",
     )
     modes = [od, fixed, autoscaled]
 

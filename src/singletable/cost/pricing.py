@@ -7,6 +7,7 @@ break-even utilisation) are computed here from the file, never hard-coded.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Literal
@@ -123,7 +124,14 @@ class PriceBook(BaseModel):
 
 def load_pricing(path: str | Path | None = None) -> PriceBook:
     """The bundled price list, or a user's file of the same shape (raises pydantic's ValidationError)."""
-    source = Path(path) if path is not None else BUNDLED
-    with source.open(encoding="utf-8") as fh:
+    if path is None:
+        return _bundled()
+    with Path(path).open(encoding="utf-8") as fh:
         data = json.load(fh)
     return PriceBook.model_validate(data)
+
+
+@functools.cache
+def _bundled() -> PriceBook:
+    with BUNDLED.open(encoding="utf-8") as fh:
+        return PriceBook.model_validate(json.load(fh))

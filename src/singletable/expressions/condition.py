@@ -147,7 +147,9 @@ class Operand:
     def __init__(self, name: str, *, size: bool = False) -> None:
         if not isinstance(name, str) or not name:
             raise ValidationError(
-                f"attribute name {name!r} is empty", field=str(name), hint="name an attribute, e.g. Attr('email')"
+                f"attribute name {name!r} is empty",
+                field=str(name),
+                hint="name an attribute, e.g. Attr('email')",
             )
         self.name = name
         self._size = size
@@ -210,7 +212,9 @@ class Attr(Operand):
     def attribute_type(self, type_code: str) -> Condition:
         if type_code not in _TYPES:
             raise ValidationError(
-                f"attribute type {type_code!r} is unknown", field=self.name, hint=f"use one of {sorted(_TYPES)}"
+                f"attribute type {type_code!r} is unknown",
+                field=self.name,
+                hint=f"use one of {sorted(_TYPES)}",
             )
         return _Func("attribute_type", self, type_code)
 

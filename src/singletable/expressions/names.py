@@ -51,7 +51,6 @@ class Placeholders:
         return params
 
 
-
 def _is_attr(value: Any) -> bool:
     return isinstance(value, RawValue)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -72,7 +73,7 @@ class Update:
         self.actions.append(_Action("add", path, value))
         return self
 
-    def delete(self, path: str, values: set[Any] | frozenset[Any]) -> Update:
+    def delete(self, path: str, values: builtins.set[Any] | frozenset[Any]) -> Update:
         """DynamoDB DELETE: remove these members from a set."""
         if not isinstance(values, set | frozenset):
             raise ValidationError(
@@ -89,14 +90,14 @@ class Update:
     def paths(self) -> list[str]:
         return [a.path for a in self.actions]
 
-    def top_level_names(self) -> set[str]:
+    def top_level_names(self) -> builtins.set[str]:
         """The top-level attributes this update touches."""
         return {a.path.split(".")[0].split("[")[0] for a in self.actions}
 
     def render(self, ph: Placeholders) -> str:
         if not self.actions:
             raise ValidationError("the update has no actions", hint="set, remove, add or increment something")
-        seen: set[str] = set()
+        seen: builtins.set[str] = builtins.set()
         for a in self.actions:
             if a.path in seen:
                 raise ValidationError(
@@ -118,9 +119,13 @@ class Update:
             elif a.kind == "increment":
                 sets.append(f"{p} = if_not_exists({p}, {ph.value(0, a.path)}) + {ph.value(a.value, a.path)}")
             elif a.kind == "append":
-                sets.append(f"{p} = list_append(if_not_exists({p}, {ph.value([], a.path)}), {ph.value(a.value, a.path)})")
+                sets.append(
+                    f"{p} = list_append(if_not_exists({p}, {ph.value([], a.path)}), {ph.value(a.value, a.path)})"
+                )
             elif a.kind == "prepend":
-                sets.append(f"{p} = list_append({ph.value(a.value, a.path)}, if_not_exists({p}, {ph.value([], a.path)}))")
+                sets.append(
+                    f"{p} = list_append({ph.value(a.value, a.path)}, if_not_exists({p}, {ph.value([], a.path)}))"
+                )
             elif a.kind == "remove":
                 removes.append(p)
             elif a.kind == "add":

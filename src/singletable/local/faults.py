@@ -42,6 +42,7 @@ import ipaddress
 import json
 import random
 import socket
+import socketserver
 import struct
 import threading
 import time
@@ -174,6 +175,12 @@ class _ProxyServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind also resolves the host's FQDN, a DNS lookup that can hang offline.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = str(self.server_address[0])
+        self.server_port = int(self.server_address[1])
+
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self.proxy._register(request):
             self.shutdown_request(request)  # over max_connections: refuse
@@ -257,11 +264,10 @@ class _Handler(BaseHTTPRequestHandler):
         if response is None:
             return
         status, headers, payload = response
-        if unprocessed is not None:
+        if unprocessed is not None and status == 200:  # an engine error passes through as it is
             proxy._count("unprocessed", operation)
             proxy._count("unprocessed_items", operation, _count_items(unprocessed))
-            if status == 200:
-                headers, payload = _merge_unprocessed(operation, headers, payload, unprocessed)
+            headers, payload = _merge_unprocessed(operation, headers, payload, unprocessed)
         if fault == "reset_after":
             proxy._count("reset_after", operation)
             self._reset()

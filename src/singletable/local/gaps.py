@@ -2,7 +2,9 @@
 
 moto 5.2 does not implement application-autoscaling ``ListTagsForResource``, ``TagResource`` or
 ``UntagResource``; without them ``aws_appautoscaling_target`` polls for ever. We keep the tags in a
-small per-ARN store so that what Terraform writes is what it reads back.
+small per-ARN store so that what Terraform writes is what it reads back. moto's
+``RegisterScalableTarget`` also drops its ``Tags`` parameter (the provider tags a new target that way),
+which would show as drift on every plan: we record them in the same store.
 """
 
 from __future__ import annotations
@@ -39,6 +41,21 @@ def _untag_resource(self: Any) -> str:
     return "{}"
 
 
+def _wrap_register_scalable_target(original: Any) -> Any:
+    def register_scalable_target(self: Any) -> str:
+        body: str = original(self)
+        new_tags = self._get_param("Tags") or {}
+        if new_tags:
+            arn = json.loads(body).get("ScalableTargetARN")
+            if arn:
+                with _lock:
+                    _tags.setdefault(arn, {}).update(new_tags)
+        return body
+
+    register_scalable_target.__wrapped__ = original  # type: ignore[attr-defined]
+    return register_scalable_target
+
+
 def install() -> None:
     """Add the missing actions to moto's response classes (idempotent)."""
     global _installed
@@ -53,4 +70,9 @@ def install() -> None:
     ):
         if not hasattr(ApplicationAutoScalingResponse, name):
             setattr(ApplicationAutoScalingResponse, name, func)
+    setattr(  # noqa: B010 - a method replaced on a class mypy knows
+        ApplicationAutoScalingResponse,
+        "register_scalable_target",
+        _wrap_register_scalable_target(ApplicationAutoScalingResponse.register_scalable_target),
+    )
     _installed = True

@@ -19,7 +19,9 @@ class LocalServer:
     aws provider needs to apply the module.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, ttl_sweep_interval: float | None = 2.0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, ttl_sweep_interval: float | None = 2.0
+    ) -> None:
         self.host = host
         self.port = port
         self._ttl_interval = ttl_sweep_interval

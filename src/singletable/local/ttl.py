@@ -85,5 +85,5 @@ class TTLSweeper:
         while not self._stop.wait(self._interval):
             try:
                 sweep_expired(self._client)
-            except Exception:  # noqa: BLE001 - a failed sweep must never kill the engine
+            except Exception:
                 continue

@@ -1,0 +1,388 @@
+"""Table operations on the in-process engine: entities, keys, conditions, indexes, TTL, capacity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from decimal import Decimal
+from typing import ClassVar
+
+import pytest
+from pydantic import BaseModel
+
+from singletable import (
+    Attr,
+    ConditionFailedError,
+    Entity,
+    IndexSpec,
+    ItemNotFoundError,
+    ItemTooLargeError,
+    KeyTemplateError,
+    SortKey,
+    Table,
+    TableSpec,
+    Update,
+    ValidationError,
+    VersionConflictError,
+)
+from singletable.local import InProcessEngine
+from singletable.seed import ENTITIES, SEED_EDGE, SEED_ORDER, SEED_USER, Order, User, UserOrder
+
+
+def _seed(table: Table) -> None:
+    for entity in (SEED_USER, SEED_ORDER, SEED_EDGE):
+        table.put(entity)
+
+
+def test_items_are_stored_exactly_as_the_seed_shows(table: Table) -> None:
+    _seed(table)
+    raw = table.client.get_item(TableName=table.name, Key={"PK": {"S": "ORDER#456"}, "SK": {"S": "METADATA"}})
+    assert raw["Item"] == {
+        "PK": {"S": "ORDER#456"},
+        "SK": {"S": "METADATA"},
+        "_type": {"S": "Order"},
+        "user_id": {"S": "USER#123"},
+        "total": {"N": "99.99"},
+    }
+    edge = table.client.get_item(
+        TableName=table.name, Key={"PK": {"S": "USER#123"}, "SK": {"S": "ORDER#456"}}
+    )
+    assert edge["Item"]["order_date"] == {"S": "2023-02-15"}
+
+
+def test_get_parses_key_fields_back(table: Table) -> None:
+    _seed(table)
+    user = table.get(User, user_id="123")
+    assert user == SEED_USER
+    assert table.get(User, user_id="nobody") is None
+    assert table.get(Order, order_id="456", consistent=True) == SEED_ORDER
+
+
+def test_items_written_by_hand_are_recognised_by_key_pattern(table: Table) -> None:
+    table.client.put_item(
+        TableName=table.name,
+        Item={"PK": {"S": "USER#9"}, "SK": {"S": "PROFILE"}, "name": {"S": "Hand"}, "email": {"S": "h@x"}},
+    )
+    assert table.get(User, user_id="9") == User(user_id="9", name="Hand", email="h@x")
+    assert table.collection(User, user_id="9") == {User: [User(user_id="9", name="Hand", email="h@x")]}
+
+
+def test_foreign_items_in_a_shared_partition_are_never_taken_for_ours(table: Table) -> None:
+    _seed(table)
+    table.client.put_item(
+        TableName=table.name,
+        Item={"PK": {"S": "USER#123"}, "SK": {"S": "ORDER#999"}, "_type": {"S": "Invoice"}, "x": {"N": "1"}},
+    )
+    got = table.collection(User, user_id="123")
+    assert got[UserOrder] == [SEED_EDGE]
+    assert got["foreign"] == [{"PK": "USER#123", "SK": "ORDER#999", "_type": "Invoice", "x": 1}]
+    assert table.query(UserOrder, user_id="123").all() == [SEED_EDGE]
+
+
+class Rich(Entity):
+    __pk__ = "RICH#{rid}"
+    __sk__ = "V"
+
+    class Address(BaseModel):
+        city: str
+        lines: list[str]
+
+    rid: int
+    price: float
+    exact: Decimal
+    when: dt.datetime
+    day: dt.date
+    tags: set[str]
+    scores: set[int]
+    blob: bytes
+    flag: bool
+    extra: dict[str, list[int]]
+    address: Address
+    note: str | None = None
+
+
+def test_every_declared_type_round_trips(table: Table) -> None:
+    rich = Rich(
+        rid=7,
+        price=0.1,
+        exact=Decimal("12345678901234567890.123"),
+        when=dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        day=dt.date(2024, 2, 29),
+        tags={"a", "b"},
+        scores={1, 2},
+        blob=b"\x00\xff",
+        flag=False,
+        extra={"k": [1, 2]},
+        address=Rich.Address(city="Oslo", lines=["1", "2"]),
+    )
+    table.put(rich)
+    got = table.get(Rich, rid=7)
+    assert got == rich
+    assert got is not None and type(got.price) is float and got.price == 0.1
+
+
+def test_create_only_and_conditions(table: Table) -> None:
+    table.put(SEED_USER, create_only=True)
+    with pytest.raises(ConditionFailedError, match="attribute_not_exists") as err:
+        table.put(SEED_USER, create_only=True)
+    assert err.value.item is not None and err.value.item["name"] == "John Doe"
+    with pytest.raises(ConditionFailedError, match=r"email = 'other@x'"):
+        table.put(SEED_USER, condition=Attr("email").eq("other@x"))
+    table.put(SEED_USER.model_copy(update={"name": "J"}), condition=Attr("email").eq("john@example.com"))
+    assert table.get(User, user_id="123").name == "J"  # type: ignore[union-attr]
+
+
+def test_update_set_remove_add_append_counters(table: Table) -> None:
+    table.put(SEED_EDGE)
+    got = table.update(UserOrder, {"user_id": "123", "order_id": "456"}, {"total": 10.5})
+    assert got.total == Decimal("10.5")
+    got = table.update(UserOrder, {"user_id": "123", "order_id": "456"}, Update().remove("total"))
+    assert got.total is None
+    with pytest.raises(ItemNotFoundError, match="USER#1/ORDER#2"):
+        table.update(UserOrder, {"user_id": "1", "order_id": "2"}, {"total": 1})
+    created = table.update(
+        UserOrder, {"user_id": "1", "order_id": "2"}, {"order_date": "2024-01-01"}, upsert=True
+    )
+    assert created.order_date == dt.date(2024, 1, 1)
+
+
+class Counter(Entity):
+    __pk__ = "COUNTER#{name}"
+    __sk__ = "C"
+    name: str
+    hits: int = 0
+    log: list[str] = []
+    tags: set[str] | None = None
+
+
+def test_atomic_counters_append_and_sets(table: Table) -> None:
+    key = {"name": "c"}
+    for _ in range(3):
+        got = table.update(
+            Counter, key, Update().increment("hits").append("log", ["x"]).add("tags", {"t"}), upsert=True
+        )
+    assert got.hits == 3 and got.log == ["x", "x", "x"] and got.tags == {"t"}
+    got = table.update(Counter, key, Update().delete("tags", {"t"}).set_if_not_exists("hits", 100))
+    assert got.hits == 3 and got.tags is None
+
+
+def test_update_validates_before_sending(table: Table) -> None:
+    table.put(SEED_USER)
+    with pytest.raises(ValidationError, match="part of the key") as err:
+        table.update(User, {"user_id": "123"}, {"user_id": "9"})
+    assert err.value.field == "user_id"
+    with pytest.raises(ValidationError, match="has no field 'emial'"):
+        table.update(User, {"user_id": "123"}, {"emial": "x"})
+    with pytest.raises(ValidationError, match=r"UserOrder\.order_date"):
+        table.update(UserOrder, {"user_id": "1", "order_id": "2"}, {"order_date": "not a date"})
+    with pytest.raises(KeyTemplateError, match=r"needs \['user_id'\]"):
+        table.get(User)
+
+
+class Member(Entity):
+    """An entity with an extra, template-derived index: look members up by email within a tenant."""
+
+    __pk__ = "MEMBER#{member_id}"
+    __sk__ = "PROFILE"
+    __indexes__: ClassVar = {"GSI2": ("EMAIL#{tenant}#{email}", "MEMBER#{member_id}")}
+    member_id: str
+    tenant: str
+    email: str | None = None
+    name: str = ""
+
+
+@pytest.fixture
+def gsi2_table(singletable_inprocess: InProcessEngine) -> Table:
+    spec = TableSpec(
+        name="with-gsi2",
+        deletion_protection=False,
+        indexes=(IndexSpec("GSI1", "SK", "PK"), IndexSpec("GSI2", "GSI2PK", "GSI2SK")),
+    )
+    client = singletable_inprocess.client()
+    spec.create(client)
+    return Table(spec, client=client, entities=[*ENTITIES, Member])
+
+
+def test_derived_index_keys_are_rewritten_by_partial_updates(gsi2_table: Table) -> None:
+    t = gsi2_table
+    t.put(Member(member_id="m1", tenant="acme", email="a@x"))
+    assert [m.member_id for m in t.query(Member, index="GSI2", tenant="acme", email="a@x")] == ["m1"]
+    t.update(Member, {"member_id": "m1"}, {"email": "b@x", "tenant": "acme"})
+    assert t.query(Member, index="GSI2", tenant="acme", email="a@x").all() == []
+    assert [m.email for m in t.query(Member, index="GSI2", tenant="acme", email="b@x")] == ["b@x"]
+    with pytest.raises(ValidationError, match=r"not \['tenant'\]") as err:
+        t.update(Member, {"member_id": "m1"}, {"email": "c@x"})
+    assert "GSI2" in str(err.value)
+    # Removing a field the index needs takes the item out of the (sparse) index.
+    t.update(Member, {"member_id": "m1"}, {"email": None})
+    assert t.query(Member, index="GSI2", tenant="acme", email="b@x").all() == []
+    # Updates that touch no index field leave the index alone.
+    assert t.update(Member, {"member_id": "m1"}, {"name": "N"}).name == "N"
+
+
+def test_query_sort_key_conditions_direction_limit_filter(table: Table) -> None:
+    table.put(SEED_USER)
+    for i in range(1, 8):
+        table.put(
+            UserOrder(user_id="123", order_id=f"{i:03d}", order_date=dt.date(2024, 1, i), total=Decimal(i))
+        )
+    ids = lambda q: [o.order_id for o in q]  # noqa: E731
+    assert ids(table.query(UserOrder, user_id="123")) == [f"{i:03d}" for i in range(1, 8)]
+    assert ids(table.query(UserOrder, user_id="123", reverse=True, limit=2)) == ["007", "006"]
+    assert ids(table.query(UserOrder, user_id="123", sk=SortKey.between("ORDER#002", "ORDER#004"))) == [
+        "002",
+        "003",
+        "004",
+    ]
+    assert ids(table.query(UserOrder, user_id="123", sk=SortKey.gt("ORDER#005"))) == ["006", "007"]
+    assert ids(table.query(UserOrder, user_id="123", sk=SortKey.lte("ORDER#002"))) == ["001", "002"]
+    assert ids(table.query(UserOrder, user_id="123", order_id="003")) == ["003"]
+    by_date = table.query(
+        UserOrder, user_id="123", filter=Attr("order_date").between("2024-01-03", "2024-01-04")
+    )
+    assert ids(by_date) == ["003", "004"]
+
+
+def test_pagination_resumes_without_skipping_or_repeating(table: Table) -> None:
+    for i in range(23):
+        table.put(UserOrder(user_id="p", order_id=f"{i:03d}", order_date=dt.date(2024, 1, 1)))
+    seen: list[str] = []
+    cursor = None
+    while True:
+        q = table.query(UserOrder, user_id="p", limit=5, page_size=3, cursor=cursor)
+        batch = [o.order_id for o in q]
+        seen += batch
+        cursor = q.cursor
+        if cursor is None:
+            break
+    assert seen == [f"{i:03d}" for i in range(23)]
+    with pytest.raises(ValidationError, match="cursor is not one this query produced"):
+        table.query(UserOrder, user_id="p", cursor="garbage").all()
+
+
+def test_reverse_lookup_through_gsi1(table: Table) -> None:
+    _seed(table)
+    table.put(UserOrder(user_id="777", order_id="456", order_date=dt.date(2024, 1, 1)))
+    owners = sorted(e.user_id for e in table.reverse(UserOrder, order_id="456"))
+    assert owners == ["123", "777"]
+    # Without the PK fields, an entity query with the SK fields picks GSI1 by itself.
+    assert table.query(UserOrder, order_id="456").request().params["IndexName"] == "GSI1"
+    with pytest.raises(ValidationError, match="consistent reads are not possible"):
+        table.query(UserOrder, order_id="456", index="GSI1", consistent=True)
+
+
+def test_dry_run_returns_the_request_and_sends_nothing(table: Table) -> None:
+    req = table.put(SEED_USER, create_only=True, dry_run=True)
+    assert req.operation == "PutItem"
+    assert req.params["ConditionExpression"] == "attribute_not_exists(#n0)"
+    assert req.params["Item"]["PK"] == {"S": "USER#123"}
+    assert table.get(User, user_id="123") is None
+    get = table.get(User, user_id="123", dry_run=True)
+    assert get.params["Key"] == {"PK": {"S": "USER#123"}, "SK": {"S": "PROFILE"}}
+    upd = table.update(User, {"user_id": "123"}, {"name": "x"}, dry_run=True)
+    assert upd.params["ExpressionAttributeNames"]["#n0"] == "name"
+    assert [r.operation for r in table.ledger] == ["GetItem"]  # only the real get above was sent
+
+
+def test_item_over_400_kb_is_refused_before_sending(table: Table) -> None:
+    big = User(user_id="big", name="x" * (400 * 1024), email="e")
+    with pytest.raises(ItemTooLargeError, match="over DynamoDB's 409,600-byte limit"):
+        table.put(big)
+    assert len(table.ledger) == 0
+
+
+class Session(Entity):
+    __pk__ = "SESSION#{sid}"
+    __sk__ = "S"
+    __ttl__ = "expires"
+    sid: str
+    expires: dt.datetime | None = None
+
+
+def test_expired_items_are_hidden_and_ttl_is_stored_as_epoch(table: Table) -> None:
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    table.put(Session(sid="old", expires=past))
+    table.put(Session(sid="new", expires=future))
+    raw = table.client.get_item(TableName=table.name, Key={"PK": {"S": "SESSION#new"}, "SK": {"S": "S"}})[
+        "Item"
+    ]
+    assert raw["expires_at"] == {"N": str(int(future.timestamp()))}
+    assert table.get(Session, sid="old") is None
+    got = table.get(Session, sid="new")
+    assert (
+        got is not None and got.expires is not None and abs(got.expires.timestamp() - future.timestamp()) < 1
+    )
+    with pytest.raises(ValidationError, match="naive datetime"):
+        table.put(Session(sid="n", expires=dt.datetime(2030, 1, 1)))
+
+
+class Account(Entity):
+    __pk__ = "ACCOUNT#{aid}"
+    __sk__ = "A"
+    __version_field__ = "version"
+    aid: str
+    balance: int = 0
+    version: int = 0
+
+
+def test_optimistic_locking(table: Table) -> None:
+    a = table.put(Account(aid="1"))
+    assert a.version == 1
+    b = table.put(a.model_copy(update={"balance": 5}))
+    assert b.version == 2
+    with pytest.raises(VersionConflictError, match="version conflict"):
+        table.put(a.model_copy(update={"balance": 9}))  # stale: still at version 1
+    with pytest.raises(VersionConflictError):
+        table.put(Account(aid="1"))  # version 0 means "create", but it exists
+    got = table.update(Account, {"aid": "1"}, {"balance": 6}, expected_version=2)
+    assert got.version == 3 and got.balance == 6
+    with pytest.raises(VersionConflictError):
+        table.update(Account, {"aid": "1"}, {"balance": 7}, expected_version=2)
+
+
+def test_delete_returns_what_was_there(table: Table) -> None:
+    _seed(table)
+    assert table.delete(User, user_id="123") == SEED_USER
+    assert table.delete(User, user_id="123") is None
+    with pytest.raises(ConditionFailedError):
+        table.delete(SEED_ORDER, condition=Attr("total").gt(1000))
+    assert table.delete(SEED_ORDER, condition=Attr("total").lt(1000)) == SEED_ORDER
+
+
+def test_capacity_is_computed_by_size_rules_for_every_call(table: Table) -> None:
+    _seed(table)
+    table.get(User, user_id="123", pattern="get profile")
+    table.get(User, user_id="123", consistent=True, pattern="get profile strong")
+    table.collection(User, user_id="123", pattern="user and orders")
+    big = User(user_id="b", name="x" * 3000, email="e")
+    table.put(big, pattern="big put")
+    summary = table.ledger.by_pattern()
+    assert summary["get profile"].read_units == 0.5
+    assert summary["get profile strong"].read_units == 1.0
+    assert summary["user and orders"].round_trips == 1 and summary["user and orders"].items == 2
+    # ~3 KB item: 3 WCU for the table and 3 more for GSI1, which projects every item (ALL).
+    assert summary["big put"].write_units == 6.0
+    assert summary["big put"].reported_write_units > 0  # the engine's own figure is kept beside ours
+
+
+def test_unknown_table_is_a_clear_error(singletable_inprocess: InProcessEngine) -> None:
+    from singletable import TableNotFoundError
+
+    t = Table(TableSpec(name="missing-table"), client=singletable_inprocess.client(), entities=ENTITIES)
+    with pytest.raises(TableNotFoundError, match="'missing-table' not found"):
+        t.get(User, user_id="1")
+    with pytest.raises(TableNotFoundError, match=r"TableSpec\.create"):
+        t.spec.verify(t.client)
+
+
+def test_batch_write_and_get(table: Table) -> None:
+    users = [User(user_id=str(i), name=f"n{i}", email="e") for i in range(60)]
+    result = table.batch_write(users)
+    assert result.processed == 60 and result.round_trips == 3
+    got = table.batch_get([(User, {"user_id": "5"}), ("USER#7", "PROFILE"), (User, {"user_id": "none"})])
+    assert got == [users[5], users[7], None]
+    start = time.monotonic()
+    assert sum(1 for _ in table.scan()) == 60
+    assert time.monotonic() - start >= 0  # scan consumed; capacity recorded below
+    assert table.ledger.by_pattern()["scan"].items == 60
