@@ -39,6 +39,11 @@ def _engine(endpoint_url: str | None, http: bool) -> Iterator[Any]:
             yield engine.client()
 
 
+def _shown(value: Any) -> Any:
+    # Display only: a Decimal prints as the number it is (the stored value stays exact).
+    return float(value) if isinstance(value, Decimal) else str(value)
+
+
 def generate(users: int, max_orders: int, seed: int) -> Iterator[Entity]:
     """Users with 0..max_orders orders each: every order is its METADATA item plus the user's edge."""
     rng = random.Random(seed)
@@ -83,7 +88,7 @@ def run(
             table.put(entity, pattern="write seed items")
         for pk, sk in (("USER#123", "PROFILE"), ("ORDER#456", "METADATA"), ("USER#123", "ORDER#456")):
             raw = client.get_item(TableName=spec.name, Key={"PK": {"S": pk}, "SK": {"S": sk}})["Item"]
-            out.print(json.dumps(deserialize(raw), default=str))
+            out.print(json.dumps(deserialize(raw), default=_shown))
 
         out.rule(f"Generated data: {users:,} users with 0-{max_orders} orders each")
         items = list(generate(users, max_orders, seed))
@@ -172,6 +177,7 @@ def run(
         out.print(f"[green]done in {elapsed:.1f} s[/]")
         return {
             "items_written": len(items) + 3,
+            "collection_items": sum(len(v) for v in coll.values()),
             "patterns": {
                 k: {"rcu": v.read_units, "wcu": v.write_units, "round_trips": v.round_trips}
                 for k, v in summary.items()
