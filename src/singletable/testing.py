@@ -1,14 +1,18 @@
 """pytest plugin: a ready local DynamoDB for users' own test suites.
 
-Installed with singletable (entry point ``pytest11``). Fixtures:
+Installed with singletable (entry point ``pytest11``), nothing to configure. Fixtures:
 
+- ``singletable_inprocess``: moto in-process for the duration of one test (fastest);
+- ``singletable_table``: a fresh ``my-app-main-table`` (the module's spec) on it, as a :class:`Table`;
+  call ``singletable_table.register(MyEntity, ...)`` to add your entities;
 - ``singletable_server``: the local engine over HTTP on a free loopback port (one per session);
-- ``singletable_endpoint``: its URL, for code or tools that take an endpoint;
-- ``singletable_inprocess``: moto in-process for the duration of one test (fastest).
+- ``singletable_endpoint``: its URL, for code or tools that take an endpoint (aws CLI, Terraform);
+- ``singletable_http_table``: a uniquely named table on that server, dropped after the test.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -16,6 +20,7 @@ import pytest
 
 if TYPE_CHECKING:
     from singletable.local import InProcessEngine, LocalServer
+    from singletable.table import Table
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +42,27 @@ def singletable_inprocess() -> Iterator[InProcessEngine]:
 
     with InProcessEngine() as engine:
         yield engine
+
+
+@pytest.fixture
+def singletable_table(singletable_inprocess: InProcessEngine) -> Table:
+    from singletable.spec import TableSpec
+    from singletable.table import Table
+
+    spec = TableSpec(deletion_protection=False)
+    client = singletable_inprocess.client()
+    spec.create(client)
+    return Table(spec, client=client)
+
+
+@pytest.fixture
+def singletable_http_table(singletable_endpoint: str) -> Iterator[Table]:
+    from singletable.client import make_client
+    from singletable.spec import TableSpec
+    from singletable.table import Table
+
+    spec = TableSpec(name=f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False)
+    client = make_client(endpoint_url=singletable_endpoint)
+    spec.create(client)
+    yield Table(spec, client=client)
+    spec.delete(client)
