@@ -3,6 +3,17 @@
 Requests are chunked to DynamoDB's limits (25 writes / 16 MB, 100 keys / 16 MB); whatever DynamoDB
 hands back as unprocessed is retried with exponential backoff and full jitter until done or until the
 deadline, and then an error carries exactly the items that were not processed.
+
+Two layers of retry, on purpose:
+
+- botocore's own (``retry_mode`` / ``max_attempts`` of :func:`singletable.client.make_client`) retries
+  one HTTP request on throttling, 5xx and connection errors;
+- this module retries what botocore cannot see as an error (``UnprocessedItems`` / ``UnprocessedKeys``,
+  a 200 answer) and, when botocore has given up on a transient error (attempts or its retry quota
+  exhausted), the whole chunk again. Both are safe: a batch put or delete applied twice leaves the
+  same item, and keys are unique within one call.
+
+The backoff adapts: a round that makes progress lowers the delay, a round that makes none raises it.
 """
 
 from __future__ import annotations
@@ -10,12 +21,21 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from singletable import capacity
 from singletable.codec import Item, deserialize, item_size, serialize
-from singletable.errors import BatchIncompleteError, DuplicateKeyError, ItemTooLargeError, ValidationError
+from singletable.errors import (
+    BatchIncompleteError,
+    DuplicateKeyError,
+    EngineError,
+    ItemTooLargeError,
+    LimitExceededError,
+    ValidationError,
+)
 from singletable.model import Entity
 from singletable.request import Request, send
 
@@ -25,11 +45,45 @@ if TYPE_CHECKING:
 MAX_WRITE_ITEMS = 25
 MAX_GET_KEYS = 100
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
+MAX_PARTITION_KEY_BYTES = 2048
+MAX_SORT_KEY_BYTES = 1024
+
+#: Error codes that mean "try again later": nothing was wrong with the request itself.
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "TransactionInProgressException",
+    }
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when ``exc`` is worth retrying as is: throttling, a 5xx, or a connection error."""
+    if isinstance(exc, ConnectionError | HTTPClientError):
+        return True
+    cause = exc if isinstance(exc, ClientError) else exc.__cause__
+    if isinstance(exc, EngineError) and exc.aws_code in TRANSIENT_CODES:
+        return True
+    if isinstance(cause, ClientError):
+        code = cause.response.get("Error", {}).get("Code", "")
+        status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return code in TRANSIENT_CODES or int(status or 0) >= 500
+    return False
 
 
 @dataclass(slots=True)
 class Backoff:
-    """Exponential backoff with full jitter (AWS Architecture Blog), bounded by a deadline."""
+    """Exponential backoff with full jitter (AWS Architecture Blog), bounded by a deadline.
+
+    ``base`` is the first ceiling, doubled per attempt up to ``cap``; ``deadline`` bounds one call
+    (seconds from its start).
+    """
 
     base: float = 0.05
     cap: float = 5.0
@@ -41,16 +95,59 @@ class Backoff:
             yield random.uniform(0, min(self.cap, self.base * 2**attempt))
             attempt += 1
 
+    def start(self) -> Retry:
+        """A retry state for one call: the deadline starts now."""
+        return Retry(self)
+
+
+class Retry:
+    """The state of one call's retries: an attempt level that rises on failure and falls on progress."""
+
+    def __init__(self, backoff: Backoff) -> None:
+        self.backoff = backoff
+        self.level = 0
+        self.stop_at = time.monotonic() + backoff.deadline
+        self.waited = 0.0
+
+    def progress(self) -> None:
+        """A round got something done: lower the delay a step."""
+        self.level = max(0, self.level - 1)
+
+    def wait(self) -> bool:
+        """Sleep a full-jitter delay and raise the level; False (without sleeping) once past the deadline."""
+        remaining = self.stop_at - time.monotonic()
+        if remaining <= 0:
+            return False
+        b = self.backoff
+        delay = min(remaining, random.uniform(0, min(b.cap, b.base * 2 ** min(self.level, 30))))
+        self.level += 1
+        self.waited += delay
+        time.sleep(delay)
+        return True
+
 
 @dataclass(slots=True)
 class BatchResult:
-    """What a batch did: items processed, requests sent, and how many of those were retries."""
+    """What a batch did: items processed, requests sent, and how the retries went.
+
+    ``retries`` counts rounds that re-sent unprocessed items, ``errors`` transient errors that botocore
+    gave up on and this module retried, ``unprocessed`` items or keys DynamoDB handed back (each
+    counted every time it came back).
+    """
 
     processed: int = 0
     round_trips: int = 0
     retries: int = 0
+    errors: int = 0
+    unprocessed: int = 0
     write_units: float = 0.0
     read_units: float = 0.0
+    reported_units: float = 0.0
+    waited: float = 0.0
+
+    def add(self, other: BatchResult) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +166,31 @@ def batch_write(
     backoff: Backoff | None = None,
     pattern: str | None = None,
 ) -> BatchResult:
-    """Write and delete many items. Raises BatchIncompleteError (with ``.unprocessed``) on giving up."""
+    """Write and delete many items.
+
+    Every item is checked (keys present and within DynamoDB's key-size limits, item under 400 KB, no
+    key twice) before anything is sent. On giving up (the deadline passed, or a non-transient error)
+    raises :class:`BatchIncompleteError` whose ``unprocessed`` holds the caller's objects that were
+    not acknowledged, in input order; everything else was written. (After a connection error the
+    items of the chunk in flight may or may not have been written: they are listed, since writing
+    them again is harmless.)
+    """
     writes = _prepare_writes(table, puts, deletes)
-    backoff = backoff or Backoff()
+    retry = (backoff or Backoff()).start()
     result = BatchResult()
     pending: list[_Write] = list(writes)
     by_key = {w.key: w for w in writes}
-    stop_at = time.monotonic() + backoff.deadline
-    delays = backoff.delays()
+    order = {w.key: n for n, w in enumerate(writes)}
+
+    def incomplete(
+        message: str, left: list[_Write], cause: BaseException | None = None
+    ) -> BatchIncompleteError:
+        result.waited = retry.waited
+        left = sorted(left, key=lambda w: order[w.key])
+        err = BatchIncompleteError(message, unprocessed=[w.source for w in left])
+        err.__cause__ = cause
+        return err
+
     while pending:
         chunk, pending = _take_chunk(pending)
         request = Request(
@@ -86,11 +200,23 @@ def batch_write(
         try:
             resp = send(table.client, request, key_names=(table.spec.pk, table.spec.sk))
         except Exception as exc:
-            # botocore already retried throttles and 5xx; what is left is not ours to swallow.
-            raise BatchIncompleteError(
-                f"batch write stopped after {result.processed} items: {exc}",
-                unprocessed=[w.source for w in chunk + pending],
-            ) from exc
+            left = chunk + pending
+            if not is_transient(exc):
+                raise incomplete(
+                    f"batch write stopped after {result.processed} items, {len(left)} not written: {exc}",
+                    left,
+                    exc,
+                ) from exc
+            result.errors += 1
+            if not retry.wait():
+                raise incomplete(
+                    f"batch write gave up after {retry.backoff.deadline:g} s with {len(left)} items not written "
+                    f"(last error: {exc})",
+                    left,
+                    exc,
+                ) from exc
+            pending = left
+            continue
         result.round_trips += 1
         unprocessed = resp.get("UnprocessedItems", {}).get(table.name, [])
         returned = [by_key[_request_key(table, r)] for r in unprocessed]
@@ -99,19 +225,49 @@ def batch_write(
         units = sum(table._write_units(w.request.get("PutRequest", {}).get("Item", {}), w.size) for w in done)
         result.processed += len(done)
         result.write_units += units
-        table._record("BatchWriteItem", resp, pattern, write=units, items=len(done), size=sum(w.size for w in done))
+        result.reported_units += _reported(resp)
+        if done:
+            table._record(
+                "BatchWriteItem", resp, pattern, write=units, items=len(done), size=sum(w.size for w in done)
+            )
+            retry.progress()
         if returned:
-            delay = next(delays)
-            if time.monotonic() + delay > stop_at:
-                raise BatchIncompleteError(
-                    f"batch write gave up after {backoff.deadline:.0f} s with {len(returned) + len(pending)} items "
-                    "unprocessed (DynamoDB kept returning them: the table is throttled)",
-                    unprocessed=[w.source for w in returned + pending],
+            result.unprocessed += len(returned)
+            if not retry.wait():
+                raise incomplete(
+                    f"batch write gave up after {retry.backoff.deadline:g} s with {len(returned) + len(pending)} "
+                    "items unprocessed (DynamoDB kept returning them: the table is throttled)",
+                    returned + pending,
                 )
             result.retries += 1
-            time.sleep(delay)
             pending = returned + pending
+    result.waited = retry.waited
     return result
+
+
+def _reported(resp: Mapping[str, Any]) -> float:
+    cc = resp.get("ConsumedCapacity") or []
+    if isinstance(cc, Mapping):
+        cc = [cc]
+    return float(sum(c.get("CapacityUnits", 0.0) for c in cc))
+
+
+def check_key(table: Table, pk: Any, sk: Any, where: str) -> tuple[str, str]:
+    """The key as (pk, sk), or a ValidationError naming ``where`` when it is missing or too long."""
+    spec = table.spec
+    for attr, value, limit in ((spec.pk, pk, MAX_PARTITION_KEY_BYTES), (spec.sk, sk, MAX_SORT_KEY_BYTES)):
+        if not isinstance(value, str) or not value:
+            raise ValidationError(
+                f"{where} has no string {attr!r}", field=attr, hint=f'add "{attr}": "..." to it'
+            )
+        size = len(value.encode("utf-8"))
+        if size > limit:
+            raise LimitExceededError(
+                f"{where}: {attr} is {size:,} bytes, over DynamoDB's {limit:,}-byte limit for that key",
+                field=attr,
+                hint="shorten the key (hash long values and keep them in a non-key attribute)",
+            )
+    return pk, sk
 
 
 def _prepare_writes(
@@ -119,35 +275,43 @@ def _prepare_writes(
 ) -> list[_Write]:
     spec = table.spec
     writes: list[_Write] = []
-    seen: dict[tuple[Any, ...], int] = {}
+    seen: dict[tuple[Any, ...], str] = {}
     for n, obj in enumerate(puts):
         item = table._entity_item(obj) if isinstance(obj, Entity) else dict(obj)
-        for attr in (spec.pk, spec.sk):
-            if not isinstance(item.get(attr), str) or not item.get(attr):
-                raise ValidationError(f"item #{n} has no string {attr!r}", field=attr, hint=f'add "{attr}" to it')
+        key = check_key(table, item.get(spec.pk), item.get(spec.sk), f"item #{n}")
         av = serialize(item)
         size = item_size(av)
         if size > capacity.MAX_ITEM_BYTES:
             raise ItemTooLargeError(
-                f"item #{n} ({item[spec.pk]!r}/{item[spec.sk]!r}) is {size:,} bytes, over the 409,600-byte limit",
+                f"item #{n} ({key[0]!r}/{key[1]!r}) is {size:,} bytes, over DynamoDB's "
+                f"{capacity.MAX_ITEM_BYTES:,}-byte limit",
                 field=spec.pk,
             )
-        key = (item[spec.pk], item[spec.sk])
-        _check_duplicate(seen, key, n)
+        _check_duplicate(seen, key, f"item #{n}")
         writes.append(_Write(obj, {"PutRequest": {"Item": av}}, key, size))
-    for n, obj in enumerate(deletes):
-        pk, sk = obj.key() if isinstance(obj, Entity) else obj
-        key = (pk, sk)
-        _check_duplicate(seen, key, n)
-        writes.append(_Write(obj, {"DeleteRequest": {"Key": table._key(pk, sk)}}, key, 0))
+    for n, target in enumerate(deletes):
+        if isinstance(target, Entity):
+            pk, sk = target.key()
+        elif isinstance(target, tuple) and len(target) == 2:
+            pk, sk = target
+        else:
+            raise ValidationError(
+                f"delete #{n} is {type(target).__name__}, not an entity or a (pk, sk) pair",
+                field="deletes",
+                hint='pass entities or ("USER#123", "PROFILE") pairs',
+            )
+        key = check_key(table, pk, sk, f"delete #{n}")
+        _check_duplicate(seen, key, f"delete #{n}")
+        writes.append(_Write(target, {"DeleteRequest": {"Key": table._key(pk, sk)}}, key, 0))
     return writes
 
 
-def _check_duplicate(seen: dict[tuple[Any, ...], int], key: tuple[Any, ...], n: int) -> None:
+def _check_duplicate(seen: dict[tuple[Any, ...], str], key: tuple[Any, ...], where: str) -> None:
     if key in seen:
-        raise DuplicateKeyError(f"key {key[0]!r}/{key[1]!r} appears twice in one batch (items #{seen[key]} and #{n})",
-                                field="key")
-    seen[key] = n
+        raise DuplicateKeyError(
+            f"key {key[0]!r}/{key[1]!r} appears twice in one batch ({seen[key]} and {where})", field="key"
+        )
+    seen[key] = where
 
 
 def _take_chunk(pending: list[_Write]) -> tuple[list[_Write], list[_Write]]:
@@ -158,7 +322,7 @@ def _take_chunk(pending: list[_Write]) -> tuple[list[_Write], list[_Write]]:
             break
         chunk.append(w)
         total += w.size
-    return chunk, pending[len(chunk):]
+    return chunk, pending[len(chunk) :]
 
 
 def _request_key(table: Table, request: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -176,25 +340,30 @@ def batch_get(
 ) -> list[Any]:
     """Read many items; the result lines up with ``keys`` (``None`` where nothing, or nothing of ours, is).
 
-    A key is ``(EntityClass, {"user_id": "123"})`` or a raw ``("USER#123", "PROFILE")``.
+    A key is ``(EntityClass, {"user_id": "123"})`` or a raw ``("USER#123", "PROFILE")``. Keys asked for
+    twice are read once. On giving up raises :class:`BatchIncompleteError` with the (pk, sk) pairs
+    not read.
     """
     spec = table.spec
     wanted: list[tuple[str, str]] = []
     classes: list[type[Entity] | None] = []
-    for k in keys:
+    for n, k in enumerate(keys):
         if isinstance(k[0], type) and issubclass(k[0], Entity):
             cls, fields = k[0], k[1]
-            assert isinstance(fields, Mapping)
-            wanted.append(cls.key_for(**fields))
+            if not isinstance(fields, Mapping):
+                raise ValidationError(
+                    f"key #{n}: {cls.__name__} needs a mapping of key fields",
+                    field="keys",
+                    hint=f'pass ({cls.__name__}, {{"field": "value"}})',
+                )
+            wanted.append(check_key(table, *cls.key_for(**fields), f"key #{n}"))
             classes.append(cls)
         else:
-            wanted.append((str(k[0]), str(k[1])))
+            wanted.append(check_key(table, k[0], k[1], f"key #{n}"))
             classes.append(None)
     unique = list(dict.fromkeys(wanted))
     found: dict[tuple[str, str], Item] = {}
-    backoff = backoff or Backoff()
-    stop_at = time.monotonic() + backoff.deadline
-    delays = backoff.delays()
+    retry = (backoff or Backoff()).start()
     pending = unique
     consistency: capacity.Consistency = "strong" if consistent else "eventual"
     while pending:
@@ -203,37 +372,57 @@ def batch_get(
             "BatchGetItem",
             {
                 "RequestItems": {
-                    spec.name: {"Keys": [table._key(pk, sk) for pk, sk in chunk], "ConsistentRead": consistent}
+                    spec.name: {
+                        "Keys": [table._key(pk, sk) for pk, sk in chunk],
+                        "ConsistentRead": consistent,
+                    }
                 },
                 "ReturnConsumedCapacity": "TOTAL",
             },
         )
-        resp = send(table.client, request, key_names=(spec.pk, spec.sk))
+        try:
+            resp = send(table.client, request, key_names=(spec.pk, spec.sk))
+        except Exception as exc:
+            if not is_transient(exc) or not retry.wait():
+                raise BatchIncompleteError(
+                    f"batch get stopped with {len(chunk) + len(pending)} keys unread: {exc}",
+                    unprocessed=chunk + pending,
+                ) from exc
+            pending = chunk + pending
+            continue
         items = resp.get("Responses", {}).get(spec.name, [])
         for raw in items:
             found[(raw[spec.pk]["S"], raw[spec.sk]["S"])] = raw
         sizes = [item_size(r) for r in items]
-        table._record("BatchGetItem", resp, pattern, read=capacity.batch_read_units(sizes, consistency) if sizes else 0.0,
-                      items=len(items), size=sum(sizes), consistency=consistency)
+        table._record(
+            "BatchGetItem",
+            resp,
+            pattern,
+            read=capacity.batch_read_units(sizes, consistency) if sizes else 0.0,
+            items=len(items),
+            size=sum(sizes),
+            consistency=consistency,
+        )
         left = resp.get("UnprocessedKeys", {}).get(spec.name, {}).get("Keys", [])
+        if len(left) < len(chunk):
+            retry.progress()
         if left:
-            delay = next(delays)
-            retry = [(k[spec.pk]["S"], k[spec.sk]["S"]) for k in left]
-            if time.monotonic() + delay > stop_at:
+            again = [(k[spec.pk]["S"], k[spec.sk]["S"]) for k in left]
+            if not retry.wait():
                 raise BatchIncompleteError(
-                    f"batch get gave up with {len(retry) + len(pending)} keys unread", unprocessed=retry + pending
+                    f"batch get gave up with {len(again) + len(pending)} keys unread",
+                    unprocessed=again + pending,
                 )
-            time.sleep(delay)
-            pending = retry + pending
+            pending = again + pending
     out: list[Any] = []
-    for key, cls in zip(wanted, classes, strict=True):
+    for key, want in zip(wanted, classes, strict=True):
         raw = found.get(key)
         value: Any = None
         if raw is not None:
             plain = deserialize(raw)
             if not table.is_expired(plain):
                 value = table.recognise(plain)
-                if cls is not None and not isinstance(value, cls):
+                if want is not None and not isinstance(value, want):
                     value = None
         out.append(value)
     return out

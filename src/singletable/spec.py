@@ -57,6 +57,10 @@ class TableSpec:
     read_capacity: int = 5
     write_capacity: int = 5
     point_in_time_recovery: bool = True
+    encryption: bool = True
+    """KMS encryption at rest (the AWS managed key aws/dynamodb, or ``kms_key_arn``), as the module's
+    ``enable_encryption``; False leaves DynamoDB's AWS owned key."""
+    kms_key_arn: str | None = None
     deletion_protection: bool = True
     stream_view_type: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
@@ -124,6 +128,11 @@ class TableSpec:
             req["GlobalSecondaryIndexes"] = gsis
         if self.billing_mode == "PROVISIONED":
             req["ProvisionedThroughput"] = provisioned
+        if self.encryption:
+            sse: dict[str, Any] = {"Enabled": True, "SSEType": "KMS"}
+            if self.kms_key_arn:
+                sse["KMSMasterKeyId"] = self.kms_key_arn
+            req["SSESpecification"] = sse
         if self.stream_view_type:
             req["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": self.stream_view_type}
         if self.tags:
@@ -248,6 +257,31 @@ class TableSpec:
                     self.point_in_time_recovery,
                     pitr,
                     "set enable_point_in_time_recovery",
+                )
+            )
+        sse = desc.get("SSEDescription") or {}
+        kms = sse.get("Status") in ("ENABLED", "ENABLING", "UPDATING") and sse.get("SSEType") == "KMS"
+        if kms != self.encryption:
+            drifts.append(
+                Drift(
+                    "encryption at rest",
+                    "KMS key" if self.encryption else "AWS owned key",
+                    "KMS key" if kms else "AWS owned key",
+                    f"set enable_encryption = {str(self.encryption).lower()} and apply",
+                )
+            )
+        elif (
+            kms
+            and self.kms_key_arn
+            and ":alias/" not in self.kms_key_arn
+            and sse.get("KMSMasterKeyArn") != self.kms_key_arn
+        ):
+            drifts.append(
+                Drift(
+                    "encryption key",
+                    self.kms_key_arn,
+                    sse.get("KMSMasterKeyArn"),
+                    f'set kms_key_arn = "{self.kms_key_arn}"',
                 )
             )
         protected = bool(desc.get("DeletionProtectionEnabled", False))

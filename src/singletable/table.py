@@ -6,10 +6,11 @@ give (moto's own figures are fixed whatever the size, so both are kept).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 import pydantic
 from pydantic import TypeAdapter
@@ -17,7 +18,7 @@ from pydantic import TypeAdapter
 from singletable import capacity
 from singletable.batch import Backoff, BatchResult, batch_get, batch_write
 from singletable.capacity import CapacityLedger, CapacityRecord
-from singletable.client import make_client
+from singletable.client import RetryMode, make_client
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import ConditionFailedError, ItemTooLargeError, ValidationError, VersionConflictError
 from singletable.expressions import Attr, Condition, Placeholders, Update, render_projection
@@ -25,6 +26,10 @@ from singletable.model import ENTITY_ATTRIBUTE, Entity, epoch_seconds, render_in
 from singletable.query import Query, SortKey
 from singletable.request import Request, send
 from singletable.spec import TableSpec
+
+if TYPE_CHECKING:
+    from singletable.bulk import BulkReport
+    from singletable.transactions import TransactWrite
 
 E = TypeVar("E", bound=Entity)
 ReturnMode = Literal["entity", "none"]
@@ -36,7 +41,9 @@ class Table:
     >>> table = Table(TableSpec(), endpoint_url="http://127.0.0.1:8000", entities=[User, Order, UserOrder])
 
     With no ``client`` and no ``endpoint_url`` it talks to AWS through boto3's credential chain
-    (``profile="dynamodb-svc"`` picks a profile).
+    (``profile="dynamodb-svc"`` picks a profile). ``retry_mode`` (botocore's ``standard`` or ``adaptive``,
+    which also rate-limits the client when throttled) and ``max_attempts`` (first try included) set the
+    client's own retries of throttling, 5xx and connection errors; batches and transactions retry on top.
     """
 
     def __init__(
@@ -50,9 +57,17 @@ class Table:
         entities: Iterable[type[Entity]] = (),
         ledger: CapacityLedger | None = None,
         hide_expired: bool = True,
+        retry_mode: RetryMode = "standard",
+        max_attempts: int = 10,
     ) -> None:
         self.spec = spec if isinstance(spec, TableSpec) else TableSpec(name=spec) if spec else TableSpec()
-        self.client = client or make_client(endpoint_url=endpoint_url, region=region, profile=profile)
+        self.client = client or make_client(
+            endpoint_url=endpoint_url,
+            region=region,
+            profile=profile,
+            retry_mode=retry_mode,
+            max_attempts=max_attempts,
+        )
         self.ledger = ledger if ledger is not None else CapacityLedger()
         self.hide_expired = hide_expired
         self._entities: dict[str, type[Entity]] = {}
@@ -200,8 +215,10 @@ class Table:
         if create_only:
             conds.append(Attr(self.spec.pk).not_exists())
         new_entity = entity
+        version: tuple[str, int] | None = None
         if meta.version_field:
             current = getattr(entity, meta.version_field) or 0
+            version = (meta.version_field, current)
             if current == 0:
                 conds.append(Attr(self.spec.pk).not_exists())
             else:
@@ -211,7 +228,7 @@ class Table:
         request = self._put_request(item, _all(conds))
         if dry_run:
             return request
-        self._send_put(request, pattern, conds, versioned=bool(meta.version_field))
+        self._send_put(request, pattern, conds, version)
         return new_entity
 
     def put_item(
@@ -231,7 +248,7 @@ class Table:
         request = self._put_request(dict(item), condition)
         if dry_run:
             return request
-        self._send_put(request, pattern, [condition] if condition is not None else [], versioned=False)
+        self._send_put(request, pattern, [condition] if condition is not None else [], None)
         return None
 
     def _put_request(self, item: dict[str, Any], condition: Condition | None) -> Request:
@@ -252,13 +269,17 @@ class Table:
         return Request("PutItem", params)
 
     def _send_put(
-        self, request: Request, pattern: str | None, conds: Sequence[Condition], versioned: bool
+        self,
+        request: Request,
+        pattern: str | None,
+        conds: Sequence[Condition],
+        version: tuple[str, int] | None,
     ) -> None:
         text = " AND ".join(c.describe() for c in conds) or None
         try:
             resp = send(self.client, request, condition_text=text, key_names=(self.spec.pk, self.spec.sk))
         except ConditionFailedError as exc:
-            if versioned and not isinstance(exc, VersionConflictError):
+            if version is not None and _is_version_conflict(exc, *version):
                 raise _version_conflict(exc) from None
             raise
         size = item_size(request.params["Item"])
@@ -423,7 +444,11 @@ class Table:
         try:
             raw = self._send_update(request, condition, pattern)
         except ConditionFailedError as exc:
-            if expected_version is not None:
+            if (
+                expected_version is not None
+                and meta.version_field
+                and _is_version_conflict(exc, meta.version_field, expected_version)
+            ):
                 raise _version_conflict(exc) from None
             raise
         return self._from_item(cls, deserialize(raw))
@@ -695,6 +720,32 @@ class Table:
         """Read any number of items, in input order; see :func:`singletable.batch.batch_get`."""
         return batch_get(self, keys, consistent=consistent, pattern=pattern)
 
+    def transact_write(
+        self, *, token: str | None = None, pattern: str | None = None, backoff: Backoff | None = None
+    ) -> TransactWrite:
+        """A transaction builder (put / update / delete / condition_check, then ``commit()`` or ``with``);
+        see :class:`singletable.transactions.TransactWrite`."""
+        from singletable.transactions import TransactWrite
+
+        return TransactWrite(self, token=token, pattern=pattern, backoff=backoff)
+
+    def transact_get(
+        self,
+        keys: Sequence[tuple[type[Entity], Mapping[str, Any]] | tuple[str, str]],
+        *,
+        pattern: str | None = None,
+    ) -> list[Any]:
+        """Up to 100 items as one snapshot, in input order; see :func:`singletable.transactions.transact_get`."""
+        from singletable.transactions import transact_get
+
+        return transact_get(self, keys, pattern=pattern)
+
+    def bulk_load(self, source: str | os.PathLike[str], **options: Any) -> BulkReport:
+        """Load a JSONL file with a thread pool of batch writes; see :func:`singletable.bulk.bulk_load`."""
+        from singletable.bulk import bulk_load
+
+        return bulk_load(self, source, **options)
+
     # -- capacity -------------------------------------------------------------------------------------
 
     def _write_units(self, item: Mapping[str, Any], size: int) -> float:
@@ -754,6 +805,16 @@ def _and(a: Condition | None, b: Condition | None) -> Condition | None:
     if b is None:
         return a
     return a & b
+
+
+def _is_version_conflict(exc: ConditionFailedError, field: str, expected: int) -> bool:
+    """Whether the stored item's version (``exc.item``, the item as it was) is not the one expected.
+
+    Any other failed condition (the caller's own, or create_only) stays a plain ConditionFailedError.
+    """
+    if expected == 0:
+        return exc.item is not None
+    return exc.item is None or exc.item.get(field) != expected
 
 
 def _version_conflict(exc: ConditionFailedError) -> VersionConflictError:

@@ -344,6 +344,10 @@ def test_optimistic_locking(table: Table) -> None:
     assert got.version == 3 and got.balance == 6
     with pytest.raises(VersionConflictError):
         table.update(Account, {"aid": "1"}, {"balance": 7}, expected_version=2)
+    # A failed condition of the caller's own is not a version conflict.
+    with pytest.raises(ConditionFailedError) as err:
+        table.put(got.model_copy(update={"balance": 1}), condition=Attr("balance").gt(100))
+    assert not isinstance(err.value, VersionConflictError)
 
 
 def test_delete_returns_what_was_there(table: Table) -> None:

@@ -20,9 +20,9 @@ def _root() -> None:
 
 def _register() -> None:
     # Each command group lives in its own module and adds itself through register(app).
-    from singletable.cli import cost, demo, local
+    from singletable.cli import cost, demo, doctor, items, local, transfer
 
-    for module in (local, demo, cost):
+    for module in (items, transfer, doctor, local, demo, cost):
         module.register(app)
 
 

@@ -1,0 +1,364 @@
+"""Bulk loader: a JSONL file into the table through a thread pool of batch writes, resumable.
+
+    report = bulk_load(table, "users.jsonl", checkpoint="users.ckpt", entity=User, workers=4)
+    print(report.summary())
+
+Each line is one JSON object: a plain item holding the table's keys (``{"PK": ..., "SK": ..., ...}``),
+or, with ``entity=``, the entity's fields (validated, keys rendered by the entity). Numbers are read as
+``Decimal`` so nothing is rounded on the way.
+
+Lines go out in batches of up to 25 (one ``BatchWriteItem`` each, unprocessed items retried by
+:func:`singletable.batch.batch_write`). The checkpoint file records a batch's line numbers only after
+the whole batch was acknowledged, flushed and fsynced, so a crash, a kill or a give-up leaves a
+checkpoint that lists only what is durably written; running again with the same checkpoint skips those
+lines and loads the rest. Re-sending a line that was written but not yet checkpointed is harmless (a
+put of the same item). The checkpoint names its input (path, size, a hash of its head) and refuses
+another file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
+
+from singletable.batch import MAX_WRITE_ITEMS, Backoff, BatchResult, batch_write
+from singletable.errors import BatchIncompleteError, DuplicateKeyError, SingleTableError, ValidationError
+from singletable.model import Entity
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from singletable.table import Table
+
+_CHECKPOINT_VERSION = 1
+_HEAD_BYTES = 64 * 1024
+
+
+@dataclass(slots=True)
+class BulkReport:
+    """What a bulk load did. ``failed`` lists the line numbers not written (empty when complete)."""
+
+    lines: int = 0
+    written: int = 0
+    skipped: int = 0
+    failed: list[int] = field(default_factory=list)
+    batches: int = 0
+    seconds: float = 0.0
+    batch: BatchResult = field(default_factory=BatchResult)
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed
+
+    @property
+    def items_per_second(self) -> float:
+        return self.written / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def write_units(self) -> float:
+        return self.batch.write_units
+
+    def summary(self) -> str:
+        b = self.batch
+        return (
+            f"{self.written:,} items written in {self.seconds:.1f} s ({self.items_per_second:,.0f} items/s), "
+            f"{self.skipped:,} already loaded, {len(self.failed):,} failed; {self.batches:,} batches, "
+            f"{b.round_trips:,} requests, {b.retries:,} unprocessed retries ({b.unprocessed:,} items returned), "
+            f"{b.errors:,} transient errors retried; {b.write_units:,.0f} WCU by the size rules "
+            f"({b.reported_units:,.0f} reported by the engine)"
+        )
+
+
+class Checkpoint:
+    """An append-only record of the line numbers durably written, for one input file."""
+
+    def __init__(self, path: str | os.PathLike[str], source: Path, *, durable: bool = True) -> None:
+        self.path = Path(path)
+        self.durable = durable
+        self.done: set[int] = set()
+        self._lock = threading.Lock()
+        self._header = _identity(source)
+        self._fh: IO[str] | None = None
+        if self.path.exists() and self.path.stat().st_size > 0:
+            self._read()
+        else:
+            self._write_line({"checkpoint": _CHECKPOINT_VERSION, **self._header})
+
+    def _read(self) -> None:
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        try:
+            header = json.loads(lines[0])
+        except (ValueError, IndexError):
+            header = {}
+        if {k: header.get(k) for k in self._header} != self._header:
+            raise ValidationError(
+                f"checkpoint {str(self.path)!r} belongs to another input ({header.get('input')!r}, "
+                f"{header.get('bytes')} bytes), not {self._header['input']!r} ({self._header['bytes']} bytes)",
+                field="checkpoint",
+                hint="pass the input it was made for, or delete the checkpoint to load from the start",
+            )
+        for n, text in enumerate(lines[1:], start=2):
+            try:
+                ranges = json.loads(text)["lines"]
+            except (ValueError, KeyError, TypeError):
+                if n == len(lines):
+                    break  # a record torn by a crash: its batch is simply not counted as done
+                raise ValidationError(
+                    f"checkpoint {str(self.path)!r} line {n} is corrupt",
+                    field="checkpoint",
+                    hint="delete the checkpoint to load from the start (re-writing items is harmless)",
+                ) from None
+            for first, last in ranges:
+                self.done.update(range(first, last + 1))
+
+    def record(self, line_numbers: list[int]) -> None:
+        """Mark these lines durably written (call only once their batch was acknowledged)."""
+        with self._lock:
+            self._write_line({"lines": _ranges(line_numbers)})
+            self.done.update(line_numbers)
+
+    def _write_line(self, obj: dict[str, Any]) -> None:
+        if self._fh is None:
+            self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._fh.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        self._fh.flush()
+        if self.durable:
+            os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
+
+    def __enter__(self) -> Checkpoint:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _identity(source: Path) -> dict[str, Any]:
+    with open(source, "rb") as fh:
+        head = hashlib.sha256(fh.read(_HEAD_BYTES)).hexdigest()
+    return {"input": str(source.resolve()), "bytes": source.stat().st_size, "head_sha256": head}
+
+
+def _ranges(numbers: list[int]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for n in sorted(numbers):
+        if out and out[-1][1] == n - 1:
+            out[-1][1] = n
+        else:
+            out.append([n, n])
+    return out
+
+
+def read_jsonl(source: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) for each non-blank line; numbers start at 1."""
+    with open(source, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            if line.strip():
+                yield n, line
+
+
+def _parse(table: Table, n: int, text: str, entity: type[Entity] | None) -> Entity | dict[str, Any]:
+    try:
+        obj = json.loads(text, parse_float=Decimal)
+    except ValueError as exc:
+        raise ValidationError(
+            f"line {n} is not JSON: {exc}", field=f"line {n}", hint="fix or remove the line"
+        ) from None
+    if not isinstance(obj, dict):
+        raise ValidationError(f"line {n} is {type(obj).__name__}, not a JSON object", field=f"line {n}")
+    if entity is not None:
+        try:
+            return entity.build(**obj)
+        except SingleTableError as exc:
+            raise ValidationError(f"line {n}: {exc.message}", field=f"line {n}", hint=exc.hint) from None
+    return obj
+
+
+def _key(table: Table, obj: Entity | dict[str, Any]) -> tuple[Any, Any]:
+    if isinstance(obj, Entity):
+        return obj.key()
+    return obj.get(table.spec.pk), obj.get(table.spec.sk)
+
+
+def bulk_load(
+    table: Table,
+    source: str | os.PathLike[str],
+    *,
+    checkpoint: str | os.PathLike[str] | None = None,
+    entity: type[Entity] | None = None,
+    workers: int = 4,
+    batch_size: int = MAX_WRITE_ITEMS,
+    progress: bool = True,
+    backoff: Backoff | None = None,
+    check_duplicates: bool = True,
+    durable: bool = True,
+    pattern: str | None = "bulk load",
+) -> BulkReport:
+    """Load ``source`` (JSONL) into ``table``; see the module docstring.
+
+    Raises :class:`BatchIncompleteError` (``unprocessed`` = the line numbers not written, after every
+    other batch finished and was checkpointed) when some batch gave up; ValidationError or
+    DuplicateKeyError for a bad line (nothing of that line's batch is sent; batches already in flight
+    finish and are checkpointed first). Run again with the same checkpoint to resume.
+    """
+    if not 1 <= batch_size <= MAX_WRITE_ITEMS:
+        raise ValidationError(
+            f"batch_size must be 1 to {MAX_WRITE_ITEMS}, got {batch_size}", field="batch_size"
+        )
+    if workers < 1:
+        raise ValidationError(f"workers must be at least 1, got {workers}", field="workers")
+    path = Path(source)
+    if not path.is_file():
+        raise ValidationError(f"input {str(path)!r} not found", field="source", hint="pass a JSONL file")
+    if entity is not None:
+        table.register(entity)
+    ckpt = Checkpoint(checkpoint, path, durable=durable) if checkpoint is not None else None
+    report = BulkReport()
+    lock = threading.Lock()
+    backoff = backoff or Backoff()
+    total = sum(1 for _ in read_jsonl(path))
+    started = time.monotonic()
+    bar, task = _progress(progress, total)
+
+    def load(lines: list[int], items: list[Entity | dict[str, Any]]) -> None:
+        try:
+            result = batch_write(table, items, backoff=backoff, pattern=pattern)
+        except BatchIncompleteError as exc:
+            left = {id(o) for o in exc.unprocessed}
+            with lock:
+                report.failed.extend(n for n, o in zip(lines, items, strict=True) if id(o) in left)
+                report.written += sum(1 for o in items if id(o) not in left)
+            raise
+        if ckpt is not None:
+            ckpt.record(lines)
+        with lock:
+            report.batch.add(result)
+            report.batches += 1
+            report.written += len(lines)
+        if bar is not None and task is not None:
+            bar.advance(task, len(lines))
+
+    error: BaseException | None = None
+    in_flight: set[Future[None]] = set()
+    seen: dict[tuple[Any, Any], int] = {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
+
+        def reap(block: bool) -> None:
+            nonlocal error
+            if not in_flight:
+                return
+            done, _ = (
+                wait(in_flight, return_when=FIRST_COMPLETED)
+                if block
+                else ({f for f in in_flight if f.done()}, None)
+            )
+            for fut in done:
+                in_flight.discard(fut)
+                exc = fut.exception()
+                if exc is not None and not isinstance(exc, BatchIncompleteError) and error is None:
+                    error = exc
+
+        try:
+            lines: list[int] = []
+            items: list[Entity | dict[str, Any]] = []
+            for n, text in read_jsonl(path):
+                report.lines += 1
+                if ckpt is not None and n in ckpt.done:
+                    report.skipped += 1
+                    if bar is not None and task is not None:
+                        bar.advance(task, 1)
+                    continue
+                obj = _parse(table, n, text, entity)
+                if check_duplicates:
+                    key = _key(table, obj)
+                    if key in seen:
+                        raise DuplicateKeyError(
+                            f"lines {seen[key]} and {n} have the same key {key[0]!r}/{key[1]!r}",
+                            field=f"line {n}",
+                            hint="keep one of them: the load would keep whichever batch landed last",
+                        )
+                    seen[key] = n
+                lines.append(n)
+                items.append(obj)
+                if len(items) == batch_size:
+                    while len(in_flight) >= workers * 2:
+                        reap(block=True)
+                    if error is not None:
+                        break
+                    in_flight.add(pool.submit(load, lines, items))
+                    lines, items = [], []
+            if items and error is None:
+                in_flight.add(pool.submit(load, lines, items))
+        except BaseException as exc:
+            error = exc
+        while in_flight:
+            reap(block=True)
+    if bar is not None:
+        bar.stop()
+    if ckpt is not None:
+        ckpt.close()
+    report.seconds = time.monotonic() - started
+    report.failed.sort()
+    if error is not None:
+        raise error
+    if report.failed:
+        raise BatchIncompleteError(
+            f"bulk load wrote {report.written:,} items but {len(report.failed):,} lines could not be written "
+            f"(first: line {report.failed[0]}); {report.summary()}",
+            unprocessed=list(report.failed),
+        )
+    return report
+
+
+def _progress(enabled: bool, total: int) -> tuple[Progress | None, TaskID | None]:
+    if not enabled:
+        return None, None
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    class _Rate(TextColumn):
+        def __init__(self) -> None:
+            super().__init__("")
+
+        def render(self, task: Any) -> Any:
+            from rich.text import Text
+
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} items/s" if speed else "- items/s")
+
+    bar = Progress(
+        TextColumn("[bold]loading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        _Rate(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    task = bar.add_task("load", total=total)
+    bar.start()
+    return bar, task

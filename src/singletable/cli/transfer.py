@@ -1,0 +1,392 @@
+"""``export`` (a table or one partition to JSON lines, resumable) and ``import`` (JSON lines into a table).
+
+An export line is plain JSON unless the item holds a set or bytes, which plain JSON cannot keep: that
+line is DynamoDB-typed JSON (``--typed`` makes every line typed). ``import`` reads both, per line.
+
+Resuming: after every page the export flushes the file and records, in ``FILE.checkpoint``, the page's
+cursor and the file's length. ``--resume`` cuts the file back to that length and reads on from the
+cursor, so no item is lost or written twice. The checkpoint is removed when the export completes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from singletable.cli.options import (
+    EXIT_USAGE,
+    AttemptsOpt,
+    CapacityOpt,
+    Connection,
+    ConsistentOpt,
+    DebugOpt,
+    EndpointOpt,
+    ProfileOpt,
+    RegionOpt,
+    TableOpt,
+    describe_table,
+    err_console,
+    errors,
+    fail,
+    json_dumps,
+    needs_typed,
+    note,
+    parse_item,
+    print_capacity,
+    to_typed,
+)
+from singletable.errors import BatchIncompleteError, SingleTableError, ValidationError
+
+CHECKPOINT_SUFFIX = ".checkpoint"
+SHOW_BAD = 20
+
+
+def _progress(what: str) -> Progress:
+    return Progress(
+        TextColumn(f"[bold]{what}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("items"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+# -- export ---------------------------------------------------------------------------------------------
+
+
+def _checkpoint_path(file: Path) -> Path:
+    return file.with_name(file.name + CHECKPOINT_SUFFIX)
+
+
+def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(state, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _load_checkpoint(path: Path, table: str, pk: str | None) -> dict[str, Any]:
+    state: dict[str, Any] = {}
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        ok = isinstance(state, dict) and {"table", "pk", "cursor", "offset", "count"} <= set(state)
+    except (OSError, ValueError):
+        ok = False
+    if not ok:
+        raise ValidationError(
+            f"{path} is not an export checkpoint", hint="delete it and export again without --resume"
+        )
+    if (state["table"], state["pk"]) != (table, pk):
+        raise ValidationError(
+            f"{path} belongs to the export of table {state['table']!r}"
+            + (f" partition {state['pk']!r}" if state["pk"] else ""),
+            hint="resume with the same --table and --pk, or delete the checkpoint to start afresh",
+        )
+    return state
+
+
+def export(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The JSON-lines file to write; - writes to stdout (not resumable).", show_default=False
+        ),
+    ],
+    pk: Annotated[
+        str | None, typer.Option("--pk", help="Only this partition, e.g. USER#123.", show_default=False)
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Carry on an interrupted export from FILE.checkpoint.")
+    ] = False,
+    typed: Annotated[bool, typer.Option("--typed", help="Write every line as DynamoDB-typed JSON.")] = False,
+    page_size: Annotated[
+        int | None,
+        typer.Option(
+            "--page-size", min=1, help="Items per request (default: 1 MB pages).", show_default=False
+        ),
+    ] = None,
+    consistent: ConsistentOpt = False,
+    table: TableOpt = None,
+    endpoint_url: EndpointOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+    max_attempts: AttemptsOpt = 3,
+    capacity: CapacityOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a table (or one partition) as JSON lines, with a progress bar; resumable.
+
+    Example: singletable export backup.jsonl   (then, after an interruption: singletable export backup.jsonl --resume)
+
+    One partition: singletable export user-123.jsonl --pk USER#123
+    """
+    from singletable.query import Query
+
+    with errors(debug) as run:
+        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
+        run.endpoint_url = conn.endpoint_url
+        to_stdout = str(file) == "-"
+        checkpoint = None if to_stdout else _checkpoint_path(file)
+        state: dict[str, Any] = {"table": conn.table, "pk": pk, "cursor": None, "offset": 0, "count": 0}
+        if to_stdout and resume:
+            fail("an export to stdout cannot be resumed. Fix: export to a file")
+        if checkpoint is not None:
+            if resume:
+                if not checkpoint.exists():
+                    fail(
+                        f"no checkpoint {checkpoint} to resume from. Fix: run without --resume to start afresh"
+                    )
+                state = _load_checkpoint(checkpoint, conn.table, pk)
+                if state["cursor"] is None:
+                    # The last page was written; only removing the checkpoint was left to do.
+                    with file.open("r+", encoding="utf-8") as done:
+                        done.truncate(state["offset"])
+                    checkpoint.unlink()
+                    note(f"the export to {file} was already complete ({state['count']} items)")
+                    return
+            elif checkpoint.exists():
+                fail(
+                    f"an interrupted export left {checkpoint}. Fix: add --resume to carry on, "
+                    "or delete the checkpoint to start afresh"
+                )
+        t = conn.open(hide_expired=False)  # an export copies what is stored, expired or not
+        if pk is None:
+            q = Query.build(
+                t,
+                None,
+                scan=True,
+                page_size=page_size,
+                consistent=consistent,
+                cursor=state["cursor"],
+                fields={},
+            )
+            total = describe_table(t).get("ItemCount") or None
+        else:
+            q = t.query(pk=pk, page_size=page_size, consistent=consistent, cursor=state["cursor"])
+            total = None
+        q.raw_items = True
+        what = f"partition {pk!r} of {t.name!r}" if pk else repr(t.name)
+        out: TextIO
+        if to_stdout:
+            out = sys.stdout
+        else:
+            out = file.open("r+" if resume else "w", encoding="utf-8", newline="\n")
+            if resume:
+                out.seek(state["offset"])
+                out.truncate()
+        count: int = state["count"]
+        try:
+            with _progress(f"export {what}") as bar:
+                task = bar.add_task("export", total=max(total, count) if total else None, completed=count)
+                for page in q.pages():
+                    for item in page.items:
+                        out.write(json_dumps(to_typed(item) if typed or needs_typed(item) else item) + "\n")
+                    count += len(page.items)
+                    out.flush()
+                    if checkpoint is not None:
+                        os.fsync(out.fileno())
+                        _save_checkpoint(
+                            checkpoint,
+                            {**state, "cursor": page.cursor, "offset": out.tell(), "count": count},
+                        )
+                    bar.update(task, completed=count, total=max(count, total) if total else None)
+                bar.update(task, total=count, completed=count)
+        except KeyboardInterrupt:
+            note(f"interrupted after {count} items: carry on with: singletable export {file} --resume")
+            raise typer.Exit(130) from None
+        finally:
+            if not to_stdout:
+                out.close()
+        if checkpoint is not None and checkpoint.exists():
+            checkpoint.unlink()
+        where = "stdout" if to_stdout else str(file)
+        if count == 0:
+            note(f"nothing to export: {what} is empty; wrote an empty {where}")
+        else:
+            note(f"exported {count} item{'s' if count != 1 else ''} from {what} to {where}")
+        if capacity:
+            print_capacity(t.ledger)
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+
+def _lines(file: Path, stdin_lines: list[str] | None) -> Iterator[tuple[int, str]]:
+    if stdin_lines is not None:
+        yield from enumerate(stdin_lines, start=1)
+        return
+    with file.open(encoding="utf-8", errors="strict") as fh:
+        yield from enumerate(fh, start=1)
+
+
+def _check(t: Any, item: dict[str, Any]) -> None:
+    """What batch_write would refuse, found line by line before anything is written."""
+    from singletable import capacity
+    from singletable.batch import check_key
+    from singletable.codec import item_size, serialize
+    from singletable.errors import ItemTooLargeError
+
+    check_key(t, item.get(t.spec.pk), item.get(t.spec.sk), "the item")
+    size = item_size(serialize(item))
+    if size > capacity.MAX_ITEM_BYTES:
+        raise ItemTooLargeError(
+            f"item is {size:,} bytes, over DynamoDB's {capacity.MAX_ITEM_BYTES:,}-byte limit"
+        )
+
+
+def _reason(exc: SingleTableError) -> str:
+    return exc.message
+
+
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="JSON lines (plain or DynamoDB-typed); - reads stdin.", show_default=False)
+    ],
+    skip_bad: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad", help="Import the good lines and list the bad ones (default: import nothing)."
+        ),
+    ] = False,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Items per batch_write call (sent 25 per request).")
+    ] = 100,
+    table: TableOpt = None,
+    endpoint_url: EndpointOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+    max_attempts: AttemptsOpt = 3,
+    capacity: CapacityOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write JSON lines into a table: batched writes retried until done, a progress bar, a final count.
+
+    Example: singletable import backup.jsonl --table my-app-copy
+
+    Every line is checked before anything is written. A bad line stops the import (exit 2, nothing
+    written) unless --skip-bad, which imports the rest and lists each skipped line by number.
+    Puts are idempotent: re-running an import is safe.
+    """
+    with errors(debug) as run:
+        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
+        run.endpoint_url = conn.endpoint_url
+        stdin_lines = sys.stdin.read().splitlines() if str(file) == "-" else None
+        if stdin_lines is None and not file.is_file():
+            fail(f"cannot read {file}: no such file. Fix: check the path (or pass - to read stdin)")
+        t = conn.open()
+        pk_attr, sk_attr = t.spec.pk, t.spec.sk
+
+        # Pass 1: check every line, so a bad file is refused before anything is written.
+        bad: list[tuple[int, str]] = []
+        seen: dict[tuple[str, str], int] = {}
+        good = 0
+        nulls = 0
+        try:
+            for n, line in _lines(file, stdin_lines):
+                if not line.strip():
+                    continue
+                try:
+                    item = parse_item(line, what="line")
+                    _check(t, item)
+                except ValidationError as exc:
+                    bad.append((n, _reason(exc)))
+                    continue
+                key = (item[pk_attr], item[sk_attr])
+                if key in seen:
+                    bad.append((n, f"duplicate key {key[0]}/{key[1]} (first on line {seen[key]})"))
+                    continue
+                seen[key] = n
+                nulls += sum(1 for v in item.values() if v is None)
+                good += 1
+        except UnicodeDecodeError as exc:
+            fail(
+                f"{file} is not UTF-8 text ({exc.reason} at byte {exc.start}). Fix: export it as UTF-8 JSON lines"
+            )
+        source = "stdin" if stdin_lines is not None else str(file)
+        if bad and not skip_bad:
+            for n, why in bad[:SHOW_BAD]:
+                note(f"{source}:{n}: {why}")
+            if len(bad) > SHOW_BAD:
+                note(f"... and {len(bad) - SHOW_BAD} more bad lines")
+            lines = ", ".join(str(n) for n, _ in bad[:SHOW_BAD]) + (", ..." if len(bad) > SHOW_BAD else "")
+            fail(
+                f"{len(bad)} bad line{'s' if len(bad) != 1 else ''} in {source} (line {lines}); nothing was imported. "
+                "Fix: correct them, or pass --skip-bad to import the other lines",
+                EXIT_USAGE,
+            )
+        for n, why in bad:
+            note(f"skipped {source}:{n}: {why}")
+        # Fail fast (unknown table, wrong endpoint) before the batches, which retry for minutes.
+        describe_table(t)
+        if nulls:
+            note(
+                f"note: {nulls} top-level null attribute(s) are written as absent (singletable stores None so)"
+            )
+
+        # Pass 2: write the good lines, in order, batched.
+        bad_lines = {n for n, _ in bad}
+        written = 0
+        chunk: list[dict[str, Any]] = []
+        chunk_lines: list[int] = []
+
+        def flush() -> None:
+            nonlocal written
+            try:
+                result = t.batch_write(puts=chunk)
+            except BatchIncompleteError as exc:
+                # unprocessed lists the chunk's items not written, in input order.
+                left = len(exc.unprocessed)
+                done = written + len(chunk) - left
+                first = chunk_lines[len(chunk) - left] if 0 < left <= len(chunk) else chunk_lines[0]
+                stopped = BatchIncompleteError(
+                    f"import stopped with {done} of {good} items written (the first not written is line "
+                    f"{first}): {exc.message}",
+                    unprocessed=exc.unprocessed,
+                )
+                stopped.hint = (
+                    "fix the cause and run the same import again: writing an item twice is harmless"
+                )
+                raise stopped from exc
+            written += result.processed
+            bar.update(task, completed=written)
+            chunk.clear()
+            chunk_lines.clear()
+
+        with _progress(f"import {t.name}") as bar:
+            task = bar.add_task("import", total=good)
+            for n, line in _lines(file, stdin_lines):
+                if n in bad_lines or not line.strip():
+                    continue
+                chunk.append(parse_item(line, what="line"))
+                chunk_lines.append(n)
+                if len(chunk) >= batch_size:
+                    flush()
+            if chunk:
+                flush()
+        if written != good:
+            raise BatchIncompleteError(
+                f"wrote {written} items but {source} has {good} good lines", unprocessed=[]
+            )
+        skipped = ""
+        if bad:
+            numbers = ", ".join(str(n) for n, _ in bad[:SHOW_BAD]) + (", ..." if len(bad) > SHOW_BAD else "")
+            skipped = f"; skipped {len(bad)} bad line{'s' if len(bad) != 1 else ''} ({numbers})"
+        note(
+            f"imported {written} of {good} item{'s' if good != 1 else ''} from {source} into {t.name!r}{skipped}"
+        )
+        if capacity:
+            print_capacity(t.ledger)
+
+
+def register(app: typer.Typer) -> None:
+    """Add export and import."""
+    app.command("export")(export)
+    app.command("import")(import_)

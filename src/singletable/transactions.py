@@ -1,0 +1,714 @@
+"""Transactions: write (put / update / delete / condition check, up to 100 actions) and get.
+
+    tx = table.transact_write()
+    tx.put(order, create_only=True)
+    tx.put(edge, create_only=True)
+    tx.update(User, {"user_id": "123"}, Update().increment("orders"))
+    result = tx.commit()
+
+Every transaction carries a ``ClientRequestToken`` (a uuid made when the builder is made, or one you
+pass), sent again on every retry, botocore's and ours: DynamoDB applies a token once and answers a
+repeat with success, so a transaction whose answer was lost (the connection reset after the engine
+applied it) is not applied twice. Bad input is caught before anything is sent: more than 100 actions,
+two actions on one key, items over 400 KB or 4 MB in all, conditions naming attributes the entity
+does not store. A cancelled transaction raises :class:`TransactionCanceledError` naming each failing
+action (index, kind, entity and key) and why.
+
+Capacity: DynamoDB charges transactional writes and reads double (2 WCU per started KB, 2 RCU per
+started 4 KB); index writes are standard writes. Updates, deletes and condition checks return no item,
+so their size is estimated from what is sent (at least one unit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from singletable import capacity
+from singletable.batch import Backoff, batch_write, check_key, is_transient
+from singletable.codec import Item, deserialize, item_size, serialize
+from singletable.errors import (
+    DuplicateKeyError,
+    ItemTooLargeError,
+    LimitExceededError,
+    TransactionCanceledError,
+    ValidationError,
+)
+from singletable.expressions import Attr, Condition, Placeholders, Update
+from singletable.expressions.condition import Operand
+from singletable.model import ENTITY_ATTRIBUTE, Entity
+from singletable.request import Request, send
+from singletable.seed import Order, User, UserOrder
+
+if TYPE_CHECKING:
+    from singletable.table import Table
+
+MAX_ACTIONS = 100
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
+
+#: Cancellation reasons worth a retry with the same token: nothing was wrong with the transaction.
+RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+
+KeyLike = tuple[type[Entity], Mapping[str, Any]] | tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action of a transaction, as it will be sent."""
+
+    kind: str  # put | update | delete | condition_check
+    key: tuple[str, str]
+    entity: str | None  # the entity's class name, None for plain items
+    body: dict[str, Any]  # {"Put": {...}} etc., one entry of TransactItems
+    size: int  # bytes counted for capacity and the 4 MB limit
+    condition: str | None  # readable condition text
+    versioned: bool = False
+    index_writes: int = 0  # indexes the written item lands in (each a standard write)
+
+    def describe(self) -> str:
+        what = f"{self.entity} " if self.entity else ""
+        return f"{self.kind} {what}{self.key[0]}/{self.key[1]}"
+
+    @property
+    def write_units(self) -> float:
+        units = capacity.write_units(self.size, transactional=True)
+        return units + self.index_writes * capacity.write_units(self.size)
+
+
+@dataclass(slots=True)
+class TransactResult:
+    """What a committed transaction did. ``entities`` holds, per action, the entity as written (with its
+    next version for versioned puts and updates are not read back, so ``None`` there)."""
+
+    token: str
+    actions: int
+    attempts: int
+    write_units: float
+    reported_units: float
+    entities: list[Entity | None] = field(default_factory=list)
+
+
+class TransactWrite:
+    """A builder for one TransactWriteItems call. Use ``commit()``, or ``with`` (commits on a clean exit)."""
+
+    def __init__(
+        self,
+        table: Table,
+        *,
+        token: str | None = None,
+        pattern: str | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        if token is not None and not 1 <= len(token) <= 36:
+            raise ValidationError(
+                f"ClientRequestToken must be 1 to 36 characters, got {len(token)}",
+                field="token",
+                hint="pass a uuid4 string, or none to have one made",
+            )
+        self.table = table
+        self.token = token or str(uuid.uuid4())
+        self.pattern = pattern
+        self.backoff = backoff or Backoff(deadline=30.0)
+        self.actions: list[Action] = []
+        self._written: list[Entity | None] = []
+        self._keys: dict[tuple[str, str], int] = {}
+        self.committed: TransactResult | None = None
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    # -- actions --------------------------------------------------------------------------------------
+
+    def put(
+        self,
+        target: Entity | Mapping[str, Any],
+        *,
+        create_only: bool = False,
+        condition: Condition | None = None,
+    ) -> Self:
+        """Put an entity (versioned entities: only over the version read, and written with the next one)
+        or a plain item (Python values holding the table's keys)."""
+        table = self.table
+        conds: list[Condition] = []
+        versioned = False
+        written: Entity | None = None
+        if isinstance(target, Entity):
+            cls = type(target)
+            meta = cls.meta()
+            if cls not in table.entities:
+                table.register(cls)
+            if condition is not None:
+                check_condition(table, cls, condition)
+                conds.append(condition)
+            if create_only:
+                conds.append(Attr(table.spec.pk).not_exists())
+            written = target
+            if meta.version_field:
+                versioned = True
+                current = getattr(target, meta.version_field) or 0
+                conds.append(
+                    Attr(table.spec.pk).not_exists() if current == 0 else Attr(meta.version_field).eq(current)
+                )
+                written = target.model_copy(update={meta.version_field: current + 1})
+            item = table._entity_item(written)
+            entity_name: str | None = cls.__name__
+        else:
+            item = dict(target)
+            if condition is not None:
+                conds.append(condition)
+            if create_only:
+                conds.append(Attr(table.spec.pk).not_exists())
+            entity_name = None
+        n = len(self.actions)
+        key = check_key(table, item.get(table.spec.pk), item.get(table.spec.sk), f"action #{n} (put)")
+        av = serialize(item)
+        size = item_size(av)
+        if size > capacity.MAX_ITEM_BYTES:
+            raise ItemTooLargeError(
+                f"action #{n} (put {key[0]}/{key[1]}) is {size:,} bytes, over DynamoDB's "
+                f"{capacity.MAX_ITEM_BYTES:,}-byte limit",
+                field=table.spec.pk,
+            )
+        body: dict[str, Any] = {"TableName": table.name, "Item": av}
+        cond = _all(conds)
+        text = self._condition(body, cond)
+        indexes = sum(1 for h, r in table._index_attrs.values() if h in item and (r is None or r in item))
+        self._add(Action("put", key, entity_name, {"Put": body}, size, text, versioned, indexes), written)
+        return self
+
+    def update(
+        self,
+        cls: type[Entity],
+        key: Mapping[str, Any],
+        changes: Update | Mapping[str, Any],
+        *,
+        condition: Condition | None = None,
+        upsert: bool = False,
+        expected_version: int | None = None,
+    ) -> Self:
+        """Update one entity, as :meth:`Table.update` does: values typed, index keys rewritten, version
+        checked (``expected_version``) or bumped. Without ``upsert`` the item must exist."""
+        table = self.table
+        meta = cls.meta()
+        if cls not in table.entities:
+            table.register(cls)
+        pk, sk = cls.key_for(**key)
+        if condition is not None:
+            check_condition(table, cls, condition)
+        update = changes if isinstance(changes, Update) else Update().set(dict(changes))
+        update = table._typed_update(cls, update, key)
+        if meta.version_field:
+            if expected_version is not None:
+                condition = _and(condition, Attr(meta.version_field).eq(expected_version))
+                update.set({meta.version_field: expected_version + 1})
+            else:
+                update.increment(meta.version_field)
+        update.set({ENTITY_ATTRIBUTE: meta.name})
+        request, cond = table._update_request(pk, sk, update, condition, upsert)
+        self._add_update(request, cond, cls.__name__, expected_version is not None)
+        return self
+
+    def update_item(
+        self, pk: str, sk: str, update: Update, *, condition: Condition | None = None, upsert: bool = False
+    ) -> Self:
+        """Update one plain item by its key values (no typing, no index rewriting)."""
+        request, cond = self.table._update_request(pk, sk, update, condition, upsert)
+        self._add_update(request, cond, None, False)
+        return self
+
+    def _add_update(
+        self, request: Request, cond: Condition | None, entity: str | None, versioned: bool
+    ) -> None:
+        table = self.table
+        params = request.params
+        body = {
+            k: v
+            for k, v in params.items()
+            if k
+            in (
+                "TableName",
+                "Key",
+                "UpdateExpression",
+                "ConditionExpression",
+                "ExpressionAttributeNames",
+                "ExpressionAttributeValues",
+                "ReturnValuesOnConditionCheckFailure",
+            )
+        }
+        key_av: Item = params["Key"]
+        key = check_key(
+            table, key_av[table.spec.pk]["S"], key_av[table.spec.sk]["S"], f"action #{len(self.actions)}"
+        )
+        values = params.get("ExpressionAttributeValues", {})
+        size = item_size(key_av) + item_size(values)
+        text = cond.describe() if cond is not None else None
+        self._add(Action("update", key, entity, {"Update": body}, size, text, versioned), None)
+
+    def delete(
+        self,
+        target: Entity | type[Entity] | tuple[str, str],
+        *,
+        condition: Condition | None = None,
+        **key: Any,
+    ) -> Self:
+        """Delete an entity (an instance, or a class plus key fields) or a raw ``(pk, sk)``."""
+        key_pair, entity = self._target(target, condition, key)
+        body: dict[str, Any] = {"TableName": self.table.name, "Key": self.table._key(*key_pair)}
+        text = self._condition(body, condition)
+        self._add(Action("delete", key_pair, entity, {"Delete": body}, item_size(body["Key"]), text), None)
+        return self
+
+    def condition_check(
+        self, target: Entity | type[Entity] | tuple[str, str], condition: Condition, **key: Any
+    ) -> Self:
+        """Make the transaction depend on ``condition`` holding for another item (which is not written)."""
+        if not isinstance(condition, Condition):
+            raise ValidationError(
+                "condition_check needs a condition", hint="pass Attr(...).exists() or similar"
+            )
+        key_pair, entity = self._target(target, condition, key)
+        body: dict[str, Any] = {"TableName": self.table.name, "Key": self.table._key(*key_pair)}
+        text = self._condition(body, condition)
+        action = Action(
+            "condition_check", key_pair, entity, {"ConditionCheck": body}, item_size(body["Key"]), text
+        )
+        self._add(action, None)
+        return self
+
+    def _target(
+        self,
+        target: Entity | type[Entity] | tuple[str, str],
+        condition: Condition | None,
+        key: Mapping[str, Any],
+    ) -> tuple[tuple[str, str], str | None]:
+        n = len(self.actions)
+        if isinstance(target, Entity):
+            cls: type[Entity] | None = type(target)
+            pair = target.key()
+        elif isinstance(target, type) and issubclass(target, Entity):
+            cls = target
+            pair = target.key_for(**key)
+        elif isinstance(target, tuple) and len(target) == 2:
+            cls = None
+            pair = target
+        else:
+            raise ValidationError(
+                f"action #{n}: {type(target).__name__} is not an entity, an entity class or a (pk, sk) pair",
+                field="target",
+                hint='pass an entity, Order plus order_id="456", or ("ORDER#456", "METADATA")',
+            )
+        if cls is not None and condition is not None:
+            check_condition(self.table, cls, condition)
+        return check_key(self.table, pair[0], pair[1], f"action #{n}"), cls.__name__ if cls else None
+
+    def _condition(self, body: dict[str, Any], condition: Condition | None) -> str | None:
+        if condition is None:
+            return None
+        ph = Placeholders()
+        body["ConditionExpression"] = condition.render(ph)
+        body["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        ph.apply(body)
+        return condition.describe()
+
+    def _add(self, action: Action, written: Entity | None) -> None:
+        if self.committed is not None:
+            raise ValidationError(
+                "this transaction was already committed", hint="start a new one with table.transact_write()"
+            )
+        n = len(self.actions)
+        if n >= MAX_ACTIONS:
+            raise LimitExceededError(
+                f"a transaction holds at most {MAX_ACTIONS} actions; action #{n} ({action.describe()}) is one too many",
+                field="actions",
+                hint="split the work into several transactions, or use batch_write when atomicity is not needed",
+            )
+        first = self._keys.get(action.key)
+        if first is not None:
+            raise DuplicateKeyError(
+                f"actions #{first} ({self.actions[first].describe()}) and #{n} ({action.describe()}) touch the same "
+                "item; DynamoDB allows one action per item in a transaction",
+                field="key",
+                hint="merge the two actions into one (a put, or one update with both changes)",
+            )
+        total = sum(a.size for a in self.actions) + action.size
+        if total > MAX_TRANSACTION_BYTES:
+            raise LimitExceededError(
+                f"the transaction would be {total:,} bytes with action #{n}, over DynamoDB's "
+                f"{MAX_TRANSACTION_BYTES:,}-byte limit",
+                field="actions",
+                hint="split it into several transactions",
+            )
+        self._keys[action.key] = n
+        self.actions.append(action)
+        self._written.append(written)
+
+    # -- sending --------------------------------------------------------------------------------------
+
+    def request(self) -> Request:
+        """The TransactWriteItems request as it would be sent (the dry run)."""
+        if not self.actions:
+            raise ValidationError(
+                "the transaction has no actions", hint="add put/update/delete/condition_check"
+            )
+        return Request(
+            "TransactWriteItems",
+            {
+                "TransactItems": [a.body for a in self.actions],
+                "ClientRequestToken": self.token,
+                "ReturnConsumedCapacity": "TOTAL",
+            },
+        )
+
+    def commit(self) -> TransactResult:
+        """Send the transaction; retried with the same token on transient errors and conflicts."""
+        if self.committed is not None:
+            return self.committed
+        request = self.request()
+        resp, attempts = _send_with_retry(self.table, request, self.actions, self.backoff)
+        units = sum(a.write_units for a in self.actions)
+        self.table._record(
+            "TransactWriteItems",
+            resp,
+            self.pattern,
+            write=units,
+            items=len(self.actions),
+            size=sum(a.size for a in self.actions),
+            consistency="transactional",
+        )
+        self.committed = TransactResult(
+            token=self.token,
+            actions=len(self.actions),
+            attempts=attempts,
+            write_units=units,
+            reported_units=_reported(resp),
+            entities=list(self._written),
+        )
+        return self.committed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None and self.actions:
+            self.commit()
+
+
+def _send_with_retry(
+    table: Table, request: Request, actions: Sequence[Action], backoff: Backoff
+) -> tuple[dict[str, Any], int]:
+    retry = backoff.start()
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            return send(table.client, request, key_names=(table.spec.pk, table.spec.sk)), attempts
+        except TransactionCanceledError as exc:
+            codes = {r.get("Code") for r in exc.reasons} - {"None", None}
+            if codes and codes <= RETRYABLE_REASONS and retry.wait():
+                continue
+            raise cancelled(table, exc, actions, request) from None
+        except Exception as exc:
+            if is_transient(exc) and retry.wait():
+                continue
+            raise
+
+
+def cancelled(
+    table: Table, exc: TransactionCanceledError, actions: Sequence[Action], request: Request
+) -> TransactionCanceledError:
+    """The engine's cancellation turned into one error naming each failing action and why.
+
+    ``reasons`` gets one dict per action: ``index``, ``kind``, ``entity``, ``key``, ``code``, ``message``,
+    ``condition`` (readable), ``item`` (the current item, plain values, when the engine returned it) and
+    ``version_conflict`` (a versioned action whose condition failed).
+    """
+    reasons: list[dict[str, Any]] = []
+    failures: list[str] = []
+    raw_reasons = list(exc.reasons) + [{}] * max(0, len(actions) - len(exc.reasons))
+    for n, (action, raw) in enumerate(zip(actions, raw_reasons, strict=False)):
+        code = raw.get("Code") or "None"
+        item = deserialize(raw["Item"]) if raw.get("Item") else None
+        conflict = action.versioned and code == "ConditionalCheckFailed"
+        reason = {
+            "index": n,
+            "kind": action.kind,
+            "entity": action.entity,
+            "key": action.key,
+            "code": code,
+            "message": raw.get("Message") or "",
+            "condition": action.condition,
+            "item": item,
+            "version_conflict": conflict,
+        }
+        reasons.append(reason)
+        if code == "None":
+            continue
+        why = code
+        if code == "ConditionalCheckFailed":
+            why = "version conflict: the item changed since it was read" if conflict else "condition failed"
+            if action.condition:
+                why += f" ({action.condition})"
+            if item is None:
+                why += "; no item there"
+        elif raw.get("Message"):
+            why += f": {raw['Message']}"
+        failures.append(f"action #{n} ({action.describe()}): {why}")
+    if not failures:
+        failures.append(exc.message)
+    message = f"transaction of {len(actions)} actions cancelled, nothing applied: " + "; ".join(failures)
+    return TransactionCanceledError(message, reasons=reasons)
+
+
+def _reported(resp: Mapping[str, Any]) -> float:
+    cc = resp.get("ConsumedCapacity") or []
+    if isinstance(cc, Mapping):
+        cc = [cc]
+    return float(sum(c.get("CapacityUnits", 0.0) for c in cc))
+
+
+# -- conditions ---------------------------------------------------------------------------------------
+
+
+def condition_attributes(condition: Condition) -> set[str]:
+    """The top-level attribute names a condition reads."""
+    names: set[str] = set()
+    stack: list[Any] = [condition]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Operand):
+            names.add(node.name.split(".")[0].split("[")[0])
+        elif isinstance(node, Condition):
+            stack.extend(vars(node).values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    return names
+
+
+def check_condition(table: Table, cls: type[Entity], condition: Condition) -> None:
+    """Refuse a condition on an attribute ``cls`` does not store (it would silently never match).
+
+    Key fields live in the keys (``PK``/``SK``), not in attributes of their own, so they are refused
+    too; the table's own attributes (keys, index keys, TTL, the entity marker) are allowed.
+    """
+    meta = cls.meta()
+    stored = (set(cls.model_fields) - meta.key_fields - {meta.ttl_field}) | set(table._skip_attrs)
+    missing = sorted(condition_attributes(condition) - stored)
+    if not missing:
+        return
+    name = missing[0]
+    if name in meta.key_fields:
+        why = (
+            f"{name!r} is a key field of {cls.__name__}: it is stored inside {table.spec.pk}/{table.spec.sk}"
+        )
+    elif name == meta.ttl_field:
+        why = f"{name!r} is stored as {table.spec.ttl_attribute!r}"
+    else:
+        why = f"{cls.__name__} has no attribute {name!r}"
+    raise ValidationError(
+        f"condition {condition.describe()} on {cls.__name__} names {name!r}, which no {cls.__name__} item holds "
+        f"({why})",
+        field=name,
+        hint=f"use one of {sorted(stored)}",
+    )
+
+
+def _all(conds: Sequence[Condition]) -> Condition | None:
+    out: Condition | None = None
+    for c in conds:
+        out = _and(out, c)
+    return out
+
+
+def _and(a: Condition | None, b: Condition | None) -> Condition | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
+
+
+# -- reads ----------------------------------------------------------------------------------------------
+
+
+def transact_get(
+    table: Table, keys: Sequence[KeyLike], *, pattern: str | None = None, backoff: Backoff | None = None
+) -> list[Any]:
+    """Read up to 100 items as one consistent snapshot; the result lines up with ``keys``.
+
+    A key is ``(EntityClass, {"user_id": "123"})`` or a raw ``("USER#123", "PROFILE")``; ``None`` where
+    there is nothing (or nothing of that entity, or an expired item).
+    """
+    if not keys:
+        return []
+    if len(keys) > MAX_ACTIONS:
+        raise LimitExceededError(
+            f"a transactional read holds at most {MAX_ACTIONS} keys, got {len(keys)}",
+            field="keys",
+            hint="split the keys, or use batch_get when one snapshot is not needed",
+        )
+    pairs: list[tuple[str, str]] = []
+    classes: list[type[Entity] | None] = []
+    seen: dict[tuple[str, str], int] = {}
+    for n, k in enumerate(keys):
+        if isinstance(k[0], type) and issubclass(k[0], Entity):
+            cls: type[Entity] | None = k[0]
+            assert cls is not None
+            fields_ = k[1]
+            if not isinstance(fields_, Mapping):
+                raise ValidationError(f"key #{n}: {cls.__name__} needs a mapping of key fields", field="keys")
+            pair = check_key(table, *cls.key_for(**fields_), f"key #{n}")
+        else:
+            cls = None
+            pair = check_key(table, k[0], k[1], f"key #{n}")
+        if pair in seen:
+            raise DuplicateKeyError(
+                f"keys #{seen[pair]} and #{n} are both {pair[0]}/{pair[1]}; DynamoDB allows one read per item in "
+                "a transaction",
+                field="keys",
+                hint="ask for each item once",
+            )
+        seen[pair] = n
+        pairs.append(pair)
+        classes.append(cls)
+    request = Request(
+        "TransactGetItems",
+        {
+            "TransactItems": [{"Get": {"TableName": table.name, "Key": table._key(*p)}} for p in pairs],
+            "ReturnConsumedCapacity": "TOTAL",
+        },
+    )
+    actions = [
+        Action("get", p, c.__name__ if c else None, {}, 0, None) for p, c in zip(pairs, classes, strict=True)
+    ]
+    resp, _ = _send_with_retry(table, request, actions, backoff or Backoff(deadline=30.0))
+    responses = resp.get("Responses", [])
+    out: list[Any] = []
+    sizes: list[int] = []
+    for cls, entry in zip(classes, responses, strict=False):
+        raw = entry.get("Item") if entry else None
+        sizes.append(item_size(raw) if raw else 0)
+        value: Any = None
+        if raw:
+            plain = deserialize(raw)
+            if not table.is_expired(plain):
+                value = table.recognise(plain)
+                if cls is not None and not isinstance(value, cls):
+                    value = None
+        out.append(value)
+    out.extend([None] * (len(pairs) - len(out)))
+    table._record(
+        "TransactGetItems",
+        resp,
+        pattern,
+        read=sum(capacity.read_units(s, "transactional") for s in sizes),
+        items=sum(1 for s in sizes if s),
+        size=sum(sizes),
+        consistency="transactional",
+    )
+    return out
+
+
+# -- entity-level helpers ----------------------------------------------------------------------------
+
+
+def create_together(
+    table: Table, *entities: Entity, token: str | None = None, pattern: str | None = None
+) -> TransactResult:
+    """Create several entities atomically: all of them (none existed) or none (one did)."""
+    tx = TransactWrite(table, token=token, pattern=pattern)
+    for entity in entities:
+        tx.put(entity, create_only=True)
+    return tx.commit()
+
+
+def create_order(
+    table: Table,
+    order: Order,
+    order_date: dt.date,
+    *,
+    token: str | None = None,
+) -> tuple[Order, UserOrder]:
+    """Create an order and its ``USER#<id> / ORDER#<id>`` edge together, or neither.
+
+    ``order.user_id`` is the owner's partition key as the seed stores it (``USER#123``). Both puts are
+    create-only, so an order that exists already cancels the transaction (nothing is overwritten), and
+    a retry with the same ``token`` is applied once.
+    """
+    owner = order.user_id.removeprefix("USER#")
+    edge = UserOrder(user_id=owner, order_id=order.order_id, order_date=order_date, total=order.total)
+    create_together(table, order, edge, token=token, pattern="create order")
+    return order, edge
+
+
+def delete_partition(
+    table: Table,
+    cls: type[Entity],
+    *,
+    pattern: str | None = None,
+    backoff: Backoff | None = None,
+    **fields: Any,
+) -> int:
+    """Delete everything in one entity's partition (its item and every edge); returns how many items.
+
+    Up to 100 items go in one transaction: all or nothing. More are deleted with batch writes, the
+    entity's own item (``cls``'s key) last, so that an interrupted delete leaves the root in place and
+    running it again finishes the job.
+    """
+    pk = cls.meta().pk.render(fields)
+    root = cls.key_for(**fields) if set(cls.meta().sk.fields) <= set(fields) else None
+    keys = _partition_keys(table, pk, pattern)
+    if not keys:
+        return 0
+    if len(keys) <= MAX_ACTIONS:
+        tx = TransactWrite(table, pattern=pattern or f"delete {cls.__name__}", backoff=backoff)
+        for key in keys:
+            tx.delete(key)
+        tx.commit()
+        return len(keys)
+    edges = [k for k in keys if k != root]
+    batch_write(table, deletes=edges, backoff=backoff, pattern=pattern or f"delete {cls.__name__}")
+    if root in keys:
+        batch_write(table, deletes=[root], backoff=backoff, pattern=pattern or f"delete {cls.__name__}")
+    return len(keys)
+
+
+def _partition_keys(table: Table, pk: str, pattern: str | None) -> list[tuple[str, str]]:
+    keys: list[tuple[str, str]] = []
+    request: dict[str, Any] = {
+        "TableName": table.name,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": table.spec.pk, "#sk": table.spec.sk},
+        "ExpressionAttributeValues": {":pk": {"S": pk}},
+        "ProjectionExpression": "#pk, #sk",
+        "ConsistentRead": True,
+        "ReturnConsumedCapacity": "TOTAL",
+    }
+    while True:
+        resp = send(table.client, Request("Query", request), key_names=(table.spec.pk, table.spec.sk))
+        rows = resp.get("Items", [])
+        keys.extend((r[table.spec.pk]["S"], r[table.spec.sk]["S"]) for r in rows)
+        sizes = [item_size(r) for r in rows]
+        table._record(
+            "Query",
+            resp,
+            pattern or "partition keys",
+            read=capacity.query_read_units(sizes, "strong"),
+            items=len(rows),
+            size=sum(sizes),
+            consistency="strong",
+        )
+        last = resp.get("LastEvaluatedKey")
+        if not last:
+            return keys
+        request["ExclusiveStartKey"] = last
+
+
+def delete_user(table: Table, user_id: str) -> int:
+    """Delete a user's profile and every edge in the user's partition (orders' own items stay)."""
+    return delete_partition(table, User, user_id=user_id, pattern="delete user")
