@@ -47,8 +47,74 @@ def _number(value: int | float | Decimal, path: str) -> str:
     return text
 
 
+class _Slow(Exception):
+    """Raised by the fast encoder when only the path-tracking one can say what is wrong."""
+
+
+def _fast_number(text: str) -> str:
+    # Digits are a subset of the characters: a short text cannot hold more than 38 of them.
+    if (
+        len(text) > _MAX_DIGITS
+        and len(text.lstrip("-").split("e")[0].split("E")[0].replace(".", "").strip("0")) > _MAX_DIGITS
+    ):
+        raise _Slow
+    return text
+
+
+def _fast(value: Any) -> AttributeValue:
+    """``to_attr`` without paths: exact built-in types inline, anything odd through ``_checked``.
+
+    It builds no path strings (most of the cost of the path-tracking encoder); on anything it cannot
+    encode it raises ``_Slow`` and the caller re-runs the path-tracking encoder for the message.
+    """
+    t = type(value)
+    if t is str:
+        return {"S": value}
+    if t is dict:
+        # String leaves inline (no call): they are most of a typical item.
+        return {
+            "M": {
+                (k if type(k) is str else str(k)): ({"S": v} if type(v) is str else _fast(v))
+                for k, v in value.items()
+            }
+        }
+    if t is int:
+        return {"N": _fast_number(int.__repr__(value))}
+    if t is Decimal:
+        if not value.is_finite():
+            raise _Slow
+        return {"N": _fast_number(str(value))}
+    if t is list or t is tuple:
+        return {"L": [{"S": v} if type(v) is str else _fast(v) for v in value]}
+    if t is bool:
+        return {"BOOL": value}
+    if t is float:
+        if not math.isfinite(value):
+            raise _Slow
+        return {"N": _fast_number(repr(value))}
+    if value is None:
+        return {"NULL": True}
+    if t is dt.date or t is dt.datetime:
+        return {"S": value.isoformat()}
+    return _checked(value)
+
+
+def _checked(value: Any) -> AttributeValue:
+    try:
+        return _to_attr(value, "value")
+    except ValidationError:
+        raise _Slow from None
+
+
 def to_attr(value: Any, path: str = "value") -> AttributeValue:
     """One Python value as an AttributeValue."""
+    try:
+        return _fast(value)
+    except _Slow:
+        return _to_attr(value, path)
+
+
+def _to_attr(value: Any, path: str) -> AttributeValue:
     if isinstance(value, str):
         return {"S": value}
     if isinstance(value, bool):
@@ -58,9 +124,9 @@ def to_attr(value: Any, path: str = "value") -> AttributeValue:
     if value is None:
         return {"NULL": True}
     if isinstance(value, Mapping):
-        return {"M": {str(k): to_attr(v, f"{path}.{k}") for k, v in value.items()}}
+        return {"M": {str(k): _to_attr(v, f"{path}.{k}") for k, v in value.items()}}
     if isinstance(value, list | tuple):
-        return {"L": [to_attr(v, f"{path}[{i}]") for i, v in enumerate(value)]}
+        return {"L": [_to_attr(v, f"{path}[{i}]") for i, v in enumerate(value)]}
     if isinstance(value, bytes | bytearray | memoryview):
         return {"B": bytes(value)}
     if isinstance(value, set | frozenset):
@@ -68,7 +134,7 @@ def to_attr(value: Any, path: str = "value") -> AttributeValue:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return {"S": value.isoformat()}
     if isinstance(value, enum.Enum):
-        return to_attr(value.value, path)
+        return _to_attr(value.value, path)
     raise ValidationError(
         f"{path} has type {type(value).__name__}, which has no DynamoDB form",
         field=path,
@@ -98,15 +164,21 @@ def _set(value: set[Any] | frozenset[Any], path: str) -> AttributeValue:
 
 def from_attr(av: AttributeValue) -> Any:
     """One AttributeValue as a plain Python value (N -> int or Decimal)."""
-    (tag, raw), *_ = av.items()
+    for tag, raw in av.items():  # noqa: B007 - the first (only) entry, the cheapest way to reach it
+        break
+    else:
+        raise ValueError("an AttributeValue needs one type tag, got {}")
     if tag == "S":
         return raw
     if tag == "N":
-        return _parse_number(raw)
+        if "." in raw or "e" in raw or "E" in raw:
+            return Decimal(raw)
+        return int(raw)
     if tag == "M":
-        return {k: from_attr(v) for k, v in raw.items()}
+        # String leaves inline (no call); ``len(v) == 1`` keeps "the first tag decides" exact.
+        return {k: (v["S"] if len(v) == 1 and "S" in v else from_attr(v)) for k, v in raw.items()}
     if tag == "L":
-        return [from_attr(v) for v in raw]
+        return [v["S"] if len(v) == 1 and "S" in v else from_attr(v) for v in raw]
     if tag == "BOOL":
         return raw
     if tag == "NULL":
@@ -128,29 +200,35 @@ def _parse_number(text: str) -> int | Decimal:
 
 def serialize(item: Mapping[str, Any]) -> Item:
     """A Python dict as a DynamoDB item; ``None`` values are left out (absent, not NULL)."""
-    return {k: to_attr(v, k) for k, v in item.items() if v is not None}
+    try:
+        return {k: ({"S": v} if type(v) is str else _fast(v)) for k, v in item.items() if v is not None}
+    except _Slow:
+        return {k: _to_attr(v, k) for k, v in item.items() if v is not None}
 
 
 def deserialize(item: Mapping[str, AttributeValue]) -> dict[str, Any]:
     """A DynamoDB item as a plain Python dict."""
-    return {k: from_attr(v) for k, v in item.items()}
+    return {k: (v["S"] if len(v) == 1 and "S" in v else from_attr(v)) for k, v in item.items()}
 
 
 def attr_size(av: AttributeValue) -> int:
     """Bytes one value counts for, by DynamoDB's documented rules."""
-    (tag, raw), *_ = av.items()
+    for tag, raw in av.items():  # noqa: B007 - the first (only) entry
+        break
+    else:
+        raise ValueError("an AttributeValue needs one type tag, got {}")
     if tag == "S":
-        return len(raw.encode("utf-8"))
+        return len(raw) if raw.isascii() else len(raw.encode("utf-8"))
     if tag == "N":
         return _number_size(raw)
+    if tag == "M":
+        return 3 + sum(_str_size(k) + attr_size(v) + 1 for k, v in raw.items())
+    if tag == "L":
+        return 3 + sum(attr_size(v) + 1 for v in raw)
     if tag == "B":
         return len(raw)
     if tag == "BOOL" or tag == "NULL":
         return 1
-    if tag == "M":
-        return 3 + sum(len(k.encode("utf-8")) + attr_size(v) + 1 for k, v in raw.items())
-    if tag == "L":
-        return 3 + sum(attr_size(v) + 1 for v in raw)
     if tag == "SS":
         return sum(len(s.encode("utf-8")) for s in raw)
     if tag == "NS":
@@ -158,6 +236,10 @@ def attr_size(av: AttributeValue) -> int:
     if tag == "BS":
         return sum(len(b) for b in raw)
     raise ValueError(f"unknown AttributeValue type {tag!r}")
+
+
+def _str_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def _number_size(text: str) -> int:
@@ -168,4 +250,4 @@ def _number_size(text: str) -> int:
 
 def item_size(item: Mapping[str, AttributeValue]) -> int:
     """Bytes an item counts for: attribute names plus values (what capacity and the 400 KB limit use)."""
-    return sum(len(k.encode("utf-8")) + attr_size(v) for k, v in item.items())
+    return sum(_str_size(k) + attr_size(v) for k, v in item.items())

@@ -245,6 +245,8 @@ class Query(Generic[T]):
             if done or "LastEvaluatedKey" not in resp:
                 return
             params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+            # Hold one page at a time while streaming: drop this one before asking for the next.
+            del resp, raw_items, out, last_key
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():

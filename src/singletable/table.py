@@ -72,6 +72,11 @@ class Table:
         self.hide_expired = hide_expired
         self._entities: dict[str, type[Entity]] = {}
         self._index_attrs = {i.name: (i.hash_key, i.range_key) for i in self.spec.indexes}
+        # Stored attributes that are not entity fields (keys, index keys, marker, TTL), computed once.
+        skip = {self.spec.pk, self.spec.sk, ENTITY_ATTRIBUTE, self.spec.ttl_attribute}
+        for hash_attr, range_attr in self._index_attrs.values():
+            skip.update((hash_attr, range_attr))
+        self._skip_attrs: frozenset[str] = frozenset(a for a in skip if a)
         self.register(*entities)
 
     @property
@@ -131,17 +136,6 @@ class Table:
         return cls.from_item(
             item, self.spec.pk, self.spec.sk, skip=self._skip_attrs, ttl_attr=self.spec.ttl_attribute
         )
-
-    @property
-    def _skip_attrs(self) -> frozenset[str]:
-        attrs = {self.spec.pk, self.spec.sk, ENTITY_ATTRIBUTE}
-        for h, r in self._index_attrs.values():
-            attrs.add(h)
-            if r:
-                attrs.add(r)
-        if self.spec.ttl_attribute:
-            attrs.add(self.spec.ttl_attribute)
-        return frozenset(attrs)
 
     def is_expired(self, item: Mapping[str, Any], now: float | None = None) -> bool:
         """True when the item's TTL has passed (DynamoDB may take days to delete it; we hide it at once)."""

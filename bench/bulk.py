@@ -1,0 +1,188 @@
+"""Bulk load at a realistic round-trip time: items/s through a loopback proxy adding 10 ms per request.
+
+The engine is dynalite when installed (a separate Node process, so it does not share our interpreter's
+lock), else moto's HTTP server; between the client and the engine sits ``FaultProxy`` with
+``latency=0.010`` and no faults: a stand-in for the network to DynamoDB. Both loaders write the same
+items (the demo's users, orders and edges) into their own empty table:
+
+- baseline: boto3's resource ``Table.batch_writer()`` (one thread, 25 items per BatchWriteItem, its own
+  retry of unprocessed items);
+- ours: ``singletable.bulk.bulk_load`` from a JSONL file (a thread pool of batch writes), or, if that
+  module is absent, ``Table.batch_write`` chunks in a ThreadPoolExecutor.
+
+After each load the table is counted through the engine directly (not the proxy): 0 lost means the count
+equals the items sent. Time at each size shows how it grows (items/s should stay flat: linear time).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from bench._common import Result, Row
+from singletable import Table, TableSpec, make_client
+from singletable.demo import generate
+from singletable.local import FaultProxy
+from singletable.seed import ENTITIES
+
+
+@contextmanager
+def _upstream(prefer_dynalite: bool) -> Iterator[tuple[str, str]]:
+    from singletable.local import find_dynalite
+
+    if prefer_dynalite and find_dynalite() is not None:
+        from singletable.local import DynaliteServer
+
+        with DynaliteServer() as server:
+            yield server.endpoint_url, "dynalite"
+    else:
+        from singletable.local import LocalServer
+
+        with LocalServer(ttl_sweep_interval=None) as server:
+            yield server.endpoint_url, "moto (HTTP)"
+
+
+def _new_table(direct: str, engine: str) -> TableSpec:
+    moto = engine.startswith("moto")
+    spec = TableSpec(
+        name=f"bulk-{uuid.uuid4().hex[:8]}",
+        deletion_protection=False,
+        ttl_attribute="expires_at" if moto else None,
+        point_in_time_recovery=moto,
+    )
+    spec.create(make_client(endpoint_url=direct))
+    return spec
+
+
+def _count(direct: str, name: str) -> int:
+    client = make_client(endpoint_url=direct)
+    total = 0
+    for page in client.get_paginator("scan").paginate(TableName=name, Select="COUNT"):
+        total += page["Count"]
+    return total
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
+
+
+def _items(n: int, seed: int) -> list[dict[str, Any]]:
+    table = Table(TableSpec(), client=object(), entities=ENTITIES)
+    # As stored: dates as ISO strings, numbers as Decimal (what boto3's resource layer accepts too).
+    return [
+        json.loads(json.dumps(table._entity_item(e), default=_jsonable), parse_float=Decimal)
+        for e in itertools.islice(generate(n, 20, seed), n)
+    ]
+
+
+def _boto3_load(proxy: str, name: str, items: list[dict[str, Any]]) -> float:
+    resource = boto3.session.Session().resource(
+        "dynamodb",
+        region_name="us-east-1",
+        endpoint_url=proxy,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    t0 = time.perf_counter()
+    with resource.Table(name).batch_writer() as writer:
+        for item in items:
+            writer.put_item(Item=item)
+    return time.perf_counter() - t0
+
+
+def _ours_load(proxy: str, spec: TableSpec, items: list[dict[str, Any]], workers: int) -> tuple[float, str]:
+    table = Table(spec, client=make_client(endpoint_url=proxy, max_pool_connections=max(32, workers)))
+    try:
+        from singletable.bulk import bulk_load
+    except ImportError:  # the bulk loader is not there yet: threads over batch_write
+        chunks = [items[i : i + 25] for i in range(0, len(items), 25)]
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(lambda c: table.batch_write(c), chunks))
+        return time.perf_counter() - t0, f"Table.batch_write x {workers} threads"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "items.jsonl"
+        with open(path, "w", encoding="utf-8") as fh:
+            for item in items:
+                fh.write(json.dumps(item, default=_jsonable) + "\n")
+        t0 = time.perf_counter()
+        bulk_load(table, path, workers=workers, progress=False, durable=False)
+        return time.perf_counter() - t0, f"bulk_load, {workers} workers"
+
+
+def run(
+    sizes: tuple[int, ...] = (5000, 10000),
+    latency: float = 0.010,
+    workers: int = 8,
+    seed: int = 7,
+    dynalite: bool = True,
+) -> Result:
+    facts: dict[str, Any] = {"sizes": {}}
+    rows: list[Row] = []
+    with _upstream(dynalite) as (direct, engine):
+        facts["engine"] = engine
+        proxy = FaultProxy(direct, latency=latency)
+        with proxy:
+            url = f"http://{proxy.host}:{proxy.port}"
+            for n in sizes:
+                items = _items(n, seed)
+                spec_b = _new_table(direct, engine)
+                t_boto = _boto3_load(url, spec_b.name, items)
+                spec_o = _new_table(direct, engine)
+                t_ours, how = _ours_load(url, spec_o, items, workers)
+                lost_b = n - _count(direct, spec_b.name)
+                lost_o = n - _count(direct, spec_o.name)
+                facts["sizes"][n] = {
+                    "boto3_s": t_boto,
+                    "ours_s": t_ours,
+                    "lost_boto3": lost_b,
+                    "lost_ours": lost_o,
+                    "how": how,
+                }
+                ratio = t_boto / t_ours
+                rows.append(
+                    Row(
+                        "bulk load",
+                        f"{n:,} items, +{latency * 1000:g} ms/request, {engine} ({how}); lost {lost_o}",
+                        n / t_ours,
+                        "boto3 Table.batch_writer()",
+                        n / t_boto,
+                        "items/s",
+                        ratio,
+                        "≥ 4x, 0 lost",
+                        ratio >= 4 and lost_o == 0,
+                    )
+                )
+            facts["proxy"] = proxy.counts()
+    if len(sizes) >= 2:
+        small, big = min(sizes), max(sizes)
+        s, b = facts["sizes"][small]["ours_s"], facts["sizes"][big]["ours_s"]
+        growth = (b / s) / (big / small)
+        facts["linearity"] = growth
+        rows.append(
+            Row(
+                "bulk load",
+                f"time growth {small:,} -> {big:,} items ÷ item growth (1.0 = linear)",
+                growth,
+                "linear",
+                1.0,
+                "x",
+                1.0 / growth,
+                "≈ 1 (≤ 1.25)",
+                growth <= 1.25,
+            )
+        )
+    return Result(rows, facts)

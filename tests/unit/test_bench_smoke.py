@@ -1,0 +1,60 @@
+"""Tiny runs of every benchmark in bench/: each runs and measures the right thing (never a speed)."""
+
+from __future__ import annotations
+
+import pytest
+from bench import bulk, capacity, codec, overhead, streaming
+from bench.__main__ import render
+
+
+def test_codec_round_trips_equal_and_same_wire_form() -> None:
+    r = codec.run(number=5, repeat=1)
+    f = r.facts
+    assert f["attributes"] == 17 and 1400 < f["size"] < 1800
+    assert f["same_wire_form"] and f["ours_equal"] and f["boto_equal"]
+    assert f["pynamo_attributes"] == 16  # the None coupon is left out
+    assert len(r.rows) == 2 and all(row.ours > 0 and row.baseline > 0 for row in r.rows)
+    assert "codec" in render(r.rows)
+
+
+def test_overhead_every_api_reads_the_same_items() -> None:
+    r = overhead.run(number=3, repeat=1, query_items=5)
+    f = r.facts
+    assert f["get_equal"] and f["resource_get_equal"]
+    assert f["query_count"] == f["raw_query_count"] == f["pynamo_query_count"] == 5
+    assert f["query_types"] == ["UserOrder"]
+    assert len(r.rows) == 9 and all(row.ours > 0 and row.baseline > 0 for row in r.rows)
+
+
+def test_capacity_equals_the_computed_minimum_on_moto() -> None:
+    r = capacity.run(users=3, max_orders=4, dynalite=False)
+    m = r.facts["moto"]
+    for name, p in m.items():
+        if name.startswith("_"):
+            continue
+        assert p["ours"] == pytest.approx(p["min"]), name
+        assert p.get("ok", True), name
+    orders = m["_meta"]["orders"]
+    assert m["user + all orders (1 query)"]["round_trips"] == 1
+    assert m["user + orders, naive N+1"]["round_trips"] == orders + 1
+
+
+def test_rule_size_matches_dynamodb_examples() -> None:
+    # Attribute name bytes + value bytes; numbers: (significant digits + 1) // 2 + 1.
+    assert capacity.rule_size({"ab": {"S": "xyz"}}) == 5
+    assert capacity.rule_size({"n": {"N": "12345"}}) == 1 + 4
+    assert capacity.rule_size({"m": {"M": {"k": {"BOOL": True}}}}) == 1 + 3 + 1 + 1 + 1
+
+
+def test_bulk_load_loses_nothing_through_the_proxy() -> None:
+    r = bulk.run(sizes=(60,), latency=0.001, workers=2, dynalite=False)
+    s = r.facts["sizes"][60]
+    assert s["lost_ours"] == 0 and s["lost_boto3"] == 0
+    assert r.facts["proxy"]["requests"] >= 6 and r.facts["proxy"]["upstream_error"] == 0
+
+
+def test_streaming_sees_every_item_in_order() -> None:
+    r = streaming.run(items=3000, isolated=False)
+    f = r.facts
+    assert f["seen"] == f["all_count"] == 3000
+    assert f["in_order"] and f["pages"] >= 1
