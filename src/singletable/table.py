@@ -21,7 +21,7 @@ from singletable.capacity import CapacityLedger, CapacityRecord
 from singletable.client import RetryMode, make_client
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import ConditionFailedError, ItemTooLargeError, ValidationError, VersionConflictError
-from singletable.expressions import Attr, Condition, Placeholders, Update, render_projection
+from singletable.expressions import Attr, Condition, Placeholders, Update, all_of, render_projection
 from singletable.model import ENTITY_ATTRIBUTE, Entity, epoch_seconds, render_index_keys
 from singletable.query import Query, SortKey
 from singletable.request import Request, send
@@ -219,7 +219,7 @@ class Table:
                 conds.append(Attr(meta.version_field).eq(current))
             new_entity = entity.model_copy(update={meta.version_field: current + 1})
         item = self._entity_item(new_entity)
-        request = self._put_request(item, _all(conds))
+        request = self._put_request(item, all_of(*conds))
         if dry_run:
             return request
         self._send_put(request, pattern, conds, version)
@@ -427,7 +427,7 @@ class Table:
         update = self._typed_update(cls, update, key)
         if meta.version_field:
             if expected_version is not None:
-                condition = _and(condition, Attr(meta.version_field).eq(expected_version))
+                condition = all_of(condition, Attr(meta.version_field).eq(expected_version))
                 update.set({meta.version_field: expected_version + 1})
             else:
                 update.increment(meta.version_field)
@@ -459,6 +459,13 @@ class Table:
         dry_run: bool = False,
     ) -> dict[str, Any] | Request:
         """Update one plain item by key values; returns it as stored afterwards."""
+        touched = sorted(update.top_level_names() & {self.spec.pk, self.spec.sk})
+        if touched:
+            raise ValidationError(
+                f"{touched[0]} is part of the key and cannot be updated",
+                field=touched[0],
+                hint="put the item under its new key and delete the old one",
+            )
         request, condition = self._update_request(pk, sk, update, condition, upsert)
         if dry_run:
             return request
@@ -468,7 +475,7 @@ class Table:
         self, pk: str, sk: str, update: Update, condition: Condition | None, upsert: bool
     ) -> tuple[Request, Condition | None]:
         if not upsert:
-            condition = _and(Attr(self.spec.pk).exists(), condition)
+            condition = all_of(Attr(self.spec.pk).exists(), condition)
         ph = Placeholders()
         params: dict[str, Any] = {
             "TableName": self.name,
@@ -784,21 +791,6 @@ class Table:
                 consistency=consistency,
             )
         )
-
-
-def _all(conds: Sequence[Condition]) -> Condition | None:
-    out: Condition | None = None
-    for c in conds:
-        out = _and(out, c)
-    return out
-
-
-def _and(a: Condition | None, b: Condition | None) -> Condition | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a & b
 
 
 def _is_version_conflict(exc: ConditionFailedError, field: str, expected: int) -> bool:

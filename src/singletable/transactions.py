@@ -38,7 +38,7 @@ from singletable.errors import (
     TransactionCanceledError,
     ValidationError,
 )
-from singletable.expressions import Attr, Condition, Placeholders, Update
+from singletable.expressions import Attr, Condition, Placeholders, Update, all_of
 from singletable.expressions.condition import Operand
 from singletable.model import ENTITY_ATTRIBUTE, Entity
 from singletable.request import Request, send
@@ -174,7 +174,7 @@ class TransactWrite:
                 field=table.spec.pk,
             )
         body: dict[str, Any] = {"TableName": table.name, "Item": av}
-        cond = _all(conds)
+        cond = all_of(*conds)
         text = self._condition(body, cond)
         indexes = sum(1 for h, r in table._index_attrs.values() if h in item and (r is None or r in item))
         self._add(Action("put", key, entity_name, {"Put": body}, size, text, versioned, indexes), written)
@@ -203,7 +203,7 @@ class TransactWrite:
         update = table._typed_update(cls, update, key)
         if meta.version_field:
             if expected_version is not None:
-                condition = _and(condition, Attr(meta.version_field).eq(expected_version))
+                condition = all_of(condition, Attr(meta.version_field).eq(expected_version))
                 update.set({meta.version_field: expected_version + 1})
             else:
                 update.increment(meta.version_field)
@@ -516,21 +516,6 @@ def check_condition(table: Table, cls: type[Entity], condition: Condition) -> No
         field=name,
         hint=f"use one of {sorted(stored)}",
     )
-
-
-def _all(conds: Sequence[Condition]) -> Condition | None:
-    out: Condition | None = None
-    for c in conds:
-        out = _and(out, c)
-    return out
-
-
-def _and(a: Condition | None, b: Condition | None) -> Condition | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a & b
 
 
 # -- reads ----------------------------------------------------------------------------------------------

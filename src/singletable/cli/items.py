@@ -30,7 +30,7 @@ from singletable.cli.options import (
     print_capacity,
 )
 from singletable.cli.render import emit_item, emit_items, group_by_entity
-from singletable.errors import ConditionFailedError, ItemNotFoundError, ValidationError
+from singletable.errors import ConditionFailedError, ItemNotFoundError
 
 PkOpt = Annotated[str, typer.Option("--pk", help="Partition key value, e.g. USER#123.", show_default=False)]
 SkOpt = Annotated[str, typer.Option("--sk", help="Sort key value, e.g. PROFILE.", show_default=False)]
@@ -270,13 +270,6 @@ def update(
         if not changes:
             fail("nothing to update. Fix: pass --set NAME=VALUE, --add NAME=NUMBER or --remove NAME")
         t = conn.open()
-        touched = changes.top_level_names() & {t.spec.pk, t.spec.sk}
-        if touched:
-            raise ValidationError(
-                f"{sorted(touched)[0]} is part of the key and cannot be updated",
-                field=sorted(touched)[0],
-                hint="put the item under its new key and delete the old one",
-            )
         try:
             after = t.update_item(pk, sk, changes, upsert=upsert)
         except ItemNotFoundError:

@@ -222,6 +222,15 @@ class Attr(Operand):
         return Operand(self.name, size=True)
 
 
+def all_of(*conds: Condition | None) -> Condition | None:
+    """The AND of the conditions given (``None`` ones skipped); ``None`` when there are none."""
+    out: Condition | None = None
+    for c in conds:
+        if c is not None:
+            out = c if out is None else out & c
+    return out
+
+
 def raw(expression: str) -> Condition:
     """Wrap an expression string written by hand (its placeholders must be supplied separately)."""
     return _Raw(expression)
