@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean dynalite
+.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,21 @@ $(DYNALITE):
 
 dynalite: $(DYNALITE)
 
-test: $(STAMP) lint $(DYNALITE)
+# checkov (scans terraform/) in its own venv: its pins clash with ours. If it cannot be installed its
+# test skips and says so.
+CHECKOV := .venv-checkov/bin/checkov
+$(CHECKOV):
+	$(PYTHON) -m venv .venv-checkov
+	-.venv-checkov/bin/pip install -q --upgrade pip
+	-.venv-checkov/bin/pip install -q 'checkov>=3.1,<4'
+
+checkov: $(CHECKOV)
+
+# The Terraform module alone: fmt, validate, terraform test, checkov, examples applied to the local engine.
+terraform-test: $(STAMP) $(CHECKOV)
+	$(BIN)/pytest -n 2 -q -m terraform
+
+test: $(STAMP) lint $(DYNALITE) $(CHECKOV)
 	$(BIN)/pytest -n 2 -q
 
 unit: $(STAMP)
@@ -37,4 +51,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .dynalite
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .dynalite .venv-checkov

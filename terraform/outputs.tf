@@ -1,0 +1,88 @@
+output "table_name" {
+  description = "Name of the table."
+  value       = aws_dynamodb_table.this.name
+}
+
+output "table_arn" {
+  description = "ARN of the table."
+  value       = aws_dynamodb_table.this.arn
+}
+
+output "table_id" {
+  description = "ID of the table (its name)."
+  value       = aws_dynamodb_table.this.id
+}
+
+output "stream_arn" {
+  description = "ARN of the table's stream; null when stream_enabled = false."
+  value       = var.stream_enabled ? aws_dynamodb_table.this.stream_arn : null
+}
+
+output "stream_label" {
+  description = "Timestamp label of the table's stream; null when stream_enabled = false."
+  value       = var.stream_enabled ? aws_dynamodb_table.this.stream_label : null
+}
+
+output "index_names" {
+  description = "Names of the global secondary indexes, GSI1 first."
+  value       = local.index_names
+}
+
+output "index_arns" {
+  description = "ARNs of the global secondary indexes, in index_names order."
+  value       = local.index_arns
+}
+
+output "key_attributes" {
+  description = "Key attribute names: the table's partition and sort keys and each GSI's, keyed by index name."
+  value = {
+    partition_key = "PK"
+    sort_key      = "SK"
+    indexes       = { for i in local.indexes : i.name => { partition_key = i.hash_key, sort_key = i.range_key } }
+  }
+}
+
+output "hash_key" {
+  description = "The table's partition key attribute (PK)."
+  value       = aws_dynamodb_table.this.hash_key
+}
+
+output "range_key" {
+  description = "The table's sort key attribute (SK)."
+  value       = aws_dynamodb_table.this.range_key
+}
+
+output "ttl_attribute_name" {
+  description = "The TTL attribute (epoch seconds); null when ttl_enabled = false."
+  value       = var.ttl_enabled ? var.ttl_attribute_name : null
+}
+
+output "billing_mode" {
+  description = "The table's billing mode."
+  value       = aws_dynamodb_table.this.billing_mode
+}
+
+output "autoscaling_policy_arns" {
+  description = "Target-tracking policy ARNs keyed by \"table/read\", \"index/GSI1/write\" and so on; empty without autoscaling."
+  value       = { for k, p in aws_appautoscaling_policy.this : k => p.arn }
+}
+
+output "iam_policy_read_only_json" {
+  description = "Least-privilege IAM policy (JSON) to read the table and query its indexes: no dynamodb:*, no Scan unless iam_policy_allow_scan."
+  value       = local.iam_policy_read_only
+}
+
+output "iam_policy_read_write_json" {
+  description = "Least-privilege IAM policy (JSON) to read and write items and query the indexes: no table administration, no Scan unless iam_policy_allow_scan."
+  value       = local.iam_policy_read_write
+}
+
+output "iam_policy_read_only_arn" {
+  description = "ARN of the read-only aws_iam_policy; null unless create_iam_policies."
+  value       = one(aws_iam_policy.read_only[*].arn)
+}
+
+output "iam_policy_read_write_arn" {
+  description = "ARN of the read-write aws_iam_policy; null unless create_iam_policies."
+  value       = one(aws_iam_policy.read_write[*].arn)
+}
