@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from singletable.transactions import TransactWrite
 
 E = TypeVar("E", bound=Entity)
-ReturnMode = Literal["entity", "none"]
 
 
 class Table:
@@ -143,11 +143,8 @@ class Table:
         if not (self.hide_expired and attr):
             return False
         value = item.get(attr)
-        if (
-            value is None
-            or isinstance(value, bool)
-            or (not isinstance(value, int | float) and not hasattr(value, "is_finite"))
-        ):
+        # DynamoDB's TTL ignores anything but a Number of epoch seconds; so do we.
+        if not isinstance(value, int | float | Decimal) or isinstance(value, bool):
             return False
         return float(value) < (time.time() if now is None else now)
 
@@ -201,7 +198,7 @@ class Table:
         """
         cls = type(entity)
         meta = cls.meta()
-        if cls.__name__ not in (c.__name__ for c in self._entities.values()):
+        if self._entities.get(meta.name) is not cls:
             self.register(cls)
         conds: list[Condition] = []
         if condition is not None:
