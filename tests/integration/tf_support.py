@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -164,21 +165,12 @@ def run_tf(
     return proc
 
 
-_SERVER = """
-import sys
-from singletable.local import LocalServer
-with LocalServer(ttl_sweep_interval=None) as server:
-    print(server.endpoint_url, flush=True)
-    sys.stdin.read()
-"""
-
-
 @contextmanager
 def local_engine_process() -> Iterator[str]:
-    """The local engine over HTTP in a child process (its moto state shared with no other test)."""
+    """The local engine over HTTP, started by our own CLI (`singletable local`) in a child process, so its
+    moto state is shared with no other test. It prints its endpoint first; SIGINT stops it cleanly."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVER],
-        stdin=subprocess.PIPE,
+        [sys.executable, "-m", "singletable.cli", "local", "--port", "0", "--ttl-sweep", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -191,8 +183,7 @@ def local_engine_process() -> Iterator[str]:
             raise RuntimeError(f"the local engine did not start (printed {line!r})")
         yield line
     finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
+        proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
