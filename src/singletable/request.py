@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from singletable import wire
 from singletable.codec import deserialize
 from singletable.errors import (
     ConditionFailedError,
@@ -61,8 +62,15 @@ def send(
     condition_text: str | None = None,
     key_names: tuple[str, ...] = ("PK", "SK"),
 ) -> dict[str, Any]:
-    """Send ``request`` and translate the engine's errors into singletable's catalogue."""
+    """Send ``request`` and translate the engine's errors into singletable's catalogue.
+
+    DynamoDB clients from botocore take the lean wire path (:mod:`singletable.wire`: no shape walks,
+    same signing, retries and errors); anything else gets ``client.<method>(**params)``.
+    """
     try:
+        plan = wire.plan_for(client, request.operation)
+        if plan is not None:
+            return plan.send(client, request.params)
         response: dict[str, Any] = getattr(client, _METHODS[request.operation])(**request.params)
         return response
     except ClientError as exc:

@@ -235,7 +235,7 @@ def test_bulk_load_under_faults_writes_every_line_once(
     )
     assert (report.written, report.skipped, report.failed, report.batches) == (2000, 0, [], 80)
     assert report.batch.unprocessed == flaky.faults["unprocessed"] > 100
-    assert report.batch.errors == flaky.faults["throttle"] + flaky.faults["reset_after"] > 10
+    assert report.batch.errors == flaky.faults["throttle"] + flaky.faults["reset_after"] > 0
     assert report.write_units == 4000  # 1 WCU each + 1 for GSI1
     assert "2,000 items written" in report.summary()
     assert scan_digest(table) == (2000, expected_digest(table, items), 2000)
