@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +60,7 @@ def send(
     client: Any,
     request: Request,
     *,
-    condition_text: str | None = None,
+    condition_text: str | Callable[[], str] | None = None,
     key_names: tuple[str, ...] = ("PK", "SK"),
 ) -> dict[str, Any]:
     """Send ``request`` and translate the engine's errors into singletable's catalogue.
@@ -84,7 +85,7 @@ def translate(
     exc: ClientError,
     request: Request,
     *,
-    condition_text: str | None = None,
+    condition_text: str | Callable[[], str] | None = None,
     key_names: tuple[str, ...] = ("PK", "SK"),
     endpoint: str = "the endpoint",
 ) -> Exception:
@@ -99,7 +100,9 @@ def translate(
                 f"{request.operation} found no item at {_key_text(request, key_names)} in {table!r}",
                 hint="create it first (put), or pass upsert=True to create it with this update",
             )
-        shown = condition_text or request.params.get("ConditionExpression", "")
+        # Rendered only on failure: describing a condition costs time on every successful write.
+        text = condition_text() if callable(condition_text) else condition_text
+        shown = text or request.params.get("ConditionExpression", "")
         return ConditionFailedError(
             f"{request.operation} on {_key_text(request, key_names)} in {table!r}: condition failed: {shown}",
             condition=shown,

@@ -216,10 +216,10 @@ class Table:
                 conds.append(Attr(meta.version_field).eq(current))
             new_entity = entity.model_copy(update={meta.version_field: current + 1})
         item = self._entity_item(new_entity)
-        request = self._put_request(item, all_of(*conds))
+        request, size = self._put_request(item, all_of(*conds))
         if dry_run:
             return request
-        self._send_put(request, pattern, conds, version)
+        self._send_put(request, size, pattern, conds, version)
         return new_entity
 
     def put_item(
@@ -236,13 +236,13 @@ class Table:
                 raise ValidationError(
                     f"item has no string {attr!r}", field=attr, hint=f'add "{attr}": "..." to the item'
                 )
-        request = self._put_request(dict(item), condition)
+        request, size = self._put_request(dict(item), condition)
         if dry_run:
             return request
-        self._send_put(request, pattern, [condition] if condition is not None else [], None)
+        self._send_put(request, size, pattern, [condition] if condition is not None else [], None)
         return None
 
-    def _put_request(self, item: dict[str, Any], condition: Condition | None) -> Request:
+    def _put_request(self, item: dict[str, Any], condition: Condition | None) -> tuple[Request, int]:
         av = serialize(item)
         size = item_size(av)
         if size > capacity.MAX_ITEM_BYTES:
@@ -257,23 +257,25 @@ class Table:
             params["ConditionExpression"] = condition.render(ph)
             params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             ph.apply(params)
-        return Request("PutItem", params)
+        return Request("PutItem", params), size
 
     def _send_put(
         self,
         request: Request,
+        size: int,
         pattern: str | None,
         conds: Sequence[Condition],
         version: tuple[str, int] | None,
     ) -> None:
-        text = " AND ".join(c.describe() for c in conds) or None
+        def text() -> str:
+            return " AND ".join(c.describe() for c in conds)
+
         try:
             resp = send(self.client, request, condition_text=text, key_names=(self.spec.pk, self.spec.sk))
         except ConditionFailedError as exc:
             if version is not None and _is_version_conflict(exc, *version):
                 raise _version_conflict(exc) from None
             raise
-        size = item_size(request.params["Item"])
         self._record(
             "PutItem",
             resp,
@@ -491,7 +493,7 @@ class Table:
         resp = send(
             self.client,
             request,
-            condition_text=condition.describe() if condition is not None else None,
+            condition_text=condition.describe if condition is not None else None,
             key_names=(self.spec.pk, self.spec.sk),
         )
         raw: Item = resp.get("Attributes", {})
@@ -591,7 +593,7 @@ class Table:
         resp = send(
             self.client,
             request,
-            condition_text=condition.describe() if condition is not None else None,
+            condition_text=condition.describe if condition is not None else None,
             key_names=(self.spec.pk, self.spec.sk),
         )
         raw = resp.get("Attributes")
