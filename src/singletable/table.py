@@ -421,17 +421,9 @@ class Table:
         never go stale. Without ``upsert`` a missing item raises ItemNotFoundError.
         """
         meta = cls.meta()
-        pk, sk = cls.key_for(**key)
-        update = changes if isinstance(changes, Update) else Update().set(dict(changes or {}))
-        update = self._typed_update(cls, update, key)
-        if meta.version_field:
-            if expected_version is not None:
-                condition = all_of(condition, Attr(meta.version_field).eq(expected_version))
-                update.set({meta.version_field: expected_version + 1})
-            else:
-                update.increment(meta.version_field)
-        update.set({ENTITY_ATTRIBUTE: meta.name})
-        request, condition = self._update_request(pk, sk, update, condition, upsert)
+        request, condition = self._entity_update_request(
+            cls, key, changes, condition, upsert, expected_version
+        )
         if dry_run:
             return request
         try:
@@ -469,6 +461,30 @@ class Table:
         if dry_run:
             return request
         return deserialize(self._send_update(request, condition, pattern))
+
+    def _entity_update_request(
+        self,
+        cls: type[Entity],
+        key: Mapping[str, Any],
+        changes: Update | Mapping[str, Any] | None,
+        condition: Condition | None,
+        upsert: bool,
+        expected_version: int | None,
+    ) -> tuple[Request, Condition | None]:
+        """The UpdateItem of an entity (typed values, fresh index keys, version, marker): the one builder
+        shared by ``update`` and transactions."""
+        meta = cls.meta()
+        pk, sk = cls.key_for(**key)
+        update = changes if isinstance(changes, Update) else Update().set(dict(changes or {}))
+        update = self._typed_update(cls, update, key)
+        if meta.version_field:
+            if expected_version is not None:
+                condition = all_of(condition, Attr(meta.version_field).eq(expected_version))
+                update.set({meta.version_field: expected_version + 1})
+            else:
+                update.increment(meta.version_field)
+        update.set({ENTITY_ATTRIBUTE: meta.name})
+        return self._update_request(pk, sk, update, condition, upsert)
 
     def _update_request(
         self, pk: str, sk: str, update: Update, condition: Condition | None, upsert: bool

@@ -40,7 +40,7 @@ from singletable.errors import (
 )
 from singletable.expressions import Attr, Condition, Placeholders, Update, all_of
 from singletable.expressions.condition import Operand
-from singletable.model import ENTITY_ATTRIBUTE, Entity
+from singletable.model import Entity
 from singletable.request import Request, send
 from singletable.seed import Order, User, UserOrder
 
@@ -193,22 +193,11 @@ class TransactWrite:
         """Update one entity, as :meth:`Table.update` does: values typed, index keys rewritten, version
         checked (``expected_version``) or bumped. Without ``upsert`` the item must exist."""
         table = self.table
-        meta = cls.meta()
         if cls not in table.entities:
             table.register(cls)
-        pk, sk = cls.key_for(**key)
         if condition is not None:
             check_condition(table, cls, condition)
-        update = changes if isinstance(changes, Update) else Update().set(dict(changes))
-        update = table._typed_update(cls, update, key)
-        if meta.version_field:
-            if expected_version is not None:
-                condition = all_of(condition, Attr(meta.version_field).eq(expected_version))
-                update.set({meta.version_field: expected_version + 1})
-            else:
-                update.increment(meta.version_field)
-        update.set({ENTITY_ATTRIBUTE: meta.name})
-        request, cond = table._update_request(pk, sk, update, condition, upsert)
+        request, cond = table._entity_update_request(cls, key, changes, condition, upsert, expected_version)
         self._add_update(request, cond, cls.__name__, expected_version is not None)
         return self
 
