@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test
 
-$(STAMP): pyproject.toml
+# setup.py and the C source too: an editable install compiles the codec's accelerator in place.
+$(STAMP): pyproject.toml setup.py src/singletable/_ccodec.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'

@@ -1,6 +1,7 @@
 """Codec: Python <-> DynamoDB JSON round trips of one ~1.6 KB nested item.
 
-Ours (``singletable.codec.serialize`` + ``deserialize``) against boto3's ``TypeSerializer`` +
+Ours (``singletable.codec.serialize`` + ``deserialize``: the C accelerator when built, else Python; the
+pure-Python functions ``py_serialize`` + ``py_deserialize`` are measured too) against boto3's ``TypeSerializer`` +
 ``TypeDeserializer`` and against PynamoDB's ``Model.serialize()`` + ``Model.from_raw_data()`` on an
 equivalent PynamoDB model (raw maps and lists, a number set, a string set), all on the same item.
 """
@@ -22,7 +23,7 @@ from pynamodb.attributes import (
 from pynamodb.models import Model
 
 from bench._common import Result, Row, best_per_call, sample_item
-from singletable.codec import deserialize, item_size, serialize
+from singletable.codec import ACCELERATED, deserialize, item_size, py_deserialize, py_serialize, serialize
 
 
 class PynamoOrder(Model):
@@ -86,6 +87,9 @@ def run(number: int = 2000, repeat: int = 5) -> Result:
     def ours() -> Any:
         return deserialize(serialize(item))
 
+    def ours_python() -> Any:
+        return py_deserialize(py_serialize(item))
+
     def boto() -> Any:
         av = {k: ser.serialize(v) for k, v in item.items() if v is not None}
         return {k: deser.deserialize(v) for k, v in av.items()}
@@ -94,13 +98,15 @@ def run(number: int = 2000, repeat: int = 5) -> Result:
         return PynamoOrder.from_raw_data(model.serialize())
 
     t_ours = best_per_call(ours, number, repeat)
+    t_py = best_per_call(ours_python, number, repeat)
     t_boto = best_per_call(boto, number, repeat)
     t_pyn = best_per_call(pynamo, max(1, number // 4), repeat)
     us = 1e6
+    how = "C accelerator" if ACCELERATED else "pure Python: the C accelerator is not built"
     rows = [
         Row(
             "codec",
-            f"round trip of a {size:,}-byte item",
+            f"round trip of a {size:,}-byte item ({how})",
             t_ours * us,
             "boto3 TypeSerializer+TypeDeserializer",
             t_boto * us,
@@ -111,12 +117,21 @@ def run(number: int = 2000, repeat: int = 5) -> Result:
         ),
         Row(
             "codec",
-            f"round trip of a {size:,}-byte item",
+            f"round trip of a {size:,}-byte item ({how})",
             t_ours * us,
             "PynamoDB serialize+from_raw_data",
             t_pyn * us,
             "us",
             t_pyn / t_ours,
+        ),
+        Row(
+            "codec",
+            f"round trip of a {size:,}-byte item (ours in pure Python, no C)",
+            t_py * us,
+            "boto3 TypeSerializer+TypeDeserializer",
+            t_boto * us,
+            "us",
+            t_boto / t_py,
         ),
     ]
     facts = {
@@ -124,8 +139,10 @@ def run(number: int = 2000, repeat: int = 5) -> Result:
         "attributes": len(item),
         "same_wire_form": same_wire,
         "ours_equal": ours_back == plain,
+        "python_equal": py_deserialize(py_serialize(item)) == ours_back,
+        "accelerated": ACCELERATED,
         "boto_equal": boto_back == plain,
         "pynamo_attributes": len(pyn_back.attribute_values),
-        "us": {"ours": t_ours * us, "boto3": t_boto * us, "pynamodb": t_pyn * us},
+        "us": {"ours": t_ours * us, "ours_python": t_py * us, "boto3": t_boto * us, "pynamodb": t_pyn * us},
     }
     return Result(rows, facts)

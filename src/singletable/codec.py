@@ -1,8 +1,13 @@
 """Python values <-> DynamoDB AttributeValues, and item sizes by DynamoDB's rules.
 
-Hand-written for speed (several times faster than boto3's TypeSerializer/TypeDeserializer) and for
-exactness: floats are stored by their shortest repr (99.99 stays 99.99), Decimals as given, numbers come
-back as ``int`` when integral and ``Decimal`` otherwise, so nothing is rounded on the way.
+Written for speed (many times faster than boto3's TypeSerializer/TypeDeserializer) and for exactness:
+floats are stored by their shortest repr (99.99 stays 99.99), Decimals as given, numbers come back as
+``int`` when integral and ``Decimal`` otherwise, so nothing is rounded on the way.
+
+The common cases run in C (``singletable._ccodec``, built from ``_ccodec.c`` when a compiler is there);
+it takes exact built-in types only and hands anything else back (``Fallback``) to the Python functions
+here, which hold every rule and every error message. ``ACCELERATED`` says whether the C part is in use;
+``SINGLETABLE_PURE_PYTHON=1`` in the environment switches it off.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
+import os
 from collections.abc import Mapping
 from decimal import Decimal
+from types import ModuleType
 from typing import Any
 
 from singletable.errors import ValidationError
@@ -106,8 +113,8 @@ def _checked(value: Any) -> AttributeValue:
         raise _Slow from None
 
 
-def to_attr(value: Any, path: str = "value") -> AttributeValue:
-    """One Python value as an AttributeValue."""
+def py_to_attr(value: Any, path: str = "value") -> AttributeValue:
+    """``to_attr`` in Python."""
     try:
         return _fast(value)
     except _Slow:
@@ -162,8 +169,8 @@ def _set(value: set[Any] | frozenset[Any], path: str) -> AttributeValue:
     )
 
 
-def from_attr(av: AttributeValue) -> Any:
-    """One AttributeValue as a plain Python value (N -> int or Decimal)."""
+def py_from_attr(av: AttributeValue) -> Any:
+    """``from_attr`` in Python."""
     for tag, raw in av.items():  # noqa: B007 - the first (only) entry, the cheapest way to reach it
         break
     else:
@@ -176,9 +183,9 @@ def from_attr(av: AttributeValue) -> Any:
         return int(raw)
     if tag == "M":
         # String leaves inline (no call); ``len(v) == 1`` keeps "the first tag decides" exact.
-        return {k: (v["S"] if len(v) == 1 and "S" in v else from_attr(v)) for k, v in raw.items()}
+        return {k: (v["S"] if len(v) == 1 and "S" in v else py_from_attr(v)) for k, v in raw.items()}
     if tag == "L":
-        return [v["S"] if len(v) == 1 and "S" in v else from_attr(v) for v in raw]
+        return [v["S"] if len(v) == 1 and "S" in v else py_from_attr(v) for v in raw]
     if tag == "BOOL":
         return raw
     if tag == "NULL":
@@ -198,21 +205,21 @@ def _parse_number(text: str) -> int | Decimal:
     return int(text)
 
 
-def serialize(item: Mapping[str, Any]) -> Item:
-    """A Python dict as a DynamoDB item; ``None`` values are left out (absent, not NULL)."""
+def py_serialize(item: Mapping[str, Any]) -> Item:
+    """``serialize`` in Python."""
     try:
         return {k: ({"S": v} if type(v) is str else _fast(v)) for k, v in item.items() if v is not None}
     except _Slow:
         return {k: _to_attr(v, k) for k, v in item.items() if v is not None}
 
 
-def deserialize(item: Mapping[str, AttributeValue]) -> dict[str, Any]:
-    """A DynamoDB item as a plain Python dict."""
-    return {k: (v["S"] if len(v) == 1 and "S" in v else from_attr(v)) for k, v in item.items()}
+def py_deserialize(item: Mapping[str, AttributeValue]) -> dict[str, Any]:
+    """``deserialize`` in Python."""
+    return {k: (v["S"] if len(v) == 1 and "S" in v else py_from_attr(v)) for k, v in item.items()}
 
 
-def attr_size(av: AttributeValue) -> int:
-    """Bytes one value counts for, by DynamoDB's documented rules."""
+def py_attr_size(av: AttributeValue) -> int:
+    """``attr_size`` in Python."""
     for tag, raw in av.items():  # noqa: B007 - the first (only) entry
         break
     else:
@@ -222,9 +229,9 @@ def attr_size(av: AttributeValue) -> int:
     if tag == "N":
         return _number_size(raw)
     if tag == "M":
-        return 3 + sum(_str_size(k) + attr_size(v) + 1 for k, v in raw.items())
+        return 3 + sum(_str_size(k) + py_attr_size(v) + 1 for k, v in raw.items())
     if tag == "L":
-        return 3 + sum(attr_size(v) + 1 for v in raw)
+        return 3 + sum(py_attr_size(v) + 1 for v in raw)
     if tag == "B":
         return len(raw)
     if tag == "BOOL" or tag == "NULL":
@@ -248,6 +255,83 @@ def _number_size(text: str) -> int:
     return (len(mantissa) + 1) // 2 + 1
 
 
+def py_item_size(item: Mapping[str, AttributeValue]) -> int:
+    """``item_size`` in Python."""
+    return sum(_str_size(k) + py_attr_size(v) for k, v in item.items())
+
+
+# -- the public functions: C for the common cases, Python for everything else ----------------------------
+
+
+def _load_accelerator() -> ModuleType | None:
+    if os.environ.get("SINGLETABLE_PURE_PYTHON", "").strip() not in ("", "0"):
+        return None
+    try:
+        from singletable import _ccodec
+    except ImportError:  # built without a C compiler: the Python functions do all the work
+        return None
+    return _ccodec
+
+
+_c = _load_accelerator()
+ACCELERATED = _c is not None
+
+
+def to_attr(value: Any, path: str = "value") -> AttributeValue:
+    """One Python value as an AttributeValue."""
+    if _c is not None:
+        try:
+            return _c.to_attr(value)  # type: ignore[no-any-return]
+        except _c.Fallback:
+            pass
+    return py_to_attr(value, path)
+
+
+def from_attr(av: AttributeValue) -> Any:
+    """One AttributeValue as a plain Python value (N -> int or Decimal)."""
+    if _c is not None:
+        try:
+            return _c.from_attr(av)
+        except _c.Fallback:
+            pass
+    return py_from_attr(av)
+
+
+def serialize(item: Mapping[str, Any]) -> Item:
+    """A Python dict as a DynamoDB item; ``None`` values are left out (absent, not NULL)."""
+    if _c is not None:
+        try:
+            return _c.serialize(item)  # type: ignore[no-any-return]
+        except _c.Fallback:
+            pass
+    return py_serialize(item)
+
+
+def deserialize(item: Mapping[str, AttributeValue]) -> dict[str, Any]:
+    """A DynamoDB item as a plain Python dict."""
+    if _c is not None:
+        try:
+            return _c.deserialize(item)  # type: ignore[no-any-return]
+        except _c.Fallback:
+            pass
+    return py_deserialize(item)
+
+
+def attr_size(av: AttributeValue) -> int:
+    """Bytes one value counts for, by DynamoDB's documented rules."""
+    if _c is not None:
+        try:
+            return _c.attr_size(av)  # type: ignore[no-any-return]
+        except _c.Fallback:
+            pass
+    return py_attr_size(av)
+
+
 def item_size(item: Mapping[str, AttributeValue]) -> int:
     """Bytes an item counts for: attribute names plus values (what capacity and the 400 KB limit use)."""
-    return sum(_str_size(k) + attr_size(v) for k, v in item.items())
+    if _c is not None:
+        try:
+            return _c.item_size(item)  # type: ignore[no-any-return]
+        except _c.Fallback:
+            pass
+    return py_item_size(item)

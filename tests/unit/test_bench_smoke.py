@@ -11,9 +11,9 @@ def test_codec_round_trips_equal_and_same_wire_form() -> None:
     r = codec.run(number=5, repeat=1)
     f = r.facts
     assert f["attributes"] == 17 and 1400 < f["size"] < 1800
-    assert f["same_wire_form"] and f["ours_equal"] and f["boto_equal"]
+    assert f["same_wire_form"] and f["ours_equal"] and f["boto_equal"] and f["python_equal"]
     assert f["pynamo_attributes"] == 16  # the None coupon is left out
-    assert len(r.rows) == 2 and all(row.ours > 0 and row.baseline > 0 for row in r.rows)
+    assert len(r.rows) == 3 and all(row.ours > 0 and row.baseline > 0 for row in r.rows)
     assert "codec" in render(r.rows)
 
 
