@@ -18,6 +18,7 @@ same response.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -83,8 +84,10 @@ def _fixtures(query_items: int) -> tuple[Table, User, dict[str, Any], list[dict[
     return table, user, user_item, edges
 
 
-def run(number: int = 300, repeat: int = 7, query_items: int = 25) -> Result:
-    table, user, user_item, edges = _fixtures(query_items)
+def canned_responder(
+    user_item: dict[str, Any], edges: list[dict[str, Any]]
+) -> Callable[[str, Any], dict[str, Any]]:
+    """The answers every way gets: the user for GetItem, the edges for Query, capacity on each."""
     user_av = serialize(user_item)
     edge_avs = [serialize(e) for e in edges]
     cc = {"TableName": TABLE, "CapacityUnits": 1.0}
@@ -98,6 +101,14 @@ def run(number: int = 300, repeat: int = 7, query_items: int = 25) -> Result:
             n = len(edge_avs)
             return {"Items": edge_avs, "Count": n, "ScannedCount": n, "ConsumedCapacity": cc}
         raise AssertionError(f"unexpected {op}")
+
+    return respond
+
+
+def run(number: int = 300, repeat: int = 7, query_items: int = 25) -> Result:
+    table, user, user_item, edges = _fixtures(query_items)
+    respond = canned_responder(user_item, edges)
+    user_av = serialize(user_item)  # what the raw client sends: DynamoDB JSON prepared beforehand
 
     # Ours: the entity API on a client that never leaves the process.
     install_canned(table.client, respond)

@@ -130,7 +130,9 @@ class Table:
             cls = found[0] if len(found) == 1 else None
         if cls is None:
             return dict(item)
-        return self._from_item(cls, item)
+        # _from_item inlined: this runs once for every item of every query page.
+        spec = self.spec
+        return cls.from_item(item, spec.pk, spec.sk, skip=self._skip_attrs, ttl_attr=spec.ttl_attribute)
 
     def _from_item(self, cls: type[E], item: Mapping[str, Any]) -> E:
         return cls.from_item(

@@ -395,3 +395,70 @@ def test_batch_write_and_get(table: Table) -> None:
     assert sum(1 for _ in table.scan()) == 60
     assert time.monotonic() - start >= 0  # scan consumed; capacity recorded below
     assert table.ledger.by_pattern()["scan"].items == 60
+
+
+@pytest.mark.parametrize("c_sizes", [False, True])
+def test_page_size_is_exactly_the_sum_of_item_sizes(monkeypatch: pytest.MonkeyPatch, c_sizes: bool) -> None:
+    from singletable import query
+    from singletable.codec import item_size, serialize
+
+    monkeypatch.setattr(query, "_C_SIZES", c_sizes)
+    items = [
+        serialize(
+            {
+                "PK": f"USER#{n}",
+                "SK": "ORDER#é" * n,  # non-ASCII values and names are counted in UTF-8 bytes
+                "naïve": "日本",
+                "total": Decimal("-1234.5600"),
+                "count": 10**n,
+                "flag": True,
+                "none": None,
+                "nested": {"a": ["x", 1, {"b": Decimal("0.001")}], "ü": {"c", "d"}},
+                "blob": b"\x00\x01" * n,
+                "numbers": {1, 22, 333},
+            }
+        )
+        for n in range(4)
+    ]
+    items.append({"odd": {"S": "two tags", "NULL": True}, "empty": {"S": ""}})  # the first tag decides
+    assert query.page_size(items) == sum(item_size(i) for i in items)
+    assert query.page_size([]) == 0
+
+
+def test_query_records_the_size_rule_capacity_and_hides_expired_items(table: Table) -> None:
+    from singletable.codec import item_size
+
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    _seed(table)
+    table.put(UserOrder(user_id="123", order_id="457", order_date=dt.date(2023, 2, 16), total=Decimal("5")))
+    table.put_item({"PK": "USER#123", "SK": "NOTE#1", "text": "é" * 5000})  # foreign: not a UserOrder
+    table.put_item(
+        {
+            "PK": "USER#123",
+            "SK": "ORDER#458",
+            "_type": "UserOrder",
+            "order_date": "2023-02-17",
+            "expires_at": int(past.timestamp()),
+        }
+    )
+    table.put_item(
+        {
+            "PK": "USER#123",
+            "SK": "ORDER#459",
+            "_type": "UserOrder",
+            "order_date": "2023-02-18",
+            "expires_at": int(future.timestamp()),
+        }
+    )
+    table.ledger.clear()
+    orders = table.query(pk="USER#123", pattern="partition").all()
+    got = table.query(UserOrder, user_id="123", pattern="orders").all()
+    assert [o.order_id for o in got] == ["456", "457", "459"]  # 458 has expired
+    assert len(orders) == 5 and sum(isinstance(o, dict) for o in orders) == 1
+    stored = [r for r in table.client.scan(TableName=table.name)["Items"] if r["PK"] == {"S": "USER#123"}]
+    summary = table.ledger.by_pattern()
+    assert summary["partition"].bytes == sum(item_size(r) for r in stored)
+    assert summary["partition"].read_units == max(1, -(-summary["partition"].bytes // 4096)) * 0.5
+    edges = [r for r in stored if r["SK"]["S"].startswith("ORDER#")]
+    assert summary["orders"].bytes == sum(item_size(r) for r in edges) and summary["orders"].items == 4
