@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
@@ -150,12 +150,14 @@ class BatchResult:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-@dataclass(frozen=True, slots=True)
-class _Write:
+class _Write(NamedTuple):
+    """One prepared write (a NamedTuple: built once per item, so it must be cheap to make)."""
+
     source: Any  # what the caller passed: an Entity, a plain item, or a delete key
     request: dict[str, Any]  # {"PutRequest": {...}} or {"DeleteRequest": {...}}
     key: tuple[Any, ...]
     size: int
+    units: float  # WCUs by the size rules (0 for a delete), computed once here, not per round
 
 
 def batch_write(
@@ -175,17 +177,23 @@ def batch_write(
     items of the chunk in flight may or may not have been written: they are listed, since writing
     them again is harmless.)
     """
-    writes = _prepare_writes(table, puts, deletes)
+    return _send_writes(table, _prepare_writes(table, puts, deletes), backoff, pattern)
+
+
+def _send_writes(
+    table: Table, writes: list[_Write], backoff: Backoff | None, pattern: str | None
+) -> BatchResult:
+    """Send prepared writes in chunks until every one is acknowledged; see :func:`batch_write`."""
     retry = (backoff or Backoff()).start()
     result = BatchResult()
-    pending: list[_Write] = list(writes)
-    by_key = {w.key: w for w in writes}
-    order = {w.key: n for n, w in enumerate(writes)}
+    pending: list[_Write] = writes
+    key_names = (table.spec.pk, table.spec.sk)
 
     def incomplete(
         message: str, left: list[_Write], cause: BaseException | None = None
     ) -> BatchIncompleteError:
         result.waited = retry.waited
+        order = {w.key: n for n, w in enumerate(writes)}
         left = sorted(left, key=lambda w: order[w.key])
         err = BatchIncompleteError(message, unprocessed=[w.source for w in left])
         err.__cause__ = cause
@@ -198,7 +206,7 @@ def batch_write(
             {"RequestItems": {table.name: [w.request for w in chunk]}, "ReturnConsumedCapacity": "TOTAL"},
         )
         try:
-            resp = send(table.client, request, key_names=(table.spec.pk, table.spec.sk))
+            resp = send(table.client, request, key_names=key_names)
         except Exception as exc:
             left = chunk + pending
             if not is_transient(exc):
@@ -219,10 +227,14 @@ def batch_write(
             continue
         result.round_trips += 1
         unprocessed = resp.get("UnprocessedItems", {}).get(table.name, [])
-        returned = [by_key[_request_key(table, r)] for r in unprocessed]
-        returned_keys = {w.key for w in returned}
-        done = [w for w in chunk if w.key not in returned_keys]
-        units = sum(table._write_units(w.request.get("PutRequest", {}).get("Item", {}), w.size) for w in done)
+        if unprocessed:  # the common case has none: only then map the answer back to our writes
+            by_key = {w.key: w for w in chunk}
+            returned = [by_key[_request_key(table, r)] for r in unprocessed]
+            returned_keys = {w.key for w in returned}
+            done = [w for w in chunk if w.key not in returned_keys]
+        else:
+            returned, done = [], chunk
+        units = sum(w.units for w in done)
         result.processed += len(done)
         result.write_units += units
         result.reported_units += _reported(resp)
@@ -274,11 +286,23 @@ def _prepare_writes(
     table: Table, puts: Iterable[Entity | Mapping[str, Any]], deletes: Iterable[Entity | tuple[str, str]]
 ) -> list[_Write]:
     spec = table.spec
+    pk_name, sk_name = spec.pk, spec.sk
     writes: list[_Write] = []
-    seen: dict[tuple[Any, ...], str] = {}
+    seen: dict[tuple[Any, ...], int] = {}  # key -> position in writes, for the duplicate message
     for n, obj in enumerate(puts):
-        item = table._entity_item(obj) if isinstance(obj, Entity) else dict(obj)
-        key = check_key(table, item.get(spec.pk), item.get(spec.sk), f"item #{n}")
+        item: Mapping[str, Any] = table._entity_item(obj) if isinstance(obj, Entity) else obj
+        pk, sk = item.get(pk_name), item.get(sk_name)
+        # The usual key (a non-empty str of at most limit/4 characters: 4 UTF-8 bytes per character at
+        # most) surely fits without encoding it; anything else gets check_key's full check and message.
+        # The "item #n" text is built only then, not once per item.
+        if not (
+            type(pk) is str
+            and type(sk) is str
+            and 0 < len(pk) <= MAX_PARTITION_KEY_BYTES // 4
+            and 0 < len(sk) <= MAX_SORT_KEY_BYTES // 4
+        ):
+            check_key(table, pk, sk, f"item #{n}")
+        key = (pk, sk)
         av = serialize(item)
         size = item_size(av)
         if size > capacity.MAX_ITEM_BYTES:
@@ -287,8 +311,11 @@ def _prepare_writes(
                 f"{capacity.MAX_ITEM_BYTES:,}-byte limit",
                 field=spec.pk,
             )
-        _check_duplicate(seen, key, f"item #{n}")
-        writes.append(_Write(obj, {"PutRequest": {"Item": av}}, key, size))
+        if key in seen:
+            raise _duplicate(key, seen[key], len(writes), f"item #{n}")
+        seen[key] = len(writes)
+        writes.append(_Write(obj, {"PutRequest": {"Item": av}}, key, size, table._write_units(av, size)))
+    n_puts = len(writes)
     for n, target in enumerate(deletes):
         if isinstance(target, Entity):
             pk, sk = target.key()
@@ -301,17 +328,19 @@ def _prepare_writes(
                 hint='pass entities or ("USER#123", "PROFILE") pairs',
             )
         key = check_key(table, pk, sk, f"delete #{n}")
-        _check_duplicate(seen, key, f"delete #{n}")
-        writes.append(_Write(target, {"DeleteRequest": {"Key": table._key(pk, sk)}}, key, 0))
+        if key in seen:
+            raise _duplicate(key, seen[key], n_puts, f"delete #{n}")
+        seen[key] = len(writes)
+        writes.append(_Write(target, {"DeleteRequest": {"Key": table._key(pk, sk)}}, key, 0, 0.0))
     return writes
 
 
-def _check_duplicate(seen: dict[tuple[Any, ...], str], key: tuple[Any, ...], where: str) -> None:
-    if key in seen:
-        raise DuplicateKeyError(
-            f"key {key[0]!r}/{key[1]!r} appears twice in one batch ({seen[key]} and {where})", field="key"
-        )
-    seen[key] = where
+def _duplicate(key: tuple[Any, ...], first: int, puts: int, where: str) -> DuplicateKeyError:
+    """The error for ``key`` seen again at ``where``; ``first`` is the position of its first write."""
+    earlier = f"item #{first}" if first < puts else f"delete #{first - puts}"
+    return DuplicateKeyError(
+        f"key {key[0]!r}/{key[1]!r} appears twice in one batch ({earlier} and {where})", field="key"
+    )
 
 
 def _take_chunk(pending: list[_Write]) -> tuple[list[_Write], list[_Write]]:

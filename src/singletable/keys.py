@@ -163,7 +163,8 @@ class KeyTemplate:
         m = self._regex.fullmatch(key)
         if m is None:
             return None
-        return {k: unescape(v) for k, v in m.groupdict().items()}
+        # Most values hold no escape at all: skip the two replaces for them (this runs per item read).
+        return {k: (unescape(v) if "%" in v else v) for k, v in m.groupdict().items()}
 
     def matches(self, key: str) -> bool:
         return self._regex.fullmatch(key) is not None

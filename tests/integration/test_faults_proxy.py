@@ -4,6 +4,7 @@ counted, and does to the engine exactly what it claims (nothing, or the write, o
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import threading
 import time
@@ -18,7 +19,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 from botocore.retries import standard
 
 from singletable.local import LocalServer
-from singletable.local.faults import COUNTER_KINDS, FaultProxy, FaultRates
+from singletable.local.faults import COUNTER_KINDS, FaultProxy, FaultProxyProcess, FaultRates
 
 pytestmark = pytest.mark.integration
 
@@ -371,3 +372,37 @@ def test_an_unreachable_engine_is_a_counted_502(table: str) -> None:
             make_client(p.endpoint_url).get_item(TableName=table, Key=key(1))
         assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 502
         assert nonzero(p.counts()) == {"requests": 1, "upstream_error": 1}
+
+
+# -- in a process of its own ---------------------------------------------------------------------------
+
+
+def test_the_proxy_process_forwards_adds_latency_counts_and_leaves_nothing_running(
+    engine: LocalServer, direct: Any, table: str
+) -> None:
+    with FaultProxyProcess(engine.endpoint_url, latency=0.010) as p:
+        pid = p.pid
+        assert pid is not None and pid != os.getpid()
+        client = make_client(p.endpoint_url)
+        client.put_item(TableName=table, Item=item(1))
+        started = time.perf_counter()
+        for _ in range(5):
+            client.get_item(TableName=table, Key=key(1))
+        assert time.perf_counter() - started >= 5 * 0.010
+        assert nonzero(p.counts()) == {"requests": 6, "forwarded": 6}
+    assert p.pid is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # exited and reaped: no orphan left behind
+    assert nonzero(p.counts()) == {"requests": 6, "forwarded": 6}  # the last counts it reported
+    assert stored_pks(direct, table) == {"USER#1"}
+
+
+def test_the_proxy_process_injects_the_rates_it_is_given(engine: LocalServer, table: str) -> None:
+    rates = FaultRates(throttling=1.0, operations=frozenset({"GetItem"}))
+    with FaultProxyProcess(engine.endpoint_url, rates, seed=1) as p:
+        client = make_client(p.endpoint_url)
+        client.put_item(TableName=table, Item=item(2))
+        with pytest.raises(ClientError) as raised:
+            client.get_item(TableName=table, Key=key(2))
+        assert raised.value.response["Error"]["Code"] == "ThrottlingException"
+        assert nonzero(p.counts()) == {"requests": 2, "forwarded": 1, "throttling": 1}

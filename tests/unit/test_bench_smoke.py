@@ -51,6 +51,7 @@ def test_bulk_load_loses_nothing_through_the_proxy() -> None:
     s = r.facts["sizes"][60]
     assert s["lost_ours"] == 0 and s["lost_boto3"] == 0
     assert r.facts["proxy"]["requests"] >= 6 and r.facts["proxy"]["upstream_error"] == 0
+    assert set(s["cpu_ours"]) == {"client_us_per_item", "proxy_us_per_item", "engine_us_per_item"}
 
 
 def test_streaming_sees_every_item_in_order() -> None:
@@ -58,3 +59,36 @@ def test_streaming_sees_every_item_in_order() -> None:
     f = r.facts
     assert f["seen"] == f["all_count"] == 3000
     assert f["in_order"] and f["pages"] >= 1
+
+
+def test_profile_writes_one_report_per_call_naming_our_functions(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    pytest.importorskip("pyinstrument")  # a dev extra; the cProfile fallback is tested below
+    from bench import profile
+
+    tmp_path = tmp_path_factory.mktemp("profiles")
+    shares = profile.run(6, tmp_path, interval=0.0005)
+    assert set(shares) == {"get", "put", "query"}
+    for name, expected in (("get", "Table.get"), ("put", "Table.put"), ("query", "Query.pages")):
+        text = (tmp_path / f"{name}.txt").read_text(encoding="utf-8")
+        assert expected in text and "python -m bench.profile" in text, name
+        assert sum(shares[name].values()) == pytest.approx(1.0) and shares[name]["singletable"] > 0
+
+
+def test_profile_falls_back_to_cprofile_without_pyinstrument(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import sys
+
+    from bench import profile
+
+    monkeypatch.setitem(sys.modules, "pyinstrument", None)  # import fails
+    tmp_path = tmp_path_factory.mktemp("cprofiles")
+    shares = profile.run(3, tmp_path)
+    assert "falling back to cProfile" in capsys.readouterr().err
+    text = (tmp_path / "query.txt").read_text(encoding="utf-8")
+    assert "under cProfile" in text and "Query.pages" not in text and "(pages)" in text
+    assert shares["query"]["singletable"] > 0

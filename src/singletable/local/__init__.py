@@ -2,13 +2,14 @@
 
 from singletable.local.dynalite import DynaliteServer, find_dynalite
 from singletable.local.engine import InProcessEngine
-from singletable.local.faults import FaultProxy, FaultRates
+from singletable.local.faults import FaultProxy, FaultProxyProcess, FaultRates
 from singletable.local.server import LocalServer
 from singletable.local.ttl import TTLSweeper, sweep_expired
 
 __all__ = [
     "DynaliteServer",
     "FaultProxy",
+    "FaultProxyProcess",
     "FaultRates",
     "InProcessEngine",
     "LocalServer",

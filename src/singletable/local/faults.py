@@ -30,6 +30,10 @@ The proxy listens on loopback only and forwards to loopback only; connections ar
 (HTTP/1.1 keep-alive) on both sides, one upstream connection per client connection; the number of
 client connections, the body size and every wait are bounded, and ``stop()`` closes every connection
 and joins every thread.
+
+``FaultProxyProcess`` runs the same proxy in a child process (``python -m singletable.local.faults``),
+so that its work does not compete with the client's threads for the interpreter lock: the faithful
+setup for throughput measurements.
 """
 
 from __future__ import annotations
@@ -40,10 +44,15 @@ import gzip
 import http.client
 import ipaddress
 import json
+import os
 import random
+import select
 import socket
 import socketserver
 import struct
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import zlib
@@ -51,11 +60,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
-__all__ = ["COUNTER_KINDS", "FAULT_KINDS", "FaultProxy", "FaultRates"]
+__all__ = ["COUNTER_KINDS", "FAULT_KINDS", "FaultProxy", "FaultProxyProcess", "FaultRates"]
 
 #: The faults the proxy injects, as named in ``FaultRates`` and in ``FaultProxy.counts()``.
 FAULT_KINDS: tuple[str, ...] = (
@@ -666,3 +676,227 @@ class FaultProxy:
             if rates.unprocessed > 0 and operation in _BATCH_OPS and fault in (None, "reset_after"):
                 held = _split_batch(self._rng, rates.unprocessed, operation, body)
         return fault, slow, held
+
+
+# -- the proxy in a process of its own ---------------------------------------------------------------
+
+
+class FaultProxyProcess:
+    """A :class:`FaultProxy` run in a child Python process, for measurements.
+
+    A real network does not run in the client's interpreter: an in-process proxy's threads compete
+    with the client's for the GIL and distort any throughput measured through it. The child is
+    ``python -m singletable.local.faults``; it prints its endpoint once listening, answers ``counts``
+    on its stdin with the counters as one JSON line, and stops (closing every connection) on ``stop``
+    or when its stdin closes, so it never outlives a parent that died. Same arguments as FaultProxy.
+    """
+
+    def __init__(
+        self,
+        upstream: str,
+        rates: FaultRates | None = None,
+        *,
+        seed: int | None = 0,
+        latency: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        preserve_host: bool = True,
+        max_connections: int = 128,
+        startup_timeout: float = 20.0,
+    ) -> None:
+        FaultProxy(upstream, rates, latency=latency, host=host)  # validate here, not in the child
+        self.upstream = upstream
+        self.rates = rates or FaultRates()
+        self.seed = seed
+        self.latency = latency
+        self.host = host
+        self.port = port
+        self.preserve_host = preserve_host
+        self.max_connections = max_connections
+        self.startup_timeout = startup_timeout
+        self._process: subprocess.Popen[str] | None = None
+        self._stderr: IO[str] | None = None
+        self._url: str | None = None
+        self._lock = threading.Lock()
+        self._final: dict[str, int] | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._url is None:
+            raise RuntimeError(
+                "FaultProxyProcess is not started: call start() or use it as a context manager"
+            )
+        return self._url
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> FaultProxyProcess:
+        if self._process is not None:
+            return self
+        rates = dataclasses.asdict(self.rates)
+        if rates["operations"] is not None:
+            rates["operations"] = sorted(rates["operations"])
+        command = [
+            sys.executable,
+            "-c",  # not -m: runpy warns when the package imported the module before running it
+            "from singletable.local.faults import main; raise SystemExit(main())",
+            self.upstream,
+            "--latency",
+            repr(self.latency),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--max-connections",
+            str(self.max_connections),
+            "--rates",
+            json.dumps(rates),
+        ]
+        if self.seed is not None:
+            command += ["--seed", str(self.seed)]
+        if not self.preserve_host:
+            command.append("--upstream-host")
+        # The child must import this very package, wherever it was imported from here.
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        self._stderr = tempfile.TemporaryFile("w+", prefix="faultproxy-")  # noqa: SIM115 - closed in stop()
+        self._final = None
+        self._process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            env=env,
+            start_new_session=True,  # a Ctrl-C reaches the parent, which stops the child cleanly
+        )
+        ready = self._read_line(self.startup_timeout)
+        if ready is None or "endpoint_url" not in ready:
+            error = self._child_stderr()
+            self.stop()
+            raise RuntimeError(f"FaultProxyProcess did not start: {error or ready!r}")
+        self._url = str(ready["endpoint_url"])
+        self.port = int(ready["port"])
+        return self
+
+    def counts(self) -> dict[str, int]:
+        """The child's counters now (after ``stop()``: the last ones it reported)."""
+        with self._lock:
+            if self._process is None:
+                if self._final is None:
+                    raise RuntimeError("FaultProxyProcess was never started")
+                return dict(self._final)
+            assert self._process.stdin is not None
+            self._process.stdin.write("counts\n")
+            self._process.stdin.flush()
+            answer = self._read_line(10.0)
+        if answer is None:
+            raise RuntimeError(f"FaultProxyProcess did not answer: {self._child_stderr()}")
+        return {k: int(v) for k, v in answer.items()}
+
+    def _read_line(self, timeout: float) -> dict[str, Any] | None:
+        assert self._process is not None and self._process.stdout is not None
+        ready, _, _ = select.select([self._process.stdout], [], [], timeout)
+        line = self._process.stdout.readline() if ready else ""
+        if not line:
+            return None
+        result: dict[str, Any] = json.loads(line)
+        return result
+
+    def _child_stderr(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read()[-2000:].strip()
+
+    def stop(self) -> None:
+        """Stop the child (closing its connections) and wait for it; idempotent."""
+        with self._lock:
+            process, self._process = self._process, None
+            self._url = None
+            if process is not None:
+                if process.poll() is None:
+                    with contextlib.suppress(OSError, ValueError):
+                        assert process.stdin is not None
+                        process.stdin.write("stop\n")
+                        process.stdin.close()
+                    with contextlib.suppress(ValueError, OSError):
+                        assert process.stdout is not None
+                        last = process.stdout.readline()
+                        if last:
+                            self._final = {k: int(v) for k, v in json.loads(last).items()}
+                    try:
+                        process.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait(timeout=5)
+                for stream in (process.stdin, process.stdout):
+                    if stream is not None:
+                        with contextlib.suppress(OSError, ValueError):
+                            stream.close()
+            if self._stderr is not None:
+                with contextlib.suppress(OSError):
+                    self._stderr.close()
+                self._stderr = None
+
+    def __enter__(self) -> FaultProxyProcess:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __del__(self) -> None:
+        # A forgotten child must not outlive the interpreter's objects as an orphan process.
+        process = getattr(self, "_process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m singletable.local.faults UPSTREAM``: serve a FaultProxy until ``stop`` or stdin EOF.
+
+    Prints ``{"endpoint_url": ..., "port": ...}`` once listening; each ``counts`` line on stdin is
+    answered with the counters as one JSON line, and so is the end.
+    """
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m singletable.local.faults", description=main.__doc__)
+    p.add_argument("upstream", help="the engine's endpoint URL (loopback)")
+    p.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--rates", default="{}", help="FaultRates fields as a JSON object")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--max-connections", type=int, default=128)
+    p.add_argument("--upstream-host", action="store_true", help="send the upstream's Host header")
+    args = p.parse_args(argv)
+    rates = FaultRates(**json.loads(args.rates))
+    proxy = FaultProxy(
+        args.upstream,
+        rates,
+        seed=args.seed,
+        latency=args.latency,
+        host=args.host,
+        port=args.port,
+        preserve_host=not args.upstream_host,
+        max_connections=args.max_connections,
+    )
+    with proxy:
+        print(json.dumps({"endpoint_url": proxy.endpoint_url, "port": proxy.port}), flush=True)
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "stop":
+                break
+            if command == "counts":
+                print(json.dumps(proxy.counts()), flush=True)
+    print(json.dumps(proxy.counts()), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
