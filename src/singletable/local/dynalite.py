@@ -19,8 +19,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
 from typing import IO
+
+from singletable.local.child import ChildProcess
 
 __all__ = ["DYNALITE_DIR_ENV", "DynaliteNotInstalled", "DynaliteServer", "find_dynalite", "find_node"]
 
@@ -75,7 +76,7 @@ def _free_port(host: str) -> int:
         return port
 
 
-class DynaliteServer:
+class DynaliteServer(ChildProcess):
     """dynalite on ``host:port`` (port 0 picks a free one), in memory, for the life of the object.
 
     Tables become ACTIVE at once (``create_table_ms`` etc. default to 0 rather than dynalite's 500).
@@ -187,17 +188,3 @@ class DynaliteServer:
             with contextlib.suppress(OSError):
                 self._log.close()
             self._log = None
-
-    def __enter__(self) -> DynaliteServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    def __del__(self) -> None:
-        # A forgotten server must not outlive the interpreter's objects as an orphan process.
-        process = getattr(self, "_process", None)
-        if process is not None and process.poll() is None:
-            process.kill()

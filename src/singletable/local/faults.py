@@ -65,6 +65,8 @@ from types import TracebackType
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from singletable.local.child import ChildProcess
+
 __all__ = ["COUNTER_KINDS", "FAULT_KINDS", "FaultProxy", "FaultProxyProcess", "FaultRates"]
 
 #: The faults the proxy injects, as named in ``FaultRates`` and in ``FaultProxy.counts()``.
@@ -681,7 +683,7 @@ class FaultProxy:
 # -- the proxy in a process of its own ---------------------------------------------------------------
 
 
-class FaultProxyProcess:
+class FaultProxyProcess(ChildProcess):
     """A :class:`FaultProxy` run in a child Python process, for measurements.
 
     A real network does not run in the client's interpreter: an in-process proxy's threads compete
@@ -841,20 +843,6 @@ class FaultProxyProcess:
                 with contextlib.suppress(OSError):
                     self._stderr.close()
                 self._stderr = None
-
-    def __enter__(self) -> FaultProxyProcess:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    def __del__(self) -> None:
-        # A forgotten child must not outlive the interpreter's objects as an orphan process.
-        process = getattr(self, "_process", None)
-        if process is not None and process.poll() is None:
-            process.kill()
 
 
 def main(argv: list[str] | None = None) -> int:
