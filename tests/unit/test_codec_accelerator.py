@@ -2,7 +2,8 @@
 
 Every public codec function is run both ways on generated values, exotic ones included (subclasses,
 enums, sets of every kind, dates, floats, NaN, very long numbers, deep nesting, malformed
-AttributeValues): results, and errors, must be equal. Skipped where the extension was not built.
+AttributeValues): results, and errors, must be equal. Skipped where the extension was not built; the
+last test runs the codec's own tests with the C part switched off.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 
 from singletable import codec
 
-pytestmark = pytest.mark.skipif(not codec.ACCELERATED, reason="the C accelerator was not built here")
+needs_c = pytest.mark.skipif(not codec.ACCELERATED, reason="the C accelerator was not built here")
 
 
 class Colour(enum.Enum):
@@ -78,6 +79,7 @@ def _both(fn: str, py_fn: str, *args: Any) -> tuple[Any, Any]:
     return out[0], out[1]
 
 
+@needs_c
 @settings(max_examples=300)
 @given(st.dictionaries(st.text(), values, max_size=6))
 def test_serialize_and_sizes_equal_python(item: dict[str, Any]) -> None:
@@ -93,6 +95,7 @@ def test_serialize_and_sizes_equal_python(item: dict[str, Any]) -> None:
             assert a == b
 
 
+@needs_c
 @settings(max_examples=200)
 @given(values)
 def test_to_attr_equal_python(value: Any) -> None:
@@ -121,6 +124,7 @@ attribute_values = st.recursive(
 )
 
 
+@needs_c
 @settings(max_examples=300)
 @given(st.dictionaries(st.text(), attribute_values, max_size=5))
 def test_deserialize_and_sizes_of_any_wire_item_equal_python(item: dict[str, Any]) -> None:
@@ -131,6 +135,7 @@ def test_deserialize_and_sizes_of_any_wire_item_equal_python(item: dict[str, Any
         assert _both("attr_size", "py_attr_size", v)[0] == _both("attr_size", "py_attr_size", v)[1]
 
 
+@needs_c
 def test_exact_cases_and_errors() -> None:
     assert codec.serialize({"p": 99.99, "d": Decimal("1.50"), "n": None, "t": (1, "a")}) == {
         "p": {"N": "99.99"},
@@ -148,6 +153,7 @@ def test_exact_cases_and_errors() -> None:
     assert codec.deserialize(codec.serialize({"d": deep})) == {"d": deep}
 
 
+@needs_c
 def test_no_leaks_over_many_round_trips() -> None:
     item = {
         "PK": "USER#1",
@@ -172,6 +178,7 @@ def test_no_leaks_over_many_round_trips() -> None:
     assert grown < 64 * 1024, f"{grown} bytes kept after 20,000 round trips"
 
 
+@needs_c
 def test_switched_off_by_environment() -> None:
     env = {**os.environ, "SINGLETABLE_PURE_PYTHON": "1"}
     out = subprocess.run(
@@ -182,3 +189,18 @@ def test_switched_off_by_environment() -> None:
         check=True,
     )
     assert out.stdout.strip() == "False"
+
+
+def test_codec_suite_passes_in_pure_python() -> None:
+    """Where no compiler was there, the Python codec alone must pass the same codec tests."""
+    here = os.path.dirname(__file__)
+    env = {**os.environ, "SINGLETABLE_PURE_PYTHON": "1"}
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", "test_codec.py"],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert " passed" in out.stdout
