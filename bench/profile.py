@@ -188,6 +188,8 @@ def run(
             f"# codec: {'C accelerator' if codec.ACCELERATED else 'pure Python'}; "
             f"reproduce: python -m bench.profile --calls {n}\n"
         )
+        # Paths relative to the checkout: the reports are committed and must not name this machine.
+        text = text.replace(str(Path(bench.__file__).resolve().parent.parent) + "/", "")
         (out_dir / f"{name}.txt").write_text(head + text, encoding="utf-8")
         result[name] = share
     return result
