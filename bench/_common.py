@@ -36,22 +36,34 @@ class Result:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-def best_per_call(fn: Callable[[], Any], number: int, repeat: int = 7) -> float:
-    """CPU seconds per call: the best of ``repeat`` runs of ``number`` calls.
+def best_per_call(
+    fns: Mapping[str, Callable[[], Any]],
+    number: int,
+    repeat: int = 7,
+    numbers: Mapping[str, int] | None = None,
+) -> dict[str, float]:
+    """CPU seconds per call of each function: the best of ``repeat`` runs of ``number`` calls.
 
     Measured as this thread's CPU time (``time.thread_time``), not wall time, so that other work on a
-    shared machine distorts it as little as possible; the best run is the least disturbed one.
+    shared machine distorts it as little as possible; the best run is the least disturbed one. The
+    functions take turns, run by run (in a rotating order), so that a burst of noise on this shared VM
+    lands on all of them alike instead of on whichever ran during it. ``numbers`` overrides ``number``
+    per function (for a much slower baseline).
     """
-    fn()  # warm caches (pydantic validators, botocore models, lru caches)
-    best = float("inf")
+    names = list(fns)
+    for fn in fns.values():
+        fn()  # warm caches (pydantic validators, botocore models, lru caches)
+    best = dict.fromkeys(names, float("inf"))
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        for _ in range(repeat):
-            t0 = time.thread_time()
-            for _ in range(number):
-                fn()
-            best = min(best, (time.thread_time() - t0) / number)
+        for r in range(repeat):
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                fn, n = fns[name], (numbers or {}).get(name, number)
+                t0 = time.thread_time()
+                for _ in range(n):
+                    fn()
+                best[name] = min(best[name], (time.thread_time() - t0) / n)
     finally:
         if gc_was:
             gc.enable()

@@ -97,10 +97,13 @@ def run(number: int = 2000, repeat: int = 5) -> Result:
     def pynamo() -> Any:
         return PynamoOrder.from_raw_data(model.serialize())
 
-    t_ours = best_per_call(ours, number, repeat)
-    t_py = best_per_call(ours_python, number, repeat)
-    t_boto = best_per_call(boto, number, repeat)
-    t_pyn = best_per_call(pynamo, max(1, number // 4), repeat)
+    times = best_per_call(
+        {"ours": ours, "python": ours_python, "boto3": boto, "pynamodb": pynamo},
+        number,
+        repeat,
+        numbers={"pynamodb": max(1, number // 4)},
+    )
+    t_ours, t_py, t_boto, t_pyn = times["ours"], times["python"], times["boto3"], times["pynamodb"]
     us = 1e6
     how = "C accelerator" if ACCELERATED else "pure Python: the C accelerator is not built"
     rows = [

@@ -188,7 +188,7 @@ def run(number: int = 300, repeat: int = 7, query_items: int = 25) -> Result:
     rows: list[Row] = []
     for op, ways in calls.items():
         n = number if op != f"query of {query_items}" else max(1, number // 3)
-        times = {name: best_per_call(fn, n, repeat) for name, fn in ways.items()}
+        times = best_per_call(ways, n, repeat)
         table.ledger.clear()
         facts["us"][op] = {k: v * 1e6 for k, v in times.items()}
         base = times["raw boto3 client"]

@@ -163,8 +163,10 @@ class KeyTemplate:
         m = self._regex.fullmatch(key)
         if m is None:
             return None
-        # Most values hold no escape at all: skip the two replaces for them (this runs per item read).
-        return {k: (unescape(v) if "%" in v else v) for k, v in m.groupdict().items()}
+        values = m.groupdict()
+        if "%" not in key:  # nothing escaped (most keys): no per-value work; this runs per item read
+            return values
+        return {k: unescape(v) for k, v in values.items()}
 
     def matches(self, key: str) -> bool:
         return self._regex.fullmatch(key) is not None
