@@ -16,8 +16,9 @@ import json
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 Consistency = Literal["eventual", "strong", "transactional"]
@@ -129,17 +130,34 @@ class PatternSummary:
 
 
 class CapacityLedger:
-    """Thread-safe record of every call's consumed capacity, summarised per pattern and operation."""
+    """Thread-safe record of every call's consumed capacity, summarised per pattern and operation.
 
-    def __init__(self) -> None:
+    Memory stays bounded in a long-running service: the ledger keeps the latest ``keep`` records
+    (``None``: all of them) for iteration and ``dump()``, and folds each older one into running totals
+    as it drops out, so ``by_pattern()``, ``read_units`` and ``write_units`` always cover every call
+    since the ledger was made (or cleared); ``dropped`` says how many records are no longer held.
+    """
+
+    DEFAULT_KEEP = 100_000
+
+    def __init__(self, keep: int | None = DEFAULT_KEEP) -> None:
+        if keep is not None and keep < 1:
+            raise ValueError(f"keep must be at least 1 (or None to keep every record), got {keep}")
+        self.keep = keep
         self._lock = threading.Lock()
-        self._records: list[CapacityRecord] = []
+        self._records: deque[CapacityRecord] = deque()
+        self._folded: dict[str, PatternSummary] = {}
+        self.dropped = 0
 
     def record(self, rec: CapacityRecord) -> None:
         with self._lock:
+            if self.keep is not None and len(self._records) >= self.keep:
+                _fold(self._folded, self._records.popleft())
+                self.dropped += 1
             self._records.append(rec)
 
     def __iter__(self) -> Iterator[CapacityRecord]:
+        """The records held (the latest ``keep``), oldest first."""
         with self._lock:
             return iter(list(self._records))
 
@@ -149,34 +167,28 @@ class CapacityLedger:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+            self._folded.clear()
+            self.dropped = 0
 
     @property
     def read_units(self) -> float:
-        return sum(r.read_units for r in self)
+        return sum(s.read_units for s in self.by_pattern().values())
 
     @property
     def write_units(self) -> float:
-        return sum(r.write_units for r in self)
+        return sum(s.write_units for s in self.by_pattern().values())
 
     def by_pattern(self) -> dict[str, PatternSummary]:
-        """Totals keyed by access pattern name (the operation name where none was given)."""
-        out: dict[str, PatternSummary] = {}
-        for rec in self:
-            name = rec.pattern or rec.operation
-            s = out.setdefault(name, PatternSummary(name))
-            s.calls += 1
-            s.round_trips += rec.round_trips
-            s.items += rec.items
-            s.bytes += rec.bytes
-            s.read_units += rec.read_units
-            s.write_units += rec.write_units
-            s.reported_read_units += rec.reported_read_units or 0.0
-            s.reported_write_units += rec.reported_write_units or 0.0
-            s.operations[rec.operation] = s.operations.get(rec.operation, 0) + 1
+        """Totals keyed by access pattern name (the operation name where none was given), every call."""
+        with self._lock:
+            out = {name: replace(s, operations=dict(s.operations)) for name, s in self._folded.items()}
+            records = list(self._records)
+        for rec in records:
+            _fold(out, rec)
         return out
 
     def to_json(self) -> str:
-        """The records as JSON lines: the cost planner's "measured traffic" input."""
+        """The records held as JSON lines: the cost planner's "measured traffic" input."""
         return "\n".join(json.dumps(asdict(r), sort_keys=True) for r in self)
 
     def dump(self, path: str) -> None:
@@ -186,9 +198,26 @@ class CapacityLedger:
 
     @staticmethod
     def load(path: str) -> CapacityLedger:
-        ledger = CapacityLedger()
+        ledger = CapacityLedger(keep=None)
         with open(path, encoding="utf-8") as fh:
             for line in fh:
                 if line.strip():
                     ledger.record(CapacityRecord(**json.loads(line)))
         return ledger
+
+
+def _fold(out: dict[str, PatternSummary], rec: CapacityRecord) -> None:
+    """Add one record to the per-pattern totals in ``out``."""
+    name = rec.pattern or rec.operation
+    s = out.get(name)
+    if s is None:
+        s = out[name] = PatternSummary(name)
+    s.calls += 1
+    s.round_trips += rec.round_trips
+    s.items += rec.items
+    s.bytes += rec.bytes
+    s.read_units += rec.read_units
+    s.write_units += rec.write_units
+    s.reported_read_units += rec.reported_read_units or 0.0
+    s.reported_write_units += rec.reported_write_units or 0.0
+    s.operations[rec.operation] = s.operations.get(rec.operation, 0) + 1

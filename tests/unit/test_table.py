@@ -462,3 +462,27 @@ def test_query_records_the_size_rule_capacity_and_hides_expired_items(table: Tab
     assert summary["partition"].read_units == max(1, -(-summary["partition"].bytes // 4096)) * 0.5
     edges = [r for r in stored if r["SK"]["S"].startswith("ORDER#")]
     assert summary["orders"].bytes == sum(item_size(r) for r in edges) and summary["orders"].items == 4
+
+
+def test_ledger_memory_is_bounded_and_totals_cover_every_call(table: Table) -> None:
+    """A long-running service must not grow the ledger forever; its totals must stay exact."""
+    from singletable import CapacityLedger
+
+    bounded = Table(table.spec, client=table.client, entities=ENTITIES, ledger=CapacityLedger(keep=3))
+    full = Table(table.spec, client=table.client, entities=ENTITIES, ledger=CapacityLedger(keep=None))
+    for t in (bounded, full):
+        _seed(t)
+        for _ in range(4):
+            assert t.get(User, user_id="123", pattern="profile") == SEED_USER
+        t.query(UserOrder, user_id="123", pattern="orders").all()
+    assert len(bounded.ledger) == 3 and bounded.ledger.dropped == 5
+    assert len(full.ledger) == 8 and full.ledger.dropped == 0
+    assert [r.pattern for r in bounded.ledger] == ["profile", "profile", "orders"]  # the latest kept
+    assert bounded.ledger.by_pattern() == full.ledger.by_pattern()
+    assert bounded.ledger.by_pattern()["profile"].calls == 4
+    assert bounded.ledger.read_units == full.ledger.read_units == 4 * 0.5 + 0.5
+    assert bounded.ledger.write_units == full.ledger.write_units > 0
+    bounded.ledger.clear()
+    assert bounded.ledger.by_pattern() == {} and bounded.ledger.dropped == 0
+    with pytest.raises(ValueError, match="keep"):
+        CapacityLedger(keep=0)
