@@ -13,6 +13,7 @@ test does 500 every run). ``bench/bulk_soak.py`` runs larger loads.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -64,6 +65,11 @@ RATES = FaultRates(
 #: botocore retries each request once more (standard mode, up to 1 s of backoff); our layers retry on
 #: top of that with their own short backoff, so a test never waits on botocore's multi-second ceiling.
 MAX_ATTEMPTS = 2
+#: The bulk load makes only ~250 requests: at 2 % a kind would not happen at all in ~1 run of 125
+#: (0.98 ** 250), and the test checks that every kind did. At 4 % that is ~1 run in 27,000 per kind.
+BULK_RATES = dataclasses.replace(
+    RATES, throughput_exceeded=0.04, throttling=0.04, http_500=0.04, http_503=0.04, reset_before=0.04
+)
 #: The counter makes ~3,000 requests: a lighter mix, reset_after still the largest part.
 COUNTER_RATES = FaultRates(
     throughput_exceeded=0.01,
@@ -133,9 +139,13 @@ def test_bulk_load_under_faults_loses_and_duplicates_nothing(env: Env, tmp_path:
             fh.write(json.dumps(item) + "\n")
             expected.append(serialize(item))
     env.proxy.reset_counts()
-    report = table.bulk_load(
-        src, checkpoint=tmp_path / "ckpt", workers=4, progress=False, backoff=Backoff(base=0.02, cap=1.0)
-    )
+    env.proxy.set_rates(BULK_RATES)
+    try:
+        report = table.bulk_load(
+            src, checkpoint=tmp_path / "ckpt", workers=4, progress=False, backoff=Backoff(base=0.02, cap=1.0)
+        )
+    finally:
+        env.proxy.set_rates(RATES)
     faults = env.proxy.counts()
     rows = scan_all(env.direct, table.name)
     print(f"\nbulk load of {ITEMS:,} under faults: {report.summary()}\nproxy: {faults}")
