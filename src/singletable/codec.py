@@ -16,7 +16,7 @@ import datetime as dt
 import enum
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
@@ -260,6 +260,22 @@ def py_item_size(item: Mapping[str, AttributeValue]) -> int:
     return sum(_str_size(k) + py_attr_size(v) for k, v in item.items())
 
 
+def py_items_size(items: Iterable[Mapping[str, AttributeValue]]) -> int:
+    """``items_size`` in Python: the names and string values of all the items (most of a typical page)
+    joined and measured at once, instead of two calls per attribute; the rest through ``py_attr_size``."""
+    items = list(items)
+    total = _str_size("".join([name for item in items for name in item]))
+    strings: list[str] = []
+    add = strings.append
+    for item in items:
+        for av in item.values():
+            if "S" in av and len(av) == 1:  # ``len == 1``: the first tag decides, as in attr_size
+                add(av["S"])
+            else:
+                total += py_attr_size(av)
+    return total + _str_size("".join(strings))
+
+
 # -- the public functions: C for the common cases, Python for everything else ----------------------------
 
 
@@ -335,3 +351,10 @@ def item_size(item: Mapping[str, AttributeValue]) -> int:
         except _c.Fallback:
             pass
     return py_item_size(item)
+
+
+def items_size(items: Iterable[Mapping[str, AttributeValue]]) -> int:
+    """Summed size of several items (a query page): exactly ``sum(map(item_size, items))``."""
+    if _c is not None:
+        return sum(map(item_size, items))
+    return py_items_size(items)

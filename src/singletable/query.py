@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from singletable import capacity, codec
-from singletable.codec import Item, attr_size, deserialize, item_size
+from singletable import capacity
+from singletable.codec import Item, deserialize, items_size
 from singletable.errors import ValidationError
 from singletable.expressions import Condition, Placeholders, render_projection
 from singletable.model import Entity
@@ -278,7 +278,7 @@ class Query(Generic[T]):
         return convert
 
     def _record(self, resp: Mapping[str, Any], raw_items: list[Item]) -> None:
-        total = page_size(raw_items)
+        total = items_size(raw_items)
         count, scanned = resp.get("Count", len(raw_items)), resp.get("ScannedCount", len(raw_items))
         if scanned > count and count:
             # A filter dropped items we never saw; DynamoDB charges for them too. Estimate at the same mean size.
@@ -298,34 +298,6 @@ class Query(Generic[T]):
 
 def _same(item: dict[str, Any]) -> Any:
     return item
-
-
-def page_size(items: Sequence[Item]) -> int:
-    """The summed size of a page's items by DynamoDB's rules: exactly ``sum(map(item_size, items))``.
-
-    With the C codec that sum is the quickest way. In pure Python, calling ``item_size`` per item costs
-    two calls per attribute; here instead every attribute name of the page, and every string value
-    (most of a typical item), is joined into one text whose length (its UTF-8 length, if not ASCII) is
-    their summed size, and only the other values go through ``attr_size``.
-    """
-    if _C_SIZES:
-        return sum(map(item_size, items))
-    names = "".join([name for item in items for name in item])
-    total = len(names) if names.isascii() else len(names.encode("utf-8"))
-    strings: list[str] = []
-    add = strings.append
-    for item in items:
-        for av in item.values():
-            if "S" in av and len(av) == 1:  # ``len == 1``: the first tag decides, as in attr_size
-                add(av["S"])
-            else:
-                total += attr_size(av)
-    text = "".join(strings)
-    return total + (len(text) if text.isascii() else len(text.encode("utf-8")))
-
-
-# Whether item_size runs in C (``singletable._ccodec``; off with SINGLETABLE_PURE_PYTHON=1).
-_C_SIZES: bool = codec.ACCELERATED
 
 
 def _entity_key_condition(

@@ -397,12 +397,12 @@ def test_batch_write_and_get(table: Table) -> None:
     assert table.ledger.by_pattern()["scan"].items == 60
 
 
-@pytest.mark.parametrize("c_sizes", [False, True])
-def test_page_size_is_exactly_the_sum_of_item_sizes(monkeypatch: pytest.MonkeyPatch, c_sizes: bool) -> None:
-    from singletable import query
+@pytest.mark.parametrize("way", ["items_size", "py_items_size"])
+def test_items_size_is_exactly_the_sum_of_item_sizes(way: str) -> None:
+    from singletable import codec
     from singletable.codec import item_size, serialize
 
-    monkeypatch.setattr(query, "_C_SIZES", c_sizes)
+    size = getattr(codec, way)
     items = [
         serialize(
             {
@@ -421,8 +421,8 @@ def test_page_size_is_exactly_the_sum_of_item_sizes(monkeypatch: pytest.MonkeyPa
         for n in range(4)
     ]
     items.append({"odd": {"S": "two tags", "NULL": True}, "empty": {"S": ""}})  # the first tag decides
-    assert query.page_size(items) == sum(item_size(i) for i in items)
-    assert query.page_size([]) == 0
+    assert size(items) == sum(item_size(i) for i in items)
+    assert size([]) == 0
 
 
 def test_query_records_the_size_rule_capacity_and_hides_expired_items(table: Table) -> None:
