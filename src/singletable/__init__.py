@@ -6,15 +6,20 @@ from singletable.errors import (
     BatchIncompleteError,
     ConditionFailedError,
     DuplicateKeyError,
+    EmptySetError,
     EngineError,
     ItemNotFoundError,
     ItemTooLargeError,
     KeyTemplateError,
     LimitExceededError,
+    NotProjectedError,
+    PartialWriteError,
+    ProjectionError,
     SingleTableError,
     TableMismatchError,
     TableNotFoundError,
     TransactionCanceledError,
+    UnknownArgumentError,
     ValidationError,
     VersionConflictError,
 )
@@ -23,6 +28,7 @@ from singletable.keys import KeyTemplate
 from singletable.model import Entity
 from singletable.query import Page, Query, SortKey
 from singletable.request import Request
+from singletable.results import Collection, Projected
 from singletable.spec import GSI1, Drift, IndexSpec, TableSpec
 from singletable.table import Table
 
@@ -32,10 +38,12 @@ __all__ = [
     "BatchIncompleteError",
     "CapacityLedger",
     "CapacityRecord",
+    "Collection",
     "Condition",
     "ConditionFailedError",
     "Drift",
     "DuplicateKeyError",
+    "EmptySetError",
     "EngineError",
     "Entity",
     "IndexSpec",
@@ -44,7 +52,11 @@ __all__ = [
     "KeyTemplate",
     "KeyTemplateError",
     "LimitExceededError",
+    "NotProjectedError",
     "Page",
+    "PartialWriteError",
+    "Projected",
+    "ProjectionError",
     "Query",
     "Request",
     "SingleTableError",
@@ -54,6 +66,7 @@ __all__ = [
     "TableNotFoundError",
     "TableSpec",
     "TransactionCanceledError",
+    "UnknownArgumentError",
     "Update",
     "ValidationError",
     "VersionConflictError",

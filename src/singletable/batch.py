@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 from singletable import capacity
+from singletable.arguments import check_names
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import (
     BatchIncompleteError,
@@ -38,6 +39,7 @@ from singletable.errors import (
 )
 from singletable.model import Entity
 from singletable.request import Request, send
+from singletable.results import Projected, refuse_partial
 
 if TYPE_CHECKING:
     from singletable.table import Table
@@ -163,7 +165,7 @@ class _Write(NamedTuple):
 def batch_write(
     table: Table,
     puts: Iterable[Entity | Mapping[str, Any]] = (),
-    deletes: Iterable[Entity | tuple[str, str]] = (),
+    deletes: Iterable[Entity | Projected[Any] | tuple[str, str]] = (),
     *,
     backoff: Backoff | None = None,
     pattern: str | None = None,
@@ -283,13 +285,16 @@ def check_key(table: Table, pk: Any, sk: Any, where: str) -> tuple[str, str]:
 
 
 def _prepare_writes(
-    table: Table, puts: Iterable[Entity | Mapping[str, Any]], deletes: Iterable[Entity | tuple[str, str]]
+    table: Table,
+    puts: Iterable[Entity | Mapping[str, Any]],
+    deletes: Iterable[Entity | Projected[Any] | tuple[str, str]],
 ) -> list[_Write]:
     spec = table.spec
     pk_name, sk_name = spec.pk, spec.sk
     writes: list[_Write] = []
     seen: dict[tuple[Any, ...], int] = {}  # key -> position in writes, for the duplicate message
     for n, obj in enumerate(puts):
+        refuse_partial(obj, f"batch_write item #{n}")
         item: Mapping[str, Any] = table._entity_item(obj) if isinstance(obj, Entity) else obj
         pk, sk = item.get(pk_name), item.get(sk_name)
         # The usual key (a non-empty str of at most limit/4 characters: 4 UTF-8 bytes per character at
@@ -317,7 +322,7 @@ def _prepare_writes(
         writes.append(_Write(obj, {"PutRequest": {"Item": av}}, key, size, table._write_units(av, size)))
     n_puts = len(writes)
     for n, target in enumerate(deletes):
-        if isinstance(target, Entity):
+        if isinstance(target, Entity | Projected):
             pk, sk = target.key()
         elif isinstance(target, tuple) and len(target) == 2:
             pk, sk = target
@@ -385,6 +390,9 @@ def batch_get(
                     field="keys",
                     hint=f'pass ({cls.__name__}, {{"field": "value"}})',
                 )
+            check_names(
+                f"batch_get key #{n} ({cls.__name__})", fields, (*cls.meta().pk.fields, *cls.meta().sk.fields)
+            )
             wanted.append(check_key(table, *cls.key_for(**fields), f"key #{n}"))
             classes.append(cls)
         else:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
-from singletable.errors import ValidationError
+from singletable.errors import EmptySetError, ValidationError
 
 AttributeValue = dict[str, Any]
 Item = dict[str, AttributeValue]
@@ -118,7 +118,9 @@ def py_to_attr(value: Any, path: str = "value") -> AttributeValue:
     try:
         return _fast(value)
     except _Slow:
-        return _to_attr(value, path)
+        pass
+    # Outside the ``except``: an error of the slow encoder must not chain the private ``_Slow``.
+    return _to_attr(value, path)
 
 
 def _to_attr(value: Any, path: str) -> AttributeValue:
@@ -151,10 +153,13 @@ def _to_attr(value: Any, path: str) -> AttributeValue:
 
 def _set(value: set[Any] | frozenset[Any], path: str) -> AttributeValue:
     if not value:
-        raise ValidationError(
-            f"{path} is an empty set; DynamoDB cannot store empty sets",
+        # Only a top-level attribute can be left out (``serialize`` does); inside a map or a list
+        # nothing would know to restore it, so it is refused.
+        raise EmptySetError(
+            f"{path} is an empty set; DynamoDB cannot store empty sets, and one inside a map or list "
+            "cannot be left out and restored",
             field=path,
-            hint="leave the attribute out (or REMOVE it) instead of storing an empty set",
+            hint="use None (or leave the key out) for an empty nested set, or make it a top-level field",
         )
     if all(isinstance(v, str) for v in value):
         return {"SS": sorted(value)}
@@ -209,8 +214,14 @@ def py_serialize(item: Mapping[str, Any]) -> Item:
     """``serialize`` in Python."""
     try:
         return {k: ({"S": v} if type(v) is str else _fast(v)) for k, v in item.items() if v is not None}
-    except _Slow:
-        return {k: _to_attr(v, k) for k, v in item.items() if v is not None}
+    except _Slow:  # an empty set lands here too (``_fast`` cannot leave an attribute out)
+        pass
+    # Outside the ``except``: an error of the slow encoder must not chain the private ``_Slow``.
+    return {k: _to_attr(v, k) for k, v in item.items() if v is not None and not _is_empty_set(v)}
+
+
+def _is_empty_set(value: Any) -> bool:
+    return isinstance(value, set | frozenset) and not value
 
 
 def py_deserialize(item: Mapping[str, AttributeValue]) -> dict[str, Any]:
@@ -314,7 +325,8 @@ def from_attr(av: AttributeValue) -> Any:
 
 
 def serialize(item: Mapping[str, Any]) -> Item:
-    """A Python dict as a DynamoDB item; ``None`` values are left out (absent, not NULL)."""
+    """A Python dict as a DynamoDB item; ``None`` values and empty sets are left out (absent: DynamoDB has
+    no empty set; an entity's set field is restored as an empty set on read)."""
     if _c is not None:
         try:
             return _c.serialize(item)  # type: ignore[no-any-return]

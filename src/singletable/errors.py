@@ -130,3 +130,38 @@ class EngineError(SingleTableError):
     def __init__(self, message: str, *, aws_code: str, hint: str | None = None) -> None:
         self.aws_code = aws_code
         super().__init__(message, hint=hint)
+
+
+class NotProjectedError(SingleTableError, AttributeError):
+    """A field of a projected read was not read (an AttributeError too, so ``hasattr`` says False)."""
+
+    code = "ST110"
+
+    def __init__(self, message: str, *, field: str, hint: str | None = None) -> None:
+        self.field = field
+        super().__init__(message, hint=hint)
+
+
+class PartialWriteError(ValidationError):
+    """A projected (partial) read was given to a write that stores whole items."""
+
+    code = "ST111"
+    default_hint = "read the whole item (no projection) and put that, or change the fields with update()"
+
+
+class UnknownArgumentError(ValidationError):
+    """A call got a keyword it does not take (a misspelt key field or option)."""
+
+    code = "ST112"
+
+
+class EmptySetError(ValidationError):
+    """An empty set nested inside a map or list, which DynamoDB cannot store and nothing could restore."""
+
+    code = "ST113"
+
+
+class ProjectionError(ValidationError):
+    """A projection names something the entity does not store as an attribute of its own."""
+
+    code = "ST114"

@@ -15,7 +15,11 @@ their key patterns.
 
 from __future__ import annotations
 
+import collections.abc
 import datetime as dt
+import functools
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -161,6 +165,8 @@ class Entity(BaseModel):
             data.update(m.sk.parse(sk) or {})
         if m.ttl_field and ttl_attr and ttl_attr in item:
             data[m.ttl_field] = item[ttl_attr]
+        for name in empty_set_fields(cls):
+            data.setdefault(name, set())  # stored as absent: DynamoDB has no empty set
         try:
             return cls.model_validate(data)
         except pydantic.ValidationError as exc:
@@ -216,6 +222,30 @@ def validation_error(cls: type[BaseModel], exc: pydantic.ValidationError, where:
         field=field,
         hint=f"pass a valid {field!r} (got {first.get('input')!r})",
     )
+
+
+@functools.cache
+def empty_set_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """The set-typed fields that come back as an empty set when absent from a stored item.
+
+    DynamoDB cannot store an empty set, so writes leave one out (``codec.serialize``); reading it back
+    restores it for a required field and for one whose default is a set. A field that defaults to
+    None stays None: absence cannot tell an empty set from None there.
+    """
+    out = set()
+    for name, info in cls.model_fields.items():
+        if not _is_set_type(info.annotation):
+            continue
+        if info.is_required() or isinstance(info.get_default(call_default_factory=True), set | frozenset):
+            out.add(name)
+    return frozenset(out)
+
+
+def _is_set_type(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation) or annotation
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_set_type(a) for a in typing.get_args(annotation) if a is not type(None))
+    return isinstance(origin, type) and issubclass(origin, collections.abc.Set)
 
 
 def _build_meta(cls: type[Entity]) -> EntityMeta:

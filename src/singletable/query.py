@@ -99,6 +99,7 @@ class Query(Generic[T]):
     key_attrs: tuple[str, ...] = ()
     operation: str = "Query"
     raw_items: bool = False
+    project: Callable[[dict[str, Any]], Any] | None = None  # an entity's projected query: item -> Projected
     cursor: str | None = None
     _started: bool = field(default=False, repr=False)
 
@@ -265,6 +266,8 @@ class Query(Generic[T]):
 
     def _converter(self) -> Callable[[dict[str, Any]], Any]:
         """What turns each item of a page into what is handed out (``None``: drop it)."""
+        if self.project is not None:
+            return self.project
         if self.raw_items:
             return _same
         recognise, entity = self.table.recognise, self.entity

@@ -6,17 +6,19 @@ give (moto's own figures are fixed whatever the size, so both are kept).
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import pydantic
 from pydantic import TypeAdapter
 
 from singletable import capacity
+from singletable.arguments import check_names
 from singletable.batch import Backoff, BatchResult, batch_get, batch_write
 from singletable.capacity import CapacityLedger, CapacityRecord
 from singletable.client import RetryMode, make_client
@@ -26,6 +28,7 @@ from singletable.expressions import Attr, Condition, Placeholders, Update, all_o
 from singletable.model import ENTITY_ATTRIBUTE, Entity, epoch_seconds, render_index_keys
 from singletable.query import Query, SortKey
 from singletable.request import Request, send
+from singletable.results import Collection, Projected, projection_fields, refuse_partial
 from singletable.spec import TableSpec
 
 if TYPE_CHECKING:
@@ -198,6 +201,7 @@ class Table:
         With a version field, the write succeeds only if the stored version equals the entity's, and
         the returned entity carries the next version.
         """
+        refuse_partial(entity, "put")
         cls = type(entity)
         meta = cls.meta()
         if self._entities.get(meta.name) is not cls:
@@ -295,11 +299,22 @@ class Table:
         cls: type[E],
         *,
         consistent: bool = ...,
-        projection: Sequence[str] | None = ...,
+        projection: None = ...,
         pattern: str | None = ...,
         dry_run: Literal[False] = ...,
         **key: Any,
     ) -> E | None: ...
+    @overload
+    def get(
+        self,
+        cls: type[E],
+        *,
+        consistent: bool = ...,
+        projection: Sequence[str],
+        pattern: str | None = ...,
+        dry_run: Literal[False] = ...,
+        **key: Any,
+    ) -> Projected[E] | None: ...
     @overload
     def get(
         self,
@@ -311,6 +326,17 @@ class Table:
         dry_run: Literal[True],
         **key: Any,
     ) -> Request: ...
+    @overload
+    def get(
+        self,
+        cls: type[E],
+        *,
+        consistent: bool = ...,
+        projection: Sequence[str] | None = ...,
+        pattern: str | None = ...,
+        dry_run: bool = ...,
+        **key: Any,
+    ) -> E | Projected[E] | Request | None: ...
 
     def get(
         self,
@@ -321,17 +347,17 @@ class Table:
         pattern: str | None = None,
         dry_run: bool = False,
         **key: Any,
-    ) -> E | Request | None:
+    ) -> E | Projected[E] | Request | None:
         """Read one entity by its key fields: ``table.get(User, user_id="123")``.
 
         Returns ``None`` when there is no item, when the item there belongs to another entity, or when
-        its TTL has passed.
+        its TTL has passed. With ``projection=["field", ...]`` only those fields (and the key) are read,
+        and the answer is a read-only :class:`Projected` (never an entity that could be put back whole).
         """
+        check_names(f"get({cls.__name__})", key, _key_fields(cls), _options(Table.get))
         pk, sk = cls.key_for(**key)
-        proj = list(projection) if projection else None
-        if proj is not None:
-            # Keys and the marker are needed to rebuild the entity.
-            proj = list(dict.fromkeys([self.spec.pk, self.spec.sk, ENTITY_ATTRIBUTE, *proj]))
+        names = projection_fields(cls, projection) if projection is not None else None
+        proj = self._projection_attrs(cls, names) if names is not None else None
         request = self._get_request(pk, sk, consistent, proj)
         if dry_run:
             return request
@@ -341,17 +367,43 @@ class Table:
         marker = raw.get(ENTITY_ATTRIBUTE)
         if marker is not None and marker != cls.meta().name:
             return None
-        if proj is not None:
-            # A projection holds only some fields: build without validation, as pydantic documents.
-            return cast(E, cls.model_construct(**self._from_projection(cls, raw)))
+        if names is not None:
+            return self._projected(cls, names, raw)
         return self._from_item(cls, raw)
 
-    def _from_projection(self, cls: type[Entity], raw: Mapping[str, Any]) -> dict[str, Any]:
-        meta = cls.meta()
-        data = {k: v for k, v in raw.items() if k not in self._skip_attrs}
-        data.update(meta.pk.parse(raw[self.spec.pk]) or {})
-        data.update(meta.sk.parse(raw[self.spec.sk]) or {})
-        return data
+    def _projection_attrs(self, cls: type[Entity], names: Sequence[str]) -> list[str]:
+        """The attributes a projected read of ``names`` asks for: keys, marker and TTL attribute too (to
+        tell our items and expired ones), and the TTL field under the attribute it is stored as."""
+        spec, ttl_field = self.spec, cls.meta().ttl_field
+        attrs = [spec.pk, spec.sk, ENTITY_ATTRIBUTE, *([spec.ttl_attribute] if spec.ttl_attribute else [])]
+        attrs += [spec.ttl_attribute if n == ttl_field and spec.ttl_attribute else n for n in names]
+        return list(dict.fromkeys(attrs))
+
+    def _projected(self, cls: type[E], names: Sequence[str], item: Mapping[str, Any]) -> Projected[E]:
+        spec = self.spec
+        return Projected.from_item(
+            cls, item, names, pk_attr=spec.pk, sk_attr=spec.sk, ttl_attr=spec.ttl_attribute
+        )
+
+    def _projector(
+        self, cls: type[E], names: Sequence[str]
+    ) -> Callable[[dict[str, Any]], Projected[E] | None]:
+        """What turns each item of a projected entity query into a Projected (None: not a ``cls``)."""
+
+        def project(item: dict[str, Any]) -> Projected[E] | None:
+            marker = item.get(ENTITY_ATTRIBUTE)
+            if marker is None:
+                # No marker (written by hand): ours only when ``cls`` alone matches its keys, as recognise has it.
+                pk, sk = item.get(self.spec.pk), item.get(self.spec.sk)
+                if not (isinstance(pk, str) and isinstance(sk, str)):
+                    return None
+                if [c for c in self._entities.values() if c.matches(pk, sk)] != [cls]:
+                    return None
+            elif marker != cls.meta().name:
+                return None
+            return self._projected(cls, names, item)
+
+        return project
 
     def get_item(
         self,
@@ -476,6 +528,7 @@ class Table:
         """The UpdateItem of an entity (typed values, fresh index keys, version, marker): the one builder
         shared by ``update`` and transactions."""
         meta = cls.meta()
+        check_names(f"update({cls.__name__}) key", key, _key_fields(cls))
         pk, sk = cls.key_for(**key)
         update = changes if isinstance(changes, Update) else Update().set(dict(changes or {}))
         update = self._typed_update(cls, update, key)
@@ -543,6 +596,13 @@ class Table:
             value = action.value
             if top in fields and action.path == top and action.kind in ("set", "set_if_not_exists"):
                 value = _coerce(cls, top, value)
+                if isinstance(value, set | frozenset) and not value:
+                    # DynamoDB has no empty set: it is stored as absence (and read back as an empty set),
+                    # so SET becomes REMOVE, and if_not_exists of nothing is nothing to do.
+                    if action.kind == "set":
+                        removed.add(top)
+                        out.remove(action.path)
+                    continue
                 set_values[top] = value
             if action.kind == "remove" and action.path == top:
                 removed.add(top)
@@ -580,19 +640,56 @@ class Table:
 
     # -- delete ---------------------------------------------------------------------------------------
 
+    @overload
     def delete(
         self,
-        target: Entity | type[Entity],
+        target: E | Projected[E] | type[E],
+        *,
+        condition: Condition | None = ...,
+        pattern: str | None = ...,
+        dry_run: Literal[False] = ...,
+        **key: Any,
+    ) -> E | dict[str, Any] | None: ...
+    @overload
+    def delete(
+        self,
+        target: E | Projected[E] | type[E],
+        *,
+        condition: Condition | None = ...,
+        pattern: str | None = ...,
+        dry_run: Literal[True],
+        **key: Any,
+    ) -> Request: ...
+    @overload
+    def delete(
+        self,
+        target: E | Projected[E] | type[E],
+        *,
+        condition: Condition | None = ...,
+        pattern: str | None = ...,
+        dry_run: bool = ...,
+        **key: Any,
+    ) -> E | dict[str, Any] | Request | None: ...
+
+    def delete(
+        self,
+        target: Entity | Projected[Any] | type[Entity],
         *,
         condition: Condition | None = None,
         pattern: str | None = None,
         dry_run: bool = False,
         **key: Any,
     ) -> Entity | dict[str, Any] | Request | None:
-        """Delete an entity (given as an instance, or as a class plus key fields); returns what was there."""
-        if isinstance(target, Entity):
+        """Delete an entity (an instance, a projected read, or a class plus key fields); returns what was
+        there: as the entity, or as the plain item when it was not one (another entity's, or foreign)."""
+        cls: type[Entity]
+        if isinstance(target, Entity | Projected):
+            cls = type(target) if isinstance(target, Entity) else target.entity
+            check_names(f"delete() of a {cls.__name__}", key, ())
             pk, sk = target.key()
         else:
+            cls = target
+            check_names(f"delete({cls.__name__})", key, _key_fields(cls), _options(Table.delete))
             pk, sk = target.key_for(**key)
         params: dict[str, Any] = {
             "TableName": self.name,
@@ -619,7 +716,10 @@ class Table:
         self._record(
             "DeleteItem", resp, pattern, write=self._write_units(raw or {}, size), items=1, size=size
         )
-        return self.recognise(deserialize(raw)) if raw else None
+        if not raw:
+            return None
+        old = self.recognise(deserialize(raw))
+        return old if isinstance(old, cls) else deserialize(raw)
 
     def delete_item(self, pk: str, sk: str, *, pattern: str | None = None) -> dict[str, Any] | None:
         """Delete one plain item by key values; returns what was there."""
@@ -642,6 +742,112 @@ class Table:
 
     # -- query ----------------------------------------------------------------------------------------
 
+    @overload
+    def query(
+        self,
+        cls: type[E],
+        *,
+        pk: str | None = ...,
+        index: str | None = ...,
+        sk: SortKey | None = ...,
+        filter: Condition | None = ...,
+        limit: int | None = ...,
+        page_size: int | None = ...,
+        reverse: bool = ...,
+        consistent: bool = ...,
+        projection: None = ...,
+        cursor: str | None = ...,
+        pattern: str | None = ...,
+        **fields: Any,
+    ) -> Query[E]: ...
+    @overload
+    def query(
+        self,
+        cls: type[E],
+        *,
+        pk: str | None = ...,
+        index: str | None = ...,
+        sk: SortKey | None = ...,
+        filter: Condition | None = ...,
+        limit: int | None = ...,
+        page_size: int | None = ...,
+        reverse: bool = ...,
+        consistent: bool = ...,
+        projection: Sequence[str],
+        cursor: str | None = ...,
+        pattern: str | None = ...,
+        **fields: Any,
+    ) -> Query[Projected[E]]: ...
+    @overload
+    def query(
+        self,
+        cls: type[E],
+        *,
+        pk: str | None = ...,
+        index: str | None = ...,
+        sk: SortKey | None = ...,
+        filter: Condition | None = ...,
+        limit: int | None = ...,
+        page_size: int | None = ...,
+        reverse: bool = ...,
+        consistent: bool = ...,
+        projection: Sequence[str] | None = ...,
+        cursor: str | None = ...,
+        pattern: str | None = ...,
+        **fields: Any,
+    ) -> Query[E] | Query[Projected[E]]: ...
+    @overload
+    def query(
+        self,
+        cls: None = ...,
+        *,
+        pk: str,
+        index: str | None = ...,
+        sk: SortKey | None = ...,
+        filter: Condition | None = ...,
+        limit: int | None = ...,
+        page_size: int | None = ...,
+        reverse: bool = ...,
+        consistent: bool = ...,
+        projection: None = ...,
+        cursor: str | None = ...,
+        pattern: str | None = ...,
+    ) -> Query[Entity | dict[str, Any]]: ...
+    @overload
+    def query(
+        self,
+        cls: None = ...,
+        *,
+        pk: str,
+        index: str | None = ...,
+        sk: SortKey | None = ...,
+        filter: Condition | None = ...,
+        limit: int | None = ...,
+        page_size: int | None = ...,
+        reverse: bool = ...,
+        consistent: bool = ...,
+        projection: Sequence[str],
+        cursor: str | None = ...,
+        pattern: str | None = ...,
+    ) -> Query[dict[str, Any]]: ...
+    @overload
+    def query(
+        self,
+        cls: None = ...,
+        *,
+        pk: str,
+        index: str | None = ...,
+        sk: SortKey | None = ...,
+        filter: Condition | None = ...,
+        limit: int | None = ...,
+        page_size: int | None = ...,
+        reverse: bool = ...,
+        consistent: bool = ...,
+        projection: Sequence[str] | None = ...,
+        cursor: str | None = ...,
+        pattern: str | None = ...,
+    ) -> Query[Entity | dict[str, Any]]: ...
+
     def query(
         self,
         cls: type[E] | None = None,
@@ -663,9 +869,23 @@ class Table:
 
         ``table.query(UserOrder, user_id="123")`` reads the user's partition with ``begins_with(SK,
         "ORDER#")``; ``table.query(UserOrder, order_id="456")`` has no PK fields but all SK fields, so it
-        reads GSI1 (hash SK, range PK): the reverse lookup.
+        reads GSI1 (hash SK, range PK): the reverse lookup. With ``projection`` an entity query yields
+        :class:`Projected` items, as ``get`` does; a raw query yields the items as stored (dicts).
         """
-        return Query.build(
+        if cls is None:
+            check_names("query(pk=...)", fields, (), _options(Table.query))
+        else:
+            meta = cls.meta()
+            index_fields = [f for i in meta.indexes for f in sorted(meta.index_fields(i))]
+            check_names(
+                f"query({cls.__name__})", fields, [*_key_fields(cls), *index_fields], _options(Table.query)
+            )
+        project = None
+        if cls is not None and projection is not None:
+            names = projection_fields(cls, projection)
+            projection = self._projection_attrs(cls, names)
+            project = self._projector(cls, names)
+        q = Query.build(
             self,
             cls,
             pk=pk,
@@ -681,25 +901,73 @@ class Table:
             pattern=pattern,
             fields=fields,
         )
+        q.project = project
+        return q
 
     def collection(
         self, cls: type[Entity], *, pattern: str | None = None, consistent: bool = False, **fields: Any
-    ) -> dict[type[Entity] | str, list[Any]]:
+    ) -> Collection:
         """Everything in one entity's partition, in ONE query, grouped by entity class.
 
-        ``table.collection(User, user_id="123")`` -> ``{User: [profile], UserOrder: [edges...]}``.
+        ``table.collection(User, user_id="123")`` -> ``{User: [profile], UserOrder: [edges...]}`` (a
+        :class:`Collection`: ``coll[UserOrder]`` is a ``list[UserOrder]``, ``[]`` when there is none).
         Items that are not ours are grouped under the key ``"foreign"``.
         """
+        check_names(f"collection({cls.__name__})", fields, cls.meta().pk.fields, _options(Table.collection))
         pk = cls.meta().pk.render(fields)
         out: dict[type[Entity] | str, list[Any]] = {}
         for item in self.query(pk=pk, pattern=pattern or f"{cls.__name__} collection", consistent=consistent):
             group: type[Entity] | str = type(item) if isinstance(item, Entity) else "foreign"
             out.setdefault(group, []).append(item)
-        return out
+        return Collection(out)
 
-    def reverse(self, cls: type[E], *, pattern: str | None = None, **fields: Any) -> Query[E]:
+    @overload
+    def reverse(
+        self,
+        cls: type[E],
+        *,
+        pattern: str | None = ...,
+        projection: None = ...,
+        limit: int | None = ...,
+        cursor: str | None = ...,
+        **fields: Any,
+    ) -> Query[E]: ...
+    @overload
+    def reverse(
+        self,
+        cls: type[E],
+        *,
+        pattern: str | None = ...,
+        projection: Sequence[str],
+        limit: int | None = ...,
+        cursor: str | None = ...,
+        **fields: Any,
+    ) -> Query[Projected[E]]: ...
+
+    def reverse(
+        self,
+        cls: type[E],
+        *,
+        pattern: str | None = None,
+        projection: Sequence[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        **fields: Any,
+    ) -> Query[E] | Query[Projected[E]]:
         """Items of ``cls`` whose SK is given, found through GSI1 (hash SK, range PK)."""
-        return self.query(cls, index=self._inverted_index(), pattern=pattern, **fields)
+        meta = cls.meta()
+        check_names(
+            f"reverse({cls.__name__})", fields, (*meta.sk.fields, *meta.pk.fields), _options(Table.reverse)
+        )
+        return self.query(
+            cls,
+            index=self._inverted_index(),
+            pattern=pattern,
+            projection=projection,
+            limit=limit,
+            cursor=cursor,
+            **fields,
+        )
 
     def _inverted_index(self) -> str:
         for idx in self.spec.indexes:
@@ -720,13 +988,30 @@ class Table:
     def batch_write(
         self,
         puts: Iterable[Entity | Mapping[str, Any]] = (),
-        deletes: Iterable[Entity | tuple[str, str]] = (),
+        deletes: Iterable[Entity | Projected[Any] | tuple[str, str]] = (),
         *,
         backoff: Backoff | None = None,
         pattern: str | None = None,
     ) -> BatchResult:
         """Put and delete any number of items; see :func:`singletable.batch.batch_write`."""
         return batch_write(self, puts, deletes, backoff=backoff, pattern=pattern)
+
+    @overload
+    def batch_get(
+        self,
+        keys: Sequence[tuple[type[E], Mapping[str, Any]]],
+        *,
+        consistent: bool = ...,
+        pattern: str | None = ...,
+    ) -> list[E | None]: ...
+    @overload
+    def batch_get(
+        self,
+        keys: Sequence[tuple[type[Entity], Mapping[str, Any]] | tuple[str, str]],
+        *,
+        consistent: bool = ...,
+        pattern: str | None = ...,
+    ) -> list[Entity | dict[str, Any] | None]: ...
 
     def batch_get(
         self,
@@ -746,6 +1031,18 @@ class Table:
         from singletable.transactions import TransactWrite
 
         return TransactWrite(self, token=token, pattern=pattern, backoff=backoff)
+
+    @overload
+    def transact_get(
+        self, keys: Sequence[tuple[type[E], Mapping[str, Any]]], *, pattern: str | None = ...
+    ) -> list[E | None]: ...
+    @overload
+    def transact_get(
+        self,
+        keys: Sequence[tuple[type[Entity], Mapping[str, Any]] | tuple[str, str]],
+        *,
+        pattern: str | None = ...,
+    ) -> list[Entity | dict[str, Any] | None]: ...
 
     def transact_get(
         self,
@@ -808,6 +1105,18 @@ class Table:
                 consistency=consistency,
             )
         )
+
+
+def _key_fields(cls: type[Entity]) -> tuple[str, ...]:
+    meta = cls.meta()
+    return (*meta.pk.fields, *meta.sk.fields)
+
+
+@lru_cache(maxsize=32)
+def _options(method: Callable[..., Any]) -> tuple[str, ...]:
+    """A call's keyword options, named in the message when an unknown keyword is refused."""
+    params = inspect.signature(method).parameters.values()
+    return tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
 
 
 def _is_version_conflict(exc: ConditionFailedError, field: str, expected: int) -> bool:

@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from singletable import capacity
+from singletable.arguments import check_names
 from singletable.batch import Backoff, batch_write, check_key, is_transient
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import (
@@ -42,6 +43,7 @@ from singletable.expressions import Attr, Condition, Placeholders, Update, all_o
 from singletable.expressions.condition import Operand
 from singletable.model import Entity
 from singletable.request import Request, send
+from singletable.results import Projected, refuse_partial
 from singletable.seed import Order, User, UserOrder
 
 if TYPE_CHECKING:
@@ -133,6 +135,7 @@ class TransactWrite:
         """Put an entity (versioned entities: only over the version read, and written with the next one)
         or a plain item (Python values holding the table's keys)."""
         table = self.table
+        refuse_partial(target, f"transaction action #{len(self.actions)} (put)")
         conds: list[Condition] = []
         versioned = False
         written: Entity | None = None
@@ -239,7 +242,7 @@ class TransactWrite:
 
     def delete(
         self,
-        target: Entity | type[Entity] | tuple[str, str],
+        target: Entity | Projected[Any] | type[Entity] | tuple[str, str],
         *,
         condition: Condition | None = None,
         **key: Any,
@@ -252,7 +255,10 @@ class TransactWrite:
         return self
 
     def condition_check(
-        self, target: Entity | type[Entity] | tuple[str, str], condition: Condition, **key: Any
+        self,
+        target: Entity | Projected[Any] | type[Entity] | tuple[str, str],
+        condition: Condition,
+        **key: Any,
     ) -> Self:
         """Make the transaction depend on ``condition`` holding for another item (which is not written)."""
         if not isinstance(condition, Condition):
@@ -270,16 +276,20 @@ class TransactWrite:
 
     def _target(
         self,
-        target: Entity | type[Entity] | tuple[str, str],
+        target: Entity | Projected[Any] | type[Entity] | tuple[str, str],
         condition: Condition | None,
         key: Mapping[str, Any],
     ) -> tuple[tuple[str, str], str | None]:
         n = len(self.actions)
-        if isinstance(target, Entity):
-            cls: type[Entity] | None = type(target)
+        if isinstance(target, Entity | Projected):
+            cls: type[Entity] | None = type(target) if isinstance(target, Entity) else target.entity
+            check_names(f"action #{n} on a {type(target).__name__}", key, ())
             pair = target.key()
         elif isinstance(target, type) and issubclass(target, Entity):
             cls = target
+            check_names(
+                f"action #{n} ({target.__name__})", key, (*target.meta().pk.fields, *target.meta().sk.fields)
+            )
             pair = target.key_for(**key)
         elif isinstance(target, tuple) and len(target) == 2:
             cls = None
@@ -536,6 +546,11 @@ def transact_get(
             fields_ = k[1]
             if not isinstance(fields_, Mapping):
                 raise ValidationError(f"key #{n}: {cls.__name__} needs a mapping of key fields", field="keys")
+            check_names(
+                f"transact_get key #{n} ({cls.__name__})",
+                fields_,
+                (*cls.meta().pk.fields, *cls.meta().sk.fields),
+            )
             pair = check_key(table, *cls.key_for(**fields_), f"key #{n}")
         else:
             cls = None

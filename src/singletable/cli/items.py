@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -362,7 +362,7 @@ def query(
             cursor=cursor,
         )
         q.raw_items = True  # every item as stored, ours or not; grouping happens in the output
-        items: list[dict[str, Any]] = list(q)
+        items = cast(list[dict[str, Any]], list(q))  # raw_items: every item as a dict
         where = f"{index} partition {pk!r}" if index else f"partition {pk!r}"
         if not items:
             extra = " matching the sort-key condition" if sk is not None else ""

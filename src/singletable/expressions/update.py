@@ -31,14 +31,17 @@ class Update:
 
     def set(self, values: Mapping[str, Any] | None = None, /, **kw: Any) -> Update:
         for path, value in {**(values or {}), **kw}.items():
-            if value is None:
-                # Storing None would write NULL; in an entity it means "not there", so REMOVE it.
+            if value is None or (_is_empty_set(value) and _top_level(path)):
+                # Storing None would write NULL; in an entity it means "not there", so REMOVE it. DynamoDB
+                # has no empty set: a top-level one is absence too (an entity reads it back as empty).
                 self.actions.append(_Action("remove", path))
             else:
                 self.actions.append(_Action("set", path, value))
         return self
 
     def set_if_not_exists(self, path: str, value: Any) -> Update:
+        if _is_empty_set(value) and _top_level(path):
+            return self  # absent either way: nothing to do
         self.actions.append(_Action("set_if_not_exists", path, value))
         return self
 
@@ -137,6 +140,14 @@ class Update:
             if items:
                 clauses.append(f"{keyword} {', '.join(items)}")
         return " ".join(clauses)
+
+
+def _is_empty_set(value: Any) -> bool:
+    return isinstance(value, builtins.set | frozenset) and not value
+
+
+def _top_level(path: str) -> bool:
+    return "." not in path and "[" not in path
 
 
 def _number(path: str, value: Any) -> None:
