@@ -20,6 +20,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	# The public calls' types as an editor sees them, pinned with assert_type (tests/typing).
+	$(BIN)/mypy tests/typing
 
 # dynalite (npm) is the second, independent engine; if it cannot be installed its tests skip and say so.
 DYNALITE := .dynalite/node_modules/dynalite/cli.js

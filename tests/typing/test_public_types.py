@@ -1,0 +1,80 @@
+"""What an editor sees: the types of Table's public calls, pinned with ``assert_type`` and checked by mypy
+(``make lint`` runs ``mypy tests/typing``). pytest imports this module and finds no test in it: the
+functions are never called, only type-checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, assert_type
+
+from pydantic import Field
+
+from singletable import Collection, Entity, Projected, Query, Request, Table
+
+
+class Repo(Entity):
+    __pk__ = "REPO#{owner}/{name}"
+    __sk__ = "META"
+    owner: str
+    name: str
+    star_count: int = 0
+    created_at: dt.datetime
+    topics: set[str] = Field(default_factory=set)
+
+
+class Star(Entity):
+    __pk__ = "REPO#{owner}/{name}"
+    __sk__ = "STAR#{login}"
+    owner: str
+    name: str
+    login: str
+
+
+def _get(table: Table) -> None:
+    assert_type(table.get(Repo, owner="a", name="b"), Repo | None)
+    assert_type(table.get(Repo, owner="a", name="b", consistent=True), Repo | None)
+    assert_type(table.get(Repo, owner="a", name="b", projection=["star_count"]), Projected[Repo] | None)
+    assert_type(table.get(Repo, owner="a", name="b", dry_run=True), Request)
+    projected = table.get(Repo, owner="a", name="b", projection=["star_count"])
+    assert projected is not None
+    assert_type(projected.value(lambda r: r.star_count), int)
+    assert_type(projected.entity, type[Repo])
+    assert_type(projected.to_dict(), dict[str, Any])
+
+
+def _query(table: Table) -> None:
+    assert_type(table.query(Repo, owner="a", name="b"), Query[Repo])
+    assert_type(table.query(Star, owner="a", name="b").all(), list[Star])
+    assert_type(table.query(Star, owner="a", name="b").first(), Star | None)
+    assert_type(table.query(Star, owner="a", name="b", projection=["login"]), Query[Projected[Star]])
+    assert_type(table.query(pk="REPO#a/b"), Query[Entity | dict[str, Any]])
+    assert_type(table.query(pk="REPO#a/b", projection=["x"]), Query[dict[str, Any]])
+    assert_type(table.reverse(Star, login="octocat"), Query[Star])
+    assert_type(table.reverse(Star, login="octocat", projection=["name"]), Query[Projected[Star]])
+    assert_type(table.scan(), Query[Any])
+
+
+def _collection(table: Table) -> None:
+    coll = table.collection(Repo, owner="a", name="b")
+    assert_type(coll, Collection)
+    assert_type(coll[Repo], list[Repo])
+    assert_type(coll[Star], list[Star])
+    assert_type(coll["foreign"], list[dict[str, Any]])
+    assert_type(coll.foreign, list[dict[str, Any]])
+
+
+def _many(table: Table) -> None:
+    assert_type(table.batch_get([(Repo, {"owner": "a", "name": "b"})]), list[Repo | None])
+    assert_type(table.batch_get([("REPO#a/b", "META")]), list[Entity | dict[str, Any] | None])
+    assert_type(table.transact_get([(Star, {"owner": "a", "name": "b", "login": "c"})]), list[Star | None])
+    assert_type(table.transact_get([("REPO#a/b", "META")]), list[Entity | dict[str, Any] | None])
+
+
+def _writes(table: Table, repo: Repo, partial: Projected[Repo]) -> None:
+    assert_type(table.put(repo), Repo)
+    assert_type(table.put(repo, dry_run=True), Request)
+    assert_type(table.delete(repo), Repo | dict[str, Any] | None)
+    assert_type(table.delete(Repo, owner="a", name="b"), Repo | dict[str, Any] | None)
+    assert_type(table.delete(partial), Repo | dict[str, Any] | None)
+    assert_type(table.delete(Repo, owner="a", name="b", dry_run=True), Request)
+    table.put(partial)  # type: ignore[call-overload]  # a projected read is no entity: put refuses it
