@@ -125,6 +125,10 @@ class Projected(Generic[E]):
             hint=f"change the stored item with table.update({self._entity.__name__}, ...)",
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy, deepcopy and pickle rebuild through __init__ (attribute assignment is refused).
+        return (Projected, (self._entity, self._values))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Projected):
             return NotImplemented
@@ -213,6 +217,18 @@ class Collection(Mapping[type[Entity] | str, list[Any]]):
         if key == "foreign" or (isinstance(key, type) and issubclass(key, Entity)):
             return []
         raise KeyError(key)
+
+    @overload  # type: ignore[override]
+    def get(self, key: type[E], /) -> list[E] | None: ...
+    @overload
+    def get(self, key: type[E], default: T, /) -> list[E] | T: ...
+    @overload
+    def get(self, key: str, /) -> list[dict[str, Any]] | None: ...
+    @overload
+    def get(self, key: str, default: T, /) -> list[dict[str, Any]] | T: ...
+    def get(self, key: type[Entity] | str, default: Any = None, /) -> Any:
+        """The group, or ``default`` when the partition holds none (as ``dict.get``)."""
+        return self._groups.get(key, default)
 
     @property
     def foreign(self) -> list[dict[str, Any]]:

@@ -61,6 +61,8 @@ def _collection(table: Table) -> None:
     assert_type(coll[Star], list[Star])
     assert_type(coll["foreign"], list[dict[str, Any]])
     assert_type(coll.foreign, list[dict[str, Any]])
+    assert_type(coll.get(Star), list[Star] | None)
+    assert_type(coll.get(Repo, None), list[Repo] | None)
 
 
 def _many(table: Table) -> None:
