@@ -156,10 +156,10 @@ def _set(value: set[Any] | frozenset[Any], path: str) -> AttributeValue:
         # Only a top-level attribute can be left out (``serialize`` does); inside a map or a list
         # nothing would know to restore it, so it is refused.
         raise EmptySetError(
-            f"{path} is an empty set; DynamoDB cannot store empty sets, and one inside a map or list "
-            "cannot be left out and restored",
+            f"{path} is an empty set, which DynamoDB cannot store (only a top-level attribute is left out "
+            "for you: inside a map or a list, or as an expression value, nothing could restore it)",
             field=path,
-            hint="use None (or leave the key out) for an empty nested set, or make it a top-level field",
+            hint="use None or leave the key out for an empty nested set, or make it a top-level field",
         )
     if all(isinstance(v, str) for v in value):
         return {"SS": sorted(value)}

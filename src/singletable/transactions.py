@@ -649,6 +649,7 @@ def delete_partition(
     entity's own item (``cls``'s key) last, so that an interrupted delete leaves the root in place and
     running it again finishes the job.
     """
+    check_names(f"delete_partition({cls.__name__})", fields, (*cls.meta().pk.fields, *cls.meta().sk.fields))
     pk = cls.meta().pk.render(fields)
     root = cls.key_for(**fields) if set(cls.meta().sk.fields) <= set(fields) else None
     keys = _partition_keys(table, pk, pattern)

@@ -23,6 +23,7 @@ from singletable import (
     UnknownArgumentError,
     Update,
 )
+from singletable.transactions import delete_partition
 
 CREATED = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -164,6 +165,7 @@ def test_misspelt_keywords_are_refused_with_the_valid_names(repos: Table) -> Non
         lambda: repos.transact_get([(Repo, {"owner": "octo", "name": "cat", "nmae": "x"})]),
         lambda: repos.update(Repo, {"owner": "octo", "name": "cat", "nmae": "x"}, {"star_count": 1}),
         lambda: repos.transact_write().delete(Repo, owner="octo", name="cat", nmae="x"),
+        lambda: delete_partition(repos, Repo, owner="octo", name="cat", nmae="x"),
     ]
     for call in calls:
         with pytest.raises(UnknownArgumentError) as err:
