@@ -70,14 +70,14 @@ class CursorBinding:
             "backward" if reverse else "forward",
         )
         shown = (
-            f"this query reads table {table!r}",
-            f"this one is a {operation.lower()}",
-            f"this query reads {index}" if index else "this query reads the table, not an index",
-            f"this query reads partition {hash_key[1]!r}" if hash_key else "this one reads every partition",
-            f"this query's is {sk.op} {list(sk.values)}" if sk else "this query has none",
-            f"this query returns {entity} items" if entity else "this query returns items of any entity",
-            f"this query's is {filter.describe()}" if filter is not None else "this query has none",
-            f"this query reads {'backward' if reverse else 'forward'}",
+            repr(table),
+            operation.lower(),
+            index or "none (the table itself)",
+            repr(hash_key[1]) if hash_key else "none (a scan reads every partition)",
+            _show_sk(sk) if sk else "none",
+            entity or "none (items of any entity)",
+            filter.describe() if filter is not None else "none",
+            "backward" if reverse else "forward",
         )
         return cls(values, shown, hash_key, range_key)
 
@@ -137,13 +137,20 @@ class CursorBinding:
         return True
 
     def _mismatch(self, differ: list[int]) -> CursorMismatchError:
-        names = tuple(PARTS[n] for n in differ)
-        context = "; ".join(self.shown[n] for n in differ)
+        names = [PARTS[n] for n in differ]
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
         verb = "differs" if len(names) == 1 else "differ"
+        mine = "; ".join(f"{PARTS[n]} {self.shown[n]}" for n in differ)
         return CursorMismatchError(
-            f"the cursor was made by another query: its {', '.join(names)} {verb} from this one's ({context})",
-            parts=names,
+            f"the cursor was made by another query: its {listed} {verb} from this query's ({mine})",
+            parts=tuple(names),
         )
+
+
+def _show_sk(sk: SortKey) -> str:
+    if sk.op == "between":
+        return f"between {sk.values[0]!r} and {sk.values[1]!r}"
+    return f"{sk.op} {sk.values[0]!r}"
 
 
 def _damaged() -> CursorMismatchError:

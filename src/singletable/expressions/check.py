@@ -81,8 +81,10 @@ def check_condition(
             if what == "filter"
             else "; the key you pass already fixes the key fields"
         )
+    fields = sorted(set(cls.model_fields) - meta.key_fields - {meta.ttl_field})
+    table_attrs = ", ".join(sorted(stored - set(fields)))
     raise ValidationError(
         f"{what} {condition.describe()} on {name} names {named}, which no {name} item holds ({'; '.join(whys)})",
         field=missing[0],
-        hint=f"use one of {sorted(stored)}{key_hint}",
+        hint=f"use one of {fields} (or the table's own {table_attrs}){key_hint}",
     )
