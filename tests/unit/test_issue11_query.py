@@ -396,6 +396,27 @@ def test_one_attempt_means_one_attempt(closed_port: int) -> None:
     assert time.monotonic() - started < 0.5
 
 
+def test_a_stuck_loopback_listener_times_out_in_seconds_not_minutes() -> None:
+    # A listener that never accepts: once its backlog is full, connects hang (botocore waits 60 s each).
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        fillers = [socket.socket() for _ in range(8)]
+        for s in fillers:
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", port))
+        try:
+            accounts = Table(endpoint_url=f"http://127.0.0.1:{port}", max_attempts=2)
+            started = time.monotonic()
+            with pytest.raises(EngineUnreachableError, match=r"\(connecting timed out\)"):
+                accounts.get_item("ACCOUNT#ada", "PROFILE")
+            assert time.monotonic() - started < 10  # 2 tries of 2 s
+        finally:
+            for s in fillers:
+                s.close()
+
+
 @pytest.fixture
 def resetting_proxy(singletable_server: LocalServer) -> Iterator[FaultProxy]:
     with FaultProxy(singletable_server.endpoint_url, seed=3) as proxy:
