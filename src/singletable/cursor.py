@@ -86,11 +86,16 @@ class CursorBinding:
             _digest(f"{n}:{v}".encode(), _PART_BYTES) for n, v in zip(PARTS, self.values, strict=True)
         )
 
+    def _check(self, body: bytes) -> bytes:
+        # Over the full values, not the short per-part digests: two queries whose part digests happen
+        # to collide still get different checks.
+        return _digest(_canonical(self.values).encode() + body, _CHECK_BYTES)
+
     def encode(self, key: Item) -> str:
         """The cursor resuming after ``key`` (a LastEvaluatedKey, AttributeValues)."""
         body = _canonical({k: _jsonable(v) for k, v in key.items()}).encode()
         parts = self._parts_digest()
-        check = _digest(parts + body, _CHECK_BYTES)
+        check = self._check(body)
         raw = bytes([VERSION]) + check + parts + body
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -109,7 +114,7 @@ class CursorBinding:
         differ = [n for n, (a, b) in enumerate(zip(_chunks(parts), _chunks(mine), strict=True)) if a != b]
         if differ:
             raise self._mismatch(differ)
-        if _digest(parts + body, _CHECK_BYTES) != check:
+        if self._check(body) != check:
             raise _damaged()
         try:
             data = json.loads(body)
@@ -119,22 +124,23 @@ class CursorBinding:
             ok = False
         if not ok:
             raise _damaged()
-        if not self._holds(key):
-            raise self._mismatch([PARTS.index("partition")])
+        outside = self._outside(key)
+        if outside is not None:
+            raise self._mismatch([PARTS.index(outside)])
         return key
 
-    def _holds(self, key: Mapping[str, Any]) -> bool:
-        """Whether the resume key lies in this query's partition and sort-key range."""
+    def _outside(self, key: Mapping[str, Any]) -> str | None:
+        """The part (partition, sort-key condition) whose range the resume key is not in, if any."""
         if self.hash_key is not None:
             attr, value = self.hash_key
             if key.get(attr) != {"S": value}:
-                return False
+                return "partition"
         if self.range_key is not None:
             attr, sk = self.range_key
             av = key.get(attr)
             if not (isinstance(av, dict) and isinstance(av.get("S"), str) and sk.holds(av["S"])):
-                return False
-        return True
+                return "sort-key condition"
+        return None
 
     def _mismatch(self, differ: list[int]) -> CursorMismatchError:
         names = [PARTS[n] for n in differ]

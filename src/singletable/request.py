@@ -96,10 +96,9 @@ def unreachable(
         cause = str(exc.kwargs.get("error") or "")
         # urllib3 says "<connection object at 0x...>: Failed to establish a new connection: [Errno 111] ...".
         why = cause.rpartition("new connection: ")[2] or "could not connect"
-    local = endpoint is not None and is_loopback(endpoint)
     hint = (
         "start the local engine (singletable local) or check --endpoint-url / $AWS_ENDPOINT_URL_DYNAMODB"
-        if local
+        if is_loopback(url)
         else "check --endpoint-url / $AWS_ENDPOINT_URL_DYNAMODB, --region and your network"
     )
     return EngineUnreachableError(f"cannot reach the engine at {url} ({why})", endpoint=url, hint=hint)

@@ -244,6 +244,21 @@ def test_a_tampered_or_garbage_cursor_is_refused(hub: Table) -> None:
             hub.query(Issue, owner="ada", repo="engine", cursor=bad)
 
 
+def test_a_resume_key_outside_the_partition_or_sort_key_range_is_refused(hub: Table) -> None:
+    # Even a cursor whose digests were recomputed (it carries no secret) cannot leave the query's range.
+    q = hub.query(Issue, owner="ada", repo="engine")
+    assert q.binding is not None
+    for key, part in (
+        ({"PK": {"S": "REPO#ada#notes"}, "SK": {"S": "ISSUE#002"}}, "partition"),
+        ({"PK": {"S": "REPO#ada#engine"}, "SK": {"S": "STAR#bob"}}, "sort-key condition"),
+    ):
+        with pytest.raises(CursorMismatchError) as err:
+            hub.query(Issue, owner="ada", repo="engine", cursor=q.binding.encode(key))
+        assert err.value.parts == (part,)
+    inside = q.binding.encode({"PK": {"S": "REPO#ada#engine"}, "SK": {"S": "ISSUE#005"}})
+    assert numbers(hub.query(Issue, owner="ada", repo="engine", cursor=inside).all()) == ["006", "007"]
+
+
 def test_a_version_1_cursor_is_refused_with_a_clear_message(hub: Table) -> None:
     old = json.dumps({"k": {"PK": {"S": "REPO#ada#engine"}, "SK": {"S": "ISSUE#002"}}, "v": 1})
     cursor = base64.urlsafe_b64encode(old.encode()).decode().rstrip("=")
