@@ -100,7 +100,8 @@ class Query(Generic[T]):
     """A lazy Query (or Scan). Iterate it for items; ``.pages()`` for pages; ``.request()`` for a dry run.
 
     After iteration stops (on ``limit`` or by ``break``), ``.cursor`` resumes right after the last item
-    handed out, so no item is skipped or repeated across calls.
+    handed out, so no item is skipped or repeated across calls. A cursor resumes only the query that made
+    it (see :mod:`singletable.cursor`); ``limit`` and ``page_size`` may change between calls.
     """
 
     table: Table
