@@ -46,6 +46,21 @@ class ItemTooLargeError(ValidationError):
     default_hint = "keep items under 400 KB: move large blobs to S3 and store their key"
 
 
+class CursorMismatchError(ValidationError):
+    """A cursor that this query did not make: from another query (``parts`` names what differs: table,
+    index, partition, direction, ...), damaged, or from an older singletable."""
+
+    code = "ST115"
+    default_hint = (
+        "pass the .cursor of the same query unchanged (same table, index, partition, sort-key condition, "
+        "entity, filter and direction; limit and page_size may change), or start again without a cursor"
+    )
+
+    def __init__(self, message: str, *, parts: tuple[str, ...] = (), hint: str | None = None) -> None:
+        self.parts = parts
+        super().__init__(message, field="cursor", hint=hint)
+
+
 class ItemNotFoundError(SingleTableError, LookupError):
     """A read or write needed an item that does not exist."""
 
@@ -100,6 +115,17 @@ class LimitExceededError(ValidationError):
     """A request would exceed one of DynamoDB's documented limits."""
 
     code = "ST104"
+
+
+class EngineUnreachableError(SingleTableError):
+    """No connection could be opened to the endpoint (nothing listening, unknown host, no route).
+    ``endpoint`` is the URL tried."""
+
+    code = "ST310"
+
+    def __init__(self, message: str, *, endpoint: str, hint: str | None = None) -> None:
+        self.endpoint = endpoint
+        super().__init__(message, hint=hint)
 
 
 class TransactionCanceledError(SingleTableError):

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from singletable import capacity
 from singletable.codec import Item, deserialize, items_size
+from singletable.cursor import CursorBinding
 from singletable.errors import ValidationError
-from singletable.expressions import Condition, Placeholders, render_projection
+from singletable.expressions import Condition, Placeholders, check_condition, render_projection
 from singletable.model import Entity
 from singletable.request import Request, send
 
@@ -20,7 +18,6 @@ if TYPE_CHECKING:
     from singletable.table import Table
 
 T = TypeVar("T")
-_CURSOR_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +70,22 @@ class SortKey:
             return f"{name} BETWEEN {vals[0]} AND {vals[1]}"
         return f"{name} {self.op} {vals[0]}"
 
+    def holds(self, value: str) -> bool:
+        """Whether a sort-key value meets the condition (str order is DynamoDB's UTF-8 byte order)."""
+        first = self.values[0]
+        if self.op == "begins_with":
+            return value.startswith(first)
+        if self.op == "between":
+            return first <= value <= self.values[1]
+        ops: dict[str, Callable[[str, str], bool]] = {
+            "=": str.__eq__,
+            "<": str.__lt__,
+            "<=": str.__le__,
+            ">": str.__gt__,
+            ">=": str.__ge__,
+        }
+        return ops[self.op](value, first)
+
 
 @dataclass(slots=True)
 class Page(Generic[T]):
@@ -87,7 +100,8 @@ class Query(Generic[T]):
     """A lazy Query (or Scan). Iterate it for items; ``.pages()`` for pages; ``.request()`` for a dry run.
 
     After iteration stops (on ``limit`` or by ``break``), ``.cursor`` resumes right after the last item
-    handed out, so no item is skipped or repeated across calls.
+    handed out, so no item is skipped or repeated across calls. A cursor resumes only the query that made
+    it (see :mod:`singletable.cursor`); ``limit`` and ``page_size`` may change between calls.
     """
 
     table: Table
@@ -101,6 +115,7 @@ class Query(Generic[T]):
     raw_items: bool = False
     project: Callable[[dict[str, Any]], Any] | None = None  # an entity's projected query: item -> Projected
     cursor: str | None = None
+    binding: CursorBinding | None = None
     _started: bool = field(default=False, repr=False)
 
     @classmethod
@@ -135,9 +150,13 @@ class Query(Generic[T]):
                 field="consistent",
                 hint="drop consistent=True, or query the table itself",
             )
+        if entity is not None:
+            check_condition(filter, entity, spec, what="filter")
         ph = Placeholders()
         params: dict[str, Any] = {"TableName": spec.name, "ReturnConsumedCapacity": "TOTAL"}
         key_attrs = [spec.pk, spec.sk]
+        hash_key: tuple[str, str] | None = None
+        range_key: tuple[str, SortKey] | None = None
         if scan:
             operation = "Scan"
         else:
@@ -153,12 +172,14 @@ class Query(Generic[T]):
                     hint='pass pk="USER#123" or an entity with its key fields',
                 )
             hash_attr, range_attr = spec.key_names(index)
+            hash_key = (hash_attr, hash_value)
             cond = f"{ph.name(hash_attr)} = {ph.value(hash_value, hash_attr)}"
             if sk is not None:
                 if range_attr is None:
                     raise ValidationError(
                         f"index {index} has no sort key", field="sk", hint="drop the sk condition"
                     )
+                range_key = (range_attr, sk)
                 cond += f" AND {sk.render(range_attr, ph)}"
             params["KeyConditionExpression"] = cond
             params["ScanIndexForward"] = not reverse
@@ -184,9 +205,19 @@ class Query(Generic[T]):
             key_attrs=tuple(key_attrs),
             operation=operation,
             raw_items=bool(projection),
+            binding=CursorBinding.of(
+                table=spec.name,
+                operation=operation,
+                index=index,
+                hash_key=hash_key,
+                range_key=range_key,
+                entity=entity.meta().name if entity is not None else None,
+                filter=filter,
+                reverse=reverse and not scan,
+            ),
         )
         if cursor is not None:
-            q.params["ExclusiveStartKey"] = _decode_cursor(cursor, q.key_attrs)
+            q.params["ExclusiveStartKey"] = q._decode_cursor(cursor)
         return q
 
     def request(self) -> Request:
@@ -243,9 +274,10 @@ class Query(Generic[T]):
             if done and exhausted:
                 self.cursor = None
             elif last_key is not None and (remaining is not None and remaining <= 0):
-                self.cursor = _encode_cursor({a: last_key[a] for a in self.key_attrs if a in last_key})
+                self.cursor = self._encode_cursor({a: last_key[a] for a in self.key_attrs if a in last_key})
             else:
-                self.cursor = _encode_cursor(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
+                lek = resp.get("LastEvaluatedKey")
+                self.cursor = self._encode_cursor(lek) if lek is not None else None
             yield Page(out, self.cursor)
             if done or "LastEvaluatedKey" not in resp:
                 return
@@ -263,6 +295,25 @@ class Query(Generic[T]):
     def first(self) -> T | None:
         self.limit = 1 if self.limit is None else min(self.limit, 1)
         return next(iter(self), None)
+
+    def _encode_cursor(self, key: Item) -> str:
+        return self._cursor_binding().encode(key)
+
+    def _decode_cursor(self, cursor: str) -> Item:
+        return self._cursor_binding().decode(cursor, self.key_attrs)
+
+    def _cursor_binding(self) -> CursorBinding:
+        if self.binding is None:
+            # A Query made by hand, not by build(): bind its cursors to what its parameters say.
+            p = self.params
+            self.binding = CursorBinding.of(
+                table=p.get("TableName", ""),
+                operation=self.operation,
+                index=p.get("IndexName"),
+                entity=self.entity.meta().name if self.entity is not None else None,
+                reverse=p.get("ScanIndexForward") is False,
+            )
+        return self.binding
 
     def _converter(self) -> Callable[[dict[str, Any]], Any]:
         """What turns each item of a page into what is handed out (``None``: drop it)."""
@@ -361,41 +412,3 @@ def _entity_key_condition(
         elif prefix:
             sk = SortKey.begins_with(prefix)
     return index, hash_value, sk
-
-
-def _encode_cursor(key: Item) -> str:
-    payload = json.dumps({"v": _CURSOR_VERSION, "k": _jsonable(key)}, separators=(",", ":"), sort_keys=True)
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, key_attrs: Sequence[str]) -> Item:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        key = data["k"]
-        ok = data.get("v") == _CURSOR_VERSION and isinstance(key, dict) and set(key) <= set(key_attrs) and key
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        ok = False
-    if not ok:
-        raise ValidationError(
-            "the cursor is not one this query produced",
-            field="cursor",
-            hint="pass the .cursor of the same query (same table, index and key condition) unchanged",
-        )
-    return {k: _from_jsonable(v) for k, v in key.items()}
-
-
-def _jsonable(key: Item) -> dict[str, Any]:
-    out = {}
-    for k, av in key.items():
-        if "B" in av:
-            out[k] = {"B64": base64.b64encode(av["B"]).decode()}
-        else:
-            out[k] = av
-    return out
-
-
-def _from_jsonable(av: dict[str, Any]) -> dict[str, Any]:
-    if "B64" in av:
-        return {"B": base64.b64decode(av["B64"])}
-    return av

@@ -8,13 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from singletable import wire
+from singletable.client import is_loopback
 from singletable.codec import deserialize
 from singletable.errors import (
     ConditionFailedError,
     EngineError,
+    EngineUnreachableError,
     ItemNotFoundError,
     TableNotFoundError,
     TransactionCanceledError,
@@ -79,6 +81,27 @@ def send(
         raise translate(
             exc, request, condition_text=condition_text, key_names=key_names, endpoint=endpoint
         ) from exc
+    except (EndpointConnectionError, ConnectTimeoutError) as exc:
+        raise unreachable(exc, getattr(getattr(client, "meta", None), "endpoint_url", None)) from exc
+
+
+def unreachable(
+    exc: EndpointConnectionError | ConnectTimeoutError, endpoint: str | None
+) -> EngineUnreachableError:
+    """A connection that could not be opened (after the client's retries), as one catalogued error."""
+    url = endpoint or str(exc.kwargs.get("endpoint_url") or "AWS")
+    if isinstance(exc, ConnectTimeoutError):
+        why = "connecting timed out"
+    else:
+        cause = str(exc.kwargs.get("error") or "")
+        # urllib3 says "<connection object at 0x...>: Failed to establish a new connection: [Errno 111] ...".
+        why = cause.rpartition("new connection: ")[2] or "could not connect"
+    hint = (
+        "start the local engine (singletable local) or check --endpoint-url / $AWS_ENDPOINT_URL_DYNAMODB"
+        if is_loopback(url)
+        else "check --endpoint-url / $AWS_ENDPOINT_URL_DYNAMODB, --region and your network"
+    )
+    return EngineUnreachableError(f"cannot reach the engine at {url} ({why})", endpoint=url, hint=hint)
 
 
 def translate(

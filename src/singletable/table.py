@@ -25,6 +25,7 @@ from singletable.client import RetryMode, make_client
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import ConditionFailedError, ItemTooLargeError, ValidationError, VersionConflictError
 from singletable.expressions import Attr, Condition, Placeholders, Update, all_of, render_projection
+from singletable.expressions.check import check_condition
 from singletable.model import ENTITY_ATTRIBUTE, Entity, epoch_seconds, render_index_keys
 from singletable.query import Query, SortKey
 from singletable.request import Request, send
@@ -208,6 +209,7 @@ class Table:
             self.register(cls)
         conds: list[Condition] = []
         if condition is not None:
+            check_condition(condition, cls, self.spec)
             conds.append(condition)
         if create_only:
             conds.append(Attr(self.spec.pk).not_exists())
@@ -475,6 +477,7 @@ class Table:
         never go stale. Without ``upsert`` a missing item raises ItemNotFoundError.
         """
         meta = cls.meta()
+        check_condition(condition, cls, self.spec)
         request, condition = self._entity_update_request(
             cls, key, changes, condition, upsert, expected_version
         )
@@ -691,6 +694,7 @@ class Table:
             cls = target
             check_names(f"delete({cls.__name__})", key, _key_fields(cls), _options(Table.delete))
             pk, sk = target.key_for(**key)
+        check_condition(condition, target if isinstance(target, type) else type(target), self.spec)
         params: dict[str, Any] = {
             "TableName": self.name,
             "Key": self._key(pk, sk),

@@ -39,8 +39,7 @@ from singletable.errors import (
     TransactionCanceledError,
     ValidationError,
 )
-from singletable.expressions import Attr, Condition, Placeholders, Update, all_of
-from singletable.expressions.condition import Operand
+from singletable.expressions import Attr, Condition, Placeholders, Update, all_of, check_condition
 from singletable.model import Entity
 from singletable.request import Request, send
 from singletable.results import Projected, refuse_partial
@@ -145,7 +144,7 @@ class TransactWrite:
             if cls not in table.entities:
                 table.register(cls)
             if condition is not None:
-                check_condition(table, cls, condition)
+                check_condition(condition, cls, table.spec)
                 conds.append(condition)
             if create_only:
                 conds.append(Attr(table.spec.pk).not_exists())
@@ -199,7 +198,7 @@ class TransactWrite:
         if cls not in table.entities:
             table.register(cls)
         if condition is not None:
-            check_condition(table, cls, condition)
+            check_condition(condition, cls, table.spec)
         request, cond = table._entity_update_request(cls, key, changes, condition, upsert, expected_version)
         self._add_update(request, cond, cls.__name__, expected_version is not None)
         return self
@@ -301,7 +300,7 @@ class TransactWrite:
                 hint='pass an entity, Order plus order_id="456", or ("ORDER#456", "METADATA")',
             )
         if cls is not None and condition is not None:
-            check_condition(self.table, cls, condition)
+            check_condition(condition, cls, self.table.spec)
         return check_key(self.table, pair[0], pair[1], f"action #{n}"), cls.__name__ if cls else None
 
     def _condition(self, body: dict[str, Any], condition: Condition | None) -> str | None:
@@ -469,52 +468,6 @@ def _reported(resp: Mapping[str, Any]) -> float:
     if isinstance(cc, Mapping):
         cc = [cc]
     return float(sum(c.get("CapacityUnits", 0.0) for c in cc))
-
-
-# -- conditions ---------------------------------------------------------------------------------------
-
-
-def condition_attributes(condition: Condition) -> set[str]:
-    """The top-level attribute names a condition reads."""
-    names: set[str] = set()
-    stack: list[Any] = [condition]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Operand):
-            names.add(node.name.split(".")[0].split("[")[0])
-        elif isinstance(node, Condition):
-            stack.extend(vars(node).values())
-        elif isinstance(node, list | tuple):
-            stack.extend(node)
-    return names
-
-
-def check_condition(table: Table, cls: type[Entity], condition: Condition) -> None:
-    """Refuse a condition on an attribute ``cls`` does not store (it would silently never match).
-
-    Key fields live in the keys (``PK``/``SK``), not in attributes of their own, so they are refused
-    too; the table's own attributes (keys, index keys, TTL, the entity marker) are allowed.
-    """
-    meta = cls.meta()
-    stored = (set(cls.model_fields) - meta.key_fields - {meta.ttl_field}) | set(table._skip_attrs)
-    missing = sorted(condition_attributes(condition) - stored)
-    if not missing:
-        return
-    name = missing[0]
-    if name in meta.key_fields:
-        why = (
-            f"{name!r} is a key field of {cls.__name__}: it is stored inside {table.spec.pk}/{table.spec.sk}"
-        )
-    elif name == meta.ttl_field:
-        why = f"{name!r} is stored as {table.spec.ttl_attribute!r}"
-    else:
-        why = f"{cls.__name__} has no attribute {name!r}"
-    raise ValidationError(
-        f"condition {condition.describe()} on {cls.__name__} names {name!r}, which no {cls.__name__} item holds "
-        f"({why})",
-        field=name,
-        hint=f"use one of {sorted(stored)}",
-    )
 
 
 # -- reads ----------------------------------------------------------------------------------------------

@@ -368,8 +368,8 @@ def test_wrong_endpoint_fails_fast_with_one_line(clean_env: Path) -> None:
     )
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        f"error: cannot reach DynamoDB at http://127.0.0.1:{port} (EndpointConnectionError). Fix: start the local "
-        "engine (singletable local) or check --endpoint-url / $AWS_ENDPOINT_URL_DYNAMODB and your network"
+        f"error: [ST310] cannot reach the engine at http://127.0.0.1:{port} ([Errno 111] Connection refused). "
+        "Fix: start the local engine (singletable local) or check --endpoint-url / $AWS_ENDPOINT_URL_DYNAMODB"
     )
 
 

@@ -144,8 +144,8 @@ def test_errors_are_one_line_without_traceback_unless_debug(
     assert unreachable.returncode == 1
     assert unreachable.stdout == ""
     assert unreachable.stderr == (
-        f"error: cannot reach DynamoDB at http://127.0.0.1:{port} (EndpointConnectionError). Fix: start the local "
-        "engine (singletable local) or check --endpoint-url / $AWS_ENDPOINT_URL_DYNAMODB and your network\n"
+        f"error: [ST310] cannot reach the engine at http://127.0.0.1:{port} ([Errno 111] Connection refused). "
+        "Fix: start the local engine (singletable local) or check --endpoint-url / $AWS_ENDPOINT_URL_DYNAMODB\n"
     )
     bad = run([*PYTHON_M, "put", '{"PK":"USER#1",', "--table", table], env, tmp_path)
     assert bad.returncode == 2

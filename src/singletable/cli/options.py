@@ -265,7 +265,12 @@ def describe(exc: BaseException, endpoint_url: str | None) -> tuple[str, int] | 
     where = endpoint_url or "AWS"
     if isinstance(exc, SingleTableError):
         return str(exc), exit_code(exc)
-    if isinstance(exc, bex.EndpointConnectionError | bex.ConnectTimeoutError | bex.ReadTimeoutError):
+    if isinstance(exc, bex.EndpointConnectionError | bex.ConnectTimeoutError):
+        from singletable.request import unreachable
+
+        # A raw client call (describe, create): the same catalogued line the data calls raise.
+        return str(unreachable(exc, endpoint_url)), EXIT_FAILED
+    if isinstance(exc, bex.ReadTimeoutError):
         return (
             f"cannot reach DynamoDB at {where} ({type(exc).__name__}). Fix: start the local engine "
             "(singletable local) or check --endpoint-url / $AWS_ENDPOINT_URL_DYNAMODB and your network",
