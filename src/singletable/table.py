@@ -536,14 +536,16 @@ class Table:
             raise
         returned: Item | None = resp.get("Attributes")
         before: Item | None = None
-        raw: Item | None = None
-        if request.params.get("ReturnValues") == "ALL_OLD" and isinstance(request, UpdateRequest):
+        after: Item | None = returned
+        if isinstance(request, UpdateRequest) and request.params.get("ReturnValues") == "ALL_OLD":
+            # The item before, as stored; the item after, by applying the update's actions to it.
             before = returned
-            raw = apply_update(returned, request.params["Key"], request.update)
-        if raw is None:  # ALL_NEW: the before image is unknown, the after image is charged
-            raw = returned or {}
+            after = apply_update(returned, request.params["Key"], request.update)
+            assert after is not None  # ALL_OLD is asked only for an update it applies (can_apply)
+        # Under ALL_NEW the before image is unknown: the after image is charged, each index as entered.
+        raw = after or {}
         size = item_size(raw)
-        write = self._write_units(raw, size, before if before is not None else {})
+        write = self._write_units(raw, size, before)
         self._record("UpdateItem", resp, pattern, write=write, items=1, size=size)
         return raw
 

@@ -15,8 +15,9 @@ does not store. A cancelled transaction raises :class:`TransactionCanceledError`
 action (index, kind, entity and key) and why.
 
 Capacity: DynamoDB charges transactional writes and reads double (2 WCU per started KB, 2 RCU per
-started 4 KB); index writes are standard writes. Updates, deletes and condition checks return no item,
-so their size is estimated from what is sent (at least one unit).
+started 4 KB); index writes are standard writes. TransactWriteItems returns no item, so a put is charged
+as a new item, and updates, deletes and condition checks by what is sent (at least one unit). A cancelled
+attempt (a failed condition, a TransactionConflict) is recorded too, by ``capacity.cancelled_transaction_units``.
 """
 
 from __future__ import annotations

@@ -263,3 +263,52 @@ def test_no_catalogued_error_prints_an_empty_or_placeholder_fix(table: Table) ->
     for cls in every(SingleTableError):
         assert "see the message" not in cls.default_hint
     assert "Fix" not in str(SingleTableError("x", hint="  "))
+
+
+def test_update_answer_is_the_stored_item_for_every_kind_of_action(any_table: Table) -> None:
+    """update() asks for the item before (ALL_OLD) and applies the actions itself: it must agree with the
+    engine, action by action."""
+    from decimal import Decimal
+
+    from singletable.codec import deserialize
+
+    table = any_table
+    start = {
+        "PK": "ACCOUNT#octo",
+        "SK": "REPO#every",
+        "stars": 10,
+        "score": Decimal("1.2"),
+        "tags": {"cli", "python"},
+        "ids": {1, 2, 3},
+        "log": ["a"],
+        "title": "old",
+        "blob": b"\x00\x01",
+        "gone": "x",
+    }
+    steps = [
+        Update().set(title="new", meta={"forks": 2, "open": True}, data=b"\xff", nums=[1, Decimal("2.50")]),
+        Update()
+        .remove("gone")
+        .increment("stars", 5)
+        .increment("score", Decimal("0.05"))
+        .increment("fresh", 2),
+        Update().add("tags", {"rust", "cli"}).add("ids", {3, 4}).add("stars", -3).add("newset", {"x"}),
+        Update().delete("tags", {"python"}).delete("ids", {1, 2, 3, 4}).delete("nothere", {"z"}),
+        Update().append("log", ["b", "c"]).prepend("log2", [1]).append("log3", [{"k": "v"}]),
+        Update().set_if_not_exists("title", "ignored").set_if_not_exists("created", "2024-01-01"),
+        Update()
+        .set(big=Decimal("12345678901234567890.123456789012345678"))
+        .increment("stars", Decimal("0.5")),
+    ]
+    table.put_item(start)
+    key = {"PK": {"S": "ACCOUNT#octo"}, "SK": {"S": "REPO#every"}}
+    for step in steps:
+        answer = table.update_item("ACCOUNT#octo", "REPO#every", step)
+        stored = deserialize(
+            table.client.get_item(TableName=table.name, Key=key, ConsistentRead=True)["Item"]
+        )
+        assert answer == stored, step
+    assert "ids" not in stored and stored["tags"] == {"cli", "rust"} and stored["stars"] == Decimal("12.5")
+    # An upsert: no item before.
+    created = table.update_item("ACCOUNT#octo", "REPO#new", Update().increment("stars"), upsert=True)
+    assert created == {"PK": "ACCOUNT#octo", "SK": "REPO#new", "stars": 1}
