@@ -312,3 +312,64 @@ def test_update_answer_is_the_stored_item_for_every_kind_of_action(any_table: Ta
     # An upsert: no item before.
     created = table.update_item("ACCOUNT#octo", "REPO#new", Update().increment("stars"), upsert=True)
     assert created == {"PK": "ACCOUNT#octo", "SK": "REPO#new", "stars": 1}
+
+
+def test_a_conflict_retried_is_recorded_once_per_attempt(table: Table) -> None:
+    from typing import Any
+
+    from botocore.exceptions import ClientError
+
+    conflict = ClientError(
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "cancelled [TransactionConflict]"},
+            "CancellationReasons": [{"Code": "TransactionConflict", "Message": "conflict"}],
+        },
+        "TransactWriteItems",
+    )
+
+    class ConflictOnce:
+        """The engine's client, with one TransactionConflict before the transaction goes through."""
+
+        def __init__(self, client: Any) -> None:
+            self.client, self.left = client, 1
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.client, name)
+
+        def transact_write_items(self, **params: Any) -> Any:
+            if self.left:
+                self.left -= 1
+                raise conflict
+            return self.client.transact_write_items(**params)
+
+    stars = Table(table.spec, client=ConflictOnce(table.client), entities=[Repo])
+    result = stars.transact_write(pattern="star").put(Repo(owner="octo", name="s")).commit()
+    assert result.attempts == 2
+    cancelled, committed = list(stars.ledger)
+    assert (cancelled.items, cancelled.write_units) == (0, 1.0)  # the prepare phase of one small put
+    assert (committed.items, committed.write_units) == (1, 2.0 + 1.0)  # transactional put + GSI1 entry
+    assert stars.ledger.by_pattern()["star"].calls == 2
+
+
+def test_write_rules_item_by_item() -> None:
+    """The rules on their own: sizes by codec.item_size, indexes by their projection."""
+    keys_only = IndexSpec("GSI2", hash_key="G2", range_key=None, projection="KEYS_ONLY")
+    include = IndexSpec("GSI3", hash_key="G3", projection="INCLUDE", non_key_attributes=("title",))
+    base = {"PK": {"S": "ACCOUNT#a"}, "SK": {"S": "ISSUE#1"}}
+    body = {"body": {"S": "b" * 3000}}
+    old = {**base, **body, "G2": {"S": "open"}, "G3": {"S": "x"}, "title": {"S": "t"}}
+    same_keys = {**old, "body": {"S": "short"}}
+    # Base: max(3 KB before, small after) = 3; GSI2 keys unchanged: 0; GSI3 projection unchanged: 0.
+    assert capacity.item_write_units(old, same_keys, [keys_only, include]) == 3.0
+    # GSI2 key change: delete + put of two small entries; GSI3 title changed: one write.
+    moved = {**same_keys, "G2": {"S": "closed"}, "title": {"S": "t2"}}
+    assert capacity.item_write_units(same_keys, moved, [keys_only, include]) == 1.0 + 2.0 + 1.0
+    # Leaving both sparse indexes: one delete each; a transactional base doubles, index writes do not.
+    left = {**base, "body": {"S": "short"}}
+    assert capacity.item_write_units(moved, left, [keys_only, include], transactional=True) == 2.0 + 1.0 + 1.0
+    assert capacity.item_write_units(None, None, [keys_only]) == 1.0  # a delete of nothing
+    assert capacity.index_entry(left, keys_only, ("PK", "SK")) is None
+    assert capacity.index_entry(moved, keys_only, ("PK", "SK")) == {**base, "G2": {"S": "closed"}}
+    assert capacity.failed_write_units(None) == 1.0
+    assert capacity.failed_write_units(3000, 100) == capacity.failed_write_units(100, 3000) == 3.0
+    assert capacity.cancelled_transaction_units([10, 2000]) == 1.0 + 2.0
