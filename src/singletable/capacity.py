@@ -178,8 +178,10 @@ def failed_write_units(current_size: int | None, new_size: int = 0) -> float:
     """
     # Developer guide, "Capacity unit consumption for write operations" (read-write-operations.html, as
     # above): "If the expression evaluates to false, DynamoDB still consumes write capacity units from the
-    # table": for an existing item, by its size or the new item's, the larger; for no item, one unit. No
-    # index is written, so none is charged.
+    # table": "For a new item, DynamoDB consumes one write capacity unit"; for an existing item the older
+    # text sizes it by "the new item", the current one by the larger of the existing and the new item,
+    # which we follow (an update's or delete's "new item" is unknown: the existing one is used). No index
+    # is written, so none is charged.
     if current_size is None:
         return write_units(0)
     return write_units(max(current_size, new_size))
