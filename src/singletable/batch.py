@@ -159,7 +159,7 @@ class _Write(NamedTuple):
     request: dict[str, Any]  # {"PutRequest": {...}} or {"DeleteRequest": {...}}
     key: tuple[Any, ...]
     size: int
-    units: float  # WCUs by the size rules (0 for a delete), computed once here, not per round
+    units: float  # WCUs by the size rules, computed once here, not per round
 
 
 def batch_write(
@@ -336,7 +336,11 @@ def _prepare_writes(
         if key in seen:
             raise _duplicate(key, seen[key], n_puts, f"delete #{n}")
         seen[key] = len(writes)
-        writes.append(_Write(target, {"DeleteRequest": {"Key": table._key(pk, sk)}}, key, 0, 0.0))
+        # BatchWriteItem returns no old image: the deleted item's size is unknown, so the minimum (1 WCU,
+        # what a delete of a missing item costs) is recorded, a lower bound (see Table._delete_units).
+        writes.append(
+            _Write(target, {"DeleteRequest": {"Key": table._key(pk, sk)}}, key, 0, table._delete_units(None))
+        )
     return writes
 
 

@@ -8,6 +8,13 @@ Rules (AWS developer guide, "Read/write capacity mode"):
 - GetItem / BatchGetItem / writes round up per item; Query and Scan round up the summed size of all
   items they read, once per request;
 - an item that is not found still costs the minimum (0.5 RCU eventual, 1 strong).
+
+Writes, item by item (:func:`item_write_units`), each rule with the developer guide page it comes from:
+- PutItem replacing an item, UpdateItem: the larger of the item before and after; DeleteItem: the deleted
+  item's size; a write of an item that is not there: the minimum, 1 WCU;
+- a global secondary index costs a write only where the write changes what the index holds;
+- a failed conditional write still consumes write capacity, no index writes;
+- a cancelled transaction: the prepare phase of each action (see :func:`cancelled_transaction_units`).
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from typing import Literal
+from typing import Literal, Protocol
+
+from singletable.codec import Item, item_size
 
 Consistency = Literal["eventual", "strong", "transactional"]
 
@@ -83,6 +92,113 @@ def gsi_write_units(projected_size_bytes: int, change: GsiChange = "insert") -> 
         raise ValueError(f"change must be one of insert, projected, key, unchanged, delete, got {change!r}")
     units = write_units(projected_size_bytes)
     return units * 2 if change == "key" else units
+
+
+class IndexShape(Protocol):
+    """What the write rules need of an index (``spec.IndexSpec`` has it)."""
+
+    @property
+    def hash_key(self) -> str: ...
+    @property
+    def range_key(self) -> str | None: ...
+    @property
+    def projection(self) -> str: ...
+    @property
+    def non_key_attributes(self) -> tuple[str, ...]: ...
+
+
+def index_entry(item: Item | None, index: IndexShape, table_keys: tuple[str, str]) -> Item | None:
+    """The entry ``item`` has in ``index`` (its projected attributes), or None when it is not in it
+    (a sparse index holds only the items that have its key attributes)."""
+    if item is None or index.hash_key not in item or (index.range_key and index.range_key not in item):
+        return None
+    if index.projection == "ALL":
+        return item
+    keep = {*table_keys, index.hash_key, index.range_key or index.hash_key}
+    if index.projection == "INCLUDE":
+        keep.update(index.non_key_attributes)
+    return {k: v for k, v in item.items() if k in keep}
+
+
+def index_change(old: Item | None, new: Item | None, index: IndexShape) -> GsiChange | None:
+    """How a write that turns entry ``old`` into ``new`` (None: not in the index) touches the index."""
+    if old is None:
+        return None if new is None else "insert"
+    if new is None:
+        return "delete"
+    keys = [k for k in (index.hash_key, index.range_key) if k]
+    if any(old.get(k) != new.get(k) for k in keys):
+        return "key"
+    return "unchanged" if old == new else "projected"
+
+
+def item_write_units(
+    old: Item | None,
+    new: Item | None,
+    indexes: Iterable[IndexShape] = (),
+    table_keys: tuple[str, str] = ("PK", "SK"),
+    *,
+    transactional: bool = False,
+) -> float:
+    """WCUs DynamoDB bills for one write that turns the stored item ``old`` into ``new`` (None: no item).
+
+    Put: ``old`` is the item replaced (None for a new one); update: before and after; delete: ``new`` is
+    None (a delete of a missing item has neither: the minimum, 1 WCU).
+    """
+    # Developer guide, "Capacity unit consumption for write operations"
+    # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html,
+    # formerly ProvisionedThroughput.html#ItemSizeCalculations.Writes): PutItem "the item size that matters
+    # is the larger of the two"; UpdateItem "the larger of the before and after item sizes"; DeleteItem
+    # "based on the size of the deleted item"; every write rounds up to the next 1 KB, at least one unit.
+    size = max(item_size(old) if old else 0, item_size(new) if new else 0)
+    units = write_units(size, transactional)
+    for index in indexes:
+        # Developer guide, "Provisioned throughput considerations for Global Secondary Indexes"
+        # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes):
+        # no index write when the write does not change the index; one to put an item that gains the index
+        # key (or a changed projected attribute); one to delete an item that loses it; two (delete the old
+        # entry, put the new one) when the index key value changes. An index write is a standard write of
+        # the index entry (the projected attributes), rounded up to 1 KB, also inside a transaction.
+        before, after = index_entry(old, index, table_keys), index_entry(new, index, table_keys)
+        change = index_change(before, after, index)
+        if change in ("insert", "projected") and after is not None:
+            units += write_units(item_size(after))
+        elif change == "delete" and before is not None:
+            units += write_units(item_size(before))
+        elif change == "key" and before is not None and after is not None:
+            units += write_units(item_size(before)) + write_units(item_size(after))
+    return units
+
+
+def failed_write_units(current_size: int | None, new_size: int = 0) -> float:
+    """WCUs a conditional write whose condition was false consumes (nothing was written).
+
+    ``current_size``: the item there (None: no item); ``new_size``: the item the write would have put
+    (0 when unknown, as for an update or a delete).
+    """
+    # Developer guide, "Capacity unit consumption for write operations" (read-write-operations.html, as
+    # above): "If the expression evaluates to false, DynamoDB still consumes write capacity units from the
+    # table": "For a new item, DynamoDB consumes one write capacity unit"; for an existing item the older
+    # text sizes it by "the new item", the current one by the larger of the existing and the new item,
+    # which we follow (an update's or delete's "new item" is unknown: the existing one is used). No index
+    # is written, so none is charged.
+    if current_size is None:
+        return write_units(0)
+    return write_units(max(current_size, new_size))
+
+
+def cancelled_transaction_units(sizes: Iterable[int]) -> float:
+    """WCUs recorded for a cancelled TransactWriteItems: one standard write per action (the prepare phase).
+
+    Developer guide, "Capacity management for transactions"
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling):
+    "DynamoDB performs two underlying reads or writes of every item in the transaction: one to prepare the
+    transaction and one to commit the transaction", both "visible in your Amazon CloudWatch metrics"; and
+    (#transaction-conflict-handling) a cancelled transaction, TransactionConflict included, applies nothing.
+    The guide gives no figure for a cancelled one: we record the prepare phase (half of a committed
+    transaction's base units, no index writes) as what was consumed; the engine reports nothing with the error.
+    """
+    return sum(write_units(s) for s in sizes)
 
 
 def delete_units(size_bytes: int, by_ttl: bool = False) -> float:

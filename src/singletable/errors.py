@@ -20,7 +20,9 @@ class SingleTableError(Exception):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        return f"[{self.code}] {self.message}" + (f". Fix: {self.hint}" if self.hint else "")
+        # A blank hint prints no "Fix:" at all: an empty fix is worse than none.
+        hint = self.hint.strip() if self.hint else ""
+        return f"[{self.code}] {self.message}" + (f". Fix: {hint}" if hint else "")
 
 
 class ValidationError(SingleTableError, ValueError):

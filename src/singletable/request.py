@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from singletable import wire
+from singletable.capacity import MAX_ITEM_BYTES
 from singletable.client import is_loopback
 from singletable.codec import deserialize
 from singletable.errors import (
@@ -18,6 +19,7 @@ from singletable.errors import (
     EngineError,
     EngineUnreachableError,
     ItemNotFoundError,
+    ItemTooLargeError,
     TableNotFoundError,
     TransactionCanceledError,
     ValidationError,
@@ -140,8 +142,17 @@ def translate(
         reasons: list[Any] = list(exc.response.get("CancellationReasons", []))
         return TransactionCanceledError(f"transaction cancelled: {message}", reasons=reasons)
     if code == "ValidationException":
+        where = _key_text(request, key_names)
+        if "Item size" in message and "exceeded the maximum allowed size" in message:
+            # Only an update gets here (puts are measured before sending): the item it would leave is too big.
+            return ItemTooLargeError(
+                f"{request.operation} on {where} in {table!r} refused by the engine at {endpoint}: {message} "
+                f"(the item would exceed {MAX_ITEM_BYTES:,} bytes)",
+                field=key_names[0],
+            )
         return ValidationError(
-            f"{request.operation} rejected by DynamoDB: {message}", hint="see the message above"
+            f"{request.operation} on {where} in {table!r} refused by the engine at {endpoint}: {message}",
+            hint="correct what the engine's message names; dry_run=True shows the request exactly as sent",
         )
     return EngineError(f"{request.operation} failed: {code}: {message}", aws_code=code)
 

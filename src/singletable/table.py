@@ -10,6 +10,7 @@ import inspect
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
@@ -18,12 +19,19 @@ import pydantic
 from pydantic import TypeAdapter
 
 from singletable import capacity
+from singletable.afterimage import apply_update, can_apply
 from singletable.arguments import check_names
 from singletable.batch import Backoff, BatchResult, batch_get, batch_write
 from singletable.capacity import CapacityLedger, CapacityRecord
 from singletable.client import RetryMode, make_client
 from singletable.codec import Item, deserialize, item_size, serialize
-from singletable.errors import ConditionFailedError, ItemTooLargeError, ValidationError, VersionConflictError
+from singletable.errors import (
+    ConditionFailedError,
+    ItemNotFoundError,
+    ItemTooLargeError,
+    ValidationError,
+    VersionConflictError,
+)
 from singletable.expressions import Attr, Condition, Placeholders, Update, all_of, render_projection
 from singletable.expressions.check import check_condition
 from singletable.model import ENTITY_ATTRIBUTE, Entity, epoch_seconds, render_index_keys
@@ -259,7 +267,13 @@ class Table:
                 f"{capacity.MAX_ITEM_BYTES:,}-byte limit",
                 field=self.spec.pk,
             )
-        params: dict[str, Any] = {"TableName": self.name, "Item": av, "ReturnConsumedCapacity": "TOTAL"}
+        # ALL_OLD: the replaced item, for the capacity rules (max of old and new, index changes).
+        params: dict[str, Any] = {
+            "TableName": self.name,
+            "Item": av,
+            "ReturnValues": "ALL_OLD",
+            "ReturnConsumedCapacity": "TOTAL",
+        }
         if condition is not None:
             ph = Placeholders()
             params["ConditionExpression"] = condition.render(ph)
@@ -281,6 +295,7 @@ class Table:
         try:
             resp = send(self.client, request, condition_text=text, key_names=(self.spec.pk, self.spec.sk))
         except ConditionFailedError as exc:
+            self._record_failed("PutItem", exc, pattern, size)
             if version is not None and _is_version_conflict(exc, *version):
                 raise _version_conflict(exc) from None
             raise
@@ -288,7 +303,7 @@ class Table:
             "PutItem",
             resp,
             pattern,
-            write=self._write_units(request.params["Item"], size),
+            write=self._write_units(request.params["Item"], size, resp.get("Attributes")),
             items=1,
             size=size,
         )
@@ -554,25 +569,40 @@ class Table:
             "TableName": self.name,
             "Key": self._key(pk, sk),
             "UpdateExpression": update.render(ph),
-            "ReturnValues": "ALL_NEW",
+            # ALL_OLD where the after image can be computed from it (afterimage): both images, one request.
+            "ReturnValues": "ALL_OLD" if can_apply(update) else "ALL_NEW",
             "ReturnConsumedCapacity": "TOTAL",
         }
         if condition is not None:
             params["ConditionExpression"] = condition.render(ph)
             params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         ph.apply(params)
-        return Request("UpdateItem", params), condition
+        return UpdateRequest("UpdateItem", params, update=update), condition
 
     def _send_update(self, request: Request, condition: Condition | None, pattern: str | None) -> Item:
-        resp = send(
-            self.client,
-            request,
-            condition_text=condition.describe if condition is not None else None,
-            key_names=(self.spec.pk, self.spec.sk),
-        )
-        raw: Item = resp.get("Attributes", {})
+        try:
+            resp = send(
+                self.client,
+                request,
+                condition_text=condition.describe if condition is not None else None,
+                key_names=(self.spec.pk, self.spec.sk),
+            )
+        except (ConditionFailedError, ItemNotFoundError) as exc:
+            self._record_failed("UpdateItem", exc, pattern)
+            raise
+        returned: Item | None = resp.get("Attributes")
+        before: Item | None = None
+        after: Item | None = returned
+        if isinstance(request, UpdateRequest) and request.params.get("ReturnValues") == "ALL_OLD":
+            # The item before, as stored; the item after, by applying the update's actions to it.
+            before = returned
+            after = apply_update(returned, request.params["Key"], request.update)
+            assert after is not None  # ALL_OLD is asked only for an update it applies (can_apply)
+        # Under ALL_NEW the before image is unknown: the after image is charged, each index as entered.
+        raw = after or {}
         size = item_size(raw)
-        self._record("UpdateItem", resp, pattern, write=self._write_units(raw, size), items=1, size=size)
+        write = self._write_units(raw, size, before)
+        self._record("UpdateItem", resp, pattern, write=write, items=1, size=size)
         return raw
 
     def _typed_update(self, cls: type[Entity], update: Update, key: Mapping[str, Any]) -> Update:
@@ -694,7 +724,7 @@ class Table:
             cls = target
             check_names(f"delete({cls.__name__})", key, _key_fields(cls), _options(Table.delete))
             pk, sk = target.key_for(**key)
-        check_condition(condition, target if isinstance(target, type) else type(target), self.spec)
+        check_condition(condition, cls, self.spec)
         params: dict[str, Any] = {
             "TableName": self.name,
             "Key": self._key(pk, sk),
@@ -709,16 +739,20 @@ class Table:
         request = Request("DeleteItem", params)
         if dry_run:
             return request
-        resp = send(
-            self.client,
-            request,
-            condition_text=condition.describe if condition is not None else None,
-            key_names=(self.spec.pk, self.spec.sk),
-        )
+        try:
+            resp = send(
+                self.client,
+                request,
+                condition_text=condition.describe if condition is not None else None,
+                key_names=(self.spec.pk, self.spec.sk),
+            )
+        except (ConditionFailedError, ItemNotFoundError) as exc:
+            self._record_failed("DeleteItem", exc, pattern)
+            raise
         raw = resp.get("Attributes")
         size = item_size(raw) if raw else 0
         self._record(
-            "DeleteItem", resp, pattern, write=self._write_units(raw or {}, size), items=1, size=size
+            "DeleteItem", resp, pattern, write=self._delete_units(raw), items=1 if raw else 0, size=size
         )
         if not raw:
             return None
@@ -740,7 +774,7 @@ class Table:
         raw = resp.get("Attributes")
         size = item_size(raw) if raw else 0
         self._record(
-            "DeleteItem", resp, pattern, write=self._write_units(raw or {}, size), items=1, size=size
+            "DeleteItem", resp, pattern, write=self._delete_units(raw), items=1 if raw else 0, size=size
         )
         return deserialize(raw) if raw else None
 
@@ -1067,13 +1101,32 @@ class Table:
 
     # -- capacity -------------------------------------------------------------------------------------
 
-    def _write_units(self, item: Mapping[str, Any], size: int) -> float:
-        """Base write plus one write per index the item is projected into (DynamoDB's GSI amplification)."""
-        units = capacity.write_units(size)
-        for hash_attr, range_attr in self._index_attrs.values():
-            if hash_attr in item and (range_attr is None or range_attr in item):
-                units += capacity.write_units(size)
-        return units
+    def _write_units(self, item: Item, size: int, old: Item | None = None) -> float:
+        """WCUs of writing ``item`` (of ``size`` bytes) over ``old`` (the item it replaces; None when not
+        known, as in a batch, where it is taken as absent): the larger image, plus each index the write
+        changes (see :func:`capacity.item_write_units` for the rules and their sources)."""
+        del size  # measured again with the old image; kept for batch.py's call
+        return capacity.item_write_units(old, item, self.spec.indexes, (self.spec.pk, self.spec.sk))
+
+    def _delete_units(self, deleted: Item | None) -> float:
+        """WCUs of a delete: the deleted item's size and each index it leaves; 1 when nothing was there."""
+        return capacity.item_write_units(deleted, None, self.spec.indexes, (self.spec.pk, self.spec.sk))
+
+    def _record_failed(
+        self,
+        operation: str,
+        exc: ConditionFailedError | ItemNotFoundError,
+        pattern: str | None,
+        new_size: int = 0,
+    ) -> None:
+        """Record what a write whose condition failed consumed (DynamoDB bills it: capacity.failed_write_units).
+
+        ``exc.item`` is the item there (ReturnValuesOnConditionCheckFailure=ALL_OLD), None when none was.
+        """
+        current = getattr(exc, "item", None)
+        current_size = item_size(serialize(current)) if current else None
+        write = capacity.failed_write_units(current_size, new_size)
+        self._record(operation, {}, pattern, write=write, items=0, size=current_size or 0)
 
     def _record(
         self,
@@ -1121,6 +1174,13 @@ def _options(method: Callable[..., Any]) -> tuple[str, ...]:
     """A call's keyword options, named in the message when an unknown keyword is refused."""
     params = inspect.signature(method).parameters.values()
     return tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRequest(Request):
+    """An UpdateItem request that keeps its :class:`Update`, so the after image can be computed from ALL_OLD."""
+
+    update: Update = field(default_factory=Update, compare=False, repr=False)
 
 
 def _is_version_conflict(exc: ConditionFailedError, field: str, expected: int) -> bool:

@@ -15,8 +15,9 @@ does not store. A cancelled transaction raises :class:`TransactionCanceledError`
 action (index, kind, entity and key) and why.
 
 Capacity: DynamoDB charges transactional writes and reads double (2 WCU per started KB, 2 RCU per
-started 4 KB); index writes are standard writes. Updates, deletes and condition checks return no item,
-so their size is estimated from what is sent (at least one unit).
+started 4 KB); index writes are standard writes. TransactWriteItems returns no item, so a put is charged
+as a new item, and updates, deletes and condition checks by what is sent (at least one unit). A cancelled
+attempt (a failed condition, a TransactionConflict) is recorded too, by ``capacity.cancelled_transaction_units``.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class Action:
     condition: str | None  # readable condition text
     versioned: bool = False
     index_writes: int = 0  # indexes the written item lands in (each a standard write)
+    units: float | None = None  # WCUs by the capacity rules when known at build time (puts)
 
     def describe(self) -> str:
         what = f"{self.entity} " if self.entity else ""
@@ -76,6 +78,8 @@ class Action:
 
     @property
     def write_units(self) -> float:
+        if self.units is not None:
+            return self.units
         units = capacity.write_units(self.size, transactional=True)
         return units + self.index_writes * capacity.write_units(self.size)
 
@@ -179,7 +183,13 @@ class TransactWrite:
         cond = all_of(*conds)
         text = self._condition(body, cond)
         indexes = sum(1 for h, r in table._index_attrs.values() if h in item and (r is None or r in item))
-        self._add(Action("put", key, entity_name, {"Put": body}, size, text, versioned, indexes), written)
+        # TransactWriteItems returns no old image: the put is charged as a new item (base doubled, each
+        # index entry a standard write; capacity.item_write_units).
+        units = capacity.item_write_units(
+            None, av, table.spec.indexes, (table.spec.pk, table.spec.sk), transactional=True
+        )
+        action = Action("put", key, entity_name, {"Put": body}, size, text, versioned, indexes, units)
+        self._add(action, written)
         return self
 
     def update(
@@ -366,7 +376,7 @@ class TransactWrite:
         if self.committed is not None:
             return self.committed
         request = self.request()
-        resp, attempts = _send_with_retry(self.table, request, self.actions, self.backoff)
+        resp, attempts = _send_with_retry(self.table, request, self.actions, self.backoff, self.pattern)
         units = sum(a.write_units for a in self.actions)
         self.table._record(
             "TransactWriteItems",
@@ -398,7 +408,7 @@ class TransactWrite:
 
 
 def _send_with_retry(
-    table: Table, request: Request, actions: Sequence[Action], backoff: Backoff
+    table: Table, request: Request, actions: Sequence[Action], backoff: Backoff, pattern: str | None = None
 ) -> tuple[dict[str, Any], int]:
     retry = backoff.start()
     attempts = 0
@@ -407,6 +417,17 @@ def _send_with_retry(
         try:
             return send(table.client, request, key_names=(table.spec.pk, table.spec.sk)), attempts
         except TransactionCanceledError as exc:
+            # A cancelled attempt (a failed condition, a TransactionConflict, ...) consumed capacity too:
+            # recorded once per attempt, retries included (capacity.cancelled_transaction_units).
+            table._record(
+                "TransactWriteItems",
+                {},
+                pattern,
+                write=capacity.cancelled_transaction_units(a.size for a in actions),
+                items=0,
+                size=sum(a.size for a in actions),
+                consistency="transactional",
+            )
             codes = {r.get("Code") for r in exc.reasons} - {"None", None}
             if codes and codes <= RETRYABLE_REASONS and retry.wait():
                 continue

@@ -9,6 +9,13 @@ in-process and over HTTP):
 2. ``TransactWriteItems``' ``ClientRequestToken``: a repeat of an applied token within 10 minutes
    succeeds without applying anything again; a reuse with other parameters gets
    ``IdempotentParameterMismatchException``. moto applied a retried transaction twice.
+3. The item-size limit by DynamoDB's size rules (``codec.item_size``: UTF-8 names and strings, numbers by
+   significant digits, 3 bytes per map or list plus 1 per element, decoded binary) and its limit, 400 KB =
+   409,600 bytes (``capacity.MAX_ITEM_BYTES``). moto sizes numbers by their text and containers without
+   overhead, and refuses above 405,000 bytes: it refused valid items of 405,000 to 409,600 bytes and
+   could store invalid ones. moto's check is replaced by ours, on every put (also in batches and
+   transactions) and on the item an update leaves (refused updates leave the item as it was, as
+   DynamoDB does), with DynamoDB's messages.
 
 Application auto scaling (Terraform):
 
@@ -21,11 +28,17 @@ which would show as drift on every plan: we record them in the same store.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import copy
 import json
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+
+from singletable.capacity import MAX_ITEM_BYTES
+from singletable.codec import attr_size
 
 TOKEN_LIFETIME_SECONDS = 600.0
 
@@ -129,6 +142,77 @@ def _idempotent(original: Any) -> Any:
     return transact_write_items
 
 
+def _blob_size(value: Any) -> int:
+    # moto keeps binary as it came on the wire (base64 text); DynamoDB counts the decoded bytes.
+    if isinstance(value, bytes | bytearray):
+        return len(value)
+    try:
+        return len(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        return len(str(value).encode("utf-8"))
+
+
+def _value_size(value: Any) -> int:
+    """Size of one moto ``DynamoType`` by DynamoDB's rules (codec.attr_size, with moto's containers)."""
+    kind, raw = value.type, value.value
+    if kind == "M":
+        return 3 + sum(len(k.encode("utf-8")) + _value_size(v) + 1 for k, v in raw.items())
+    if kind == "L":
+        return 3 + sum(_value_size(v) + 1 for v in raw)
+    if kind == "B":
+        return _blob_size(raw)
+    if kind == "BS":
+        return sum(_blob_size(b) for b in raw)
+    return attr_size({kind: raw})
+
+
+def item_size(item: Any) -> int:
+    """Size of a moto ``Item`` by DynamoDB's rules."""
+    return sum(len(name.encode("utf-8")) + _value_size(v) for name, v in item.attrs.items())
+
+
+def _plain_setitem(self: dict[str, Any], key: str, value: Any) -> None:
+    # moto's LimitedSizeDict re-measured the whole item on every attribute set, by other rules.
+    dict.__setitem__(self, key, value)
+
+
+def _sized_item_init(original: Any) -> Any:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        from moto.dynamodb.exceptions import ItemSizeTooLarge
+
+        original(self, *args, **kwargs)
+        if item_size(self) > MAX_ITEM_BYTES:
+            raise ItemSizeTooLarge
+
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]
+    return __init__
+
+
+def _sized_update(original: Any) -> Any:
+    def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        from moto.dynamodb.exceptions import ItemSizeToUpdateTooLarge
+
+        try:
+            table = self.get_table(table_name)
+            hash_value, range_value = self.get_keys_value(table, key)
+            before = table.get_item(hash_value, range_value)
+        except Exception:
+            return original(self, table_name, key, *args, **kwargs)
+        saved = copy.deepcopy(before.attrs) if before is not None else None
+        item = original(self, table_name, key, *args, **kwargs)
+        if item is not None and item_size(item) > MAX_ITEM_BYTES:
+            # moto applied the update in place: put the item back as it was (or remove the upserted one).
+            if saved is None:
+                table.delete_item(hash_value, range_value)
+            else:
+                item.attrs = saved
+            raise ItemSizeToUpdateTooLarge
+        return item
+
+    update_item.__wrapped__ = original  # type: ignore[attr-defined]
+    return update_item
+
+
 def install() -> None:
     """Add the missing actions to moto's response classes (idempotent)."""
     global _installed
@@ -154,4 +238,10 @@ def install() -> None:
     # inside it too, so a repeat cannot race its original).
     setattr(DynamoHandler, "call_action", _serialised(DynamoHandler.call_action))  # noqa: B010
     setattr(DynamoHandler, "transact_write_items", _idempotent(DynamoHandler.transact_write_items))  # noqa: B010
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+
+    setattr(LimitedSizeDict, "__setitem__", _plain_setitem)  # noqa: B010
+    setattr(Item, "__init__", _sized_item_init(Item.__init__))  # noqa: B010
+    setattr(DynamoDBBackend, "update_item", _sized_update(DynamoDBBackend.update_item))  # noqa: B010
     _installed = True
