@@ -312,6 +312,8 @@ def _entity_key_condition(
             field=unknown[0],
             hint=f"use fields of {entity.__name__}",
         )
+    # Rendered from validated values (n="07" is 7 for an int field), as put renders them.
+    fields = entity.validate_fields(fields)
     inverted = table._inverted_index()
     if index is None:
         if all(f in fields for f in meta.pk.fields):
