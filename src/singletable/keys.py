@@ -295,6 +295,8 @@ class KeyTemplate:
 
     def render(self, values: Mapping[str, Any]) -> str:
         """The key for ``values``; every field must be present and non-empty."""
+        if not self.formats:  # the usual template: no per-field lookup of a format
+            return "".join(lit if f is None else format_value(values.get(f), f) for lit, f in self.parts)
         return "".join(lit if f is None else self._value(values.get(f), f) for lit, f in self.parts)
 
     def _value(self, value: Any, field: str) -> str:
