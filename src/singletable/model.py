@@ -216,7 +216,7 @@ class Entity(BaseModel):
             raise validation_error(cls, exc) from None
 
 
-def legacy_key(
+def update_args(
     cls: type[Entity],
     key: Mapping[str, Any],
     changes: Any,
@@ -224,24 +224,33 @@ def legacy_key(
     where: str,
 ) -> tuple[Mapping[str, Any], Any]:
     """The (key fields, changes) of an update called either way: ``update(Cls, changes, **key)`` or the
-    deprecated ``update(Cls, key_dict, changes)``, which warns."""
-    if legacy_changes is None:
-        return key, changes
-    if key or not isinstance(changes, Mapping):
-        raise ValidationError(
-            f"{where}({cls.__name__}, ...) got three positional arguments",
-            field="key",
-            hint=f"pass the changes, then the key as keywords: {where}({cls.__name__}, changes, "
-            + ", ".join(f"{f}=..." for f in sorted(cls.meta().key_fields))
-            + ")",
+    deprecated ``update(Cls, key_dict, changes)``, which warns. A keyword that is not a key field is
+    refused, naming where changes go, so a change can never be mistaken for part of the key."""
+    key_fields = cls.meta().key_fields
+    keywords = ", ".join(f"{f}=..." for f in sorted(key_fields))
+    if legacy_changes is not None:
+        if key or not isinstance(changes, Mapping):
+            raise ValidationError(
+                f"{where}({cls.__name__}, ...) got three positional arguments",
+                field="key",
+                hint=f"pass the changes, then the key as keywords: {where}({cls.__name__}, changes, {keywords})",
+            )
+        warnings.warn(
+            f"{where}({cls.__name__}, key_dict, changes) is deprecated: pass the key as keywords, "
+            f"{where}({cls.__name__}, changes, {keywords})",
+            DeprecationWarning,
+            stacklevel=3,
         )
-    warnings.warn(
-        f"{where}({cls.__name__}, key_dict, changes) is deprecated: pass the key as keywords, "
-        f"{where}({cls.__name__}, changes, " + ", ".join(f"{f}=..." for f in changes) + ")",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-    return changes, legacy_changes
+        return changes, legacy_changes
+    extra = sorted(key.keys() - key_fields)
+    if extra:
+        raise ValidationError(
+            f"{where}({cls.__name__}, ...): {extra[0]!r} is not a key field of {cls.__name__}",
+            field=extra[0],
+            hint=f"changes go in the mapping or Update after the class: {where}({cls.__name__}, "
+            f"{{{extra[0]!r}: ...}}, {keywords})",
+        )
+    return key, changes
 
 
 def render_index_keys(

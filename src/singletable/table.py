@@ -23,7 +23,7 @@ from singletable.client import RetryMode, make_client
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import ConditionFailedError, ItemTooLargeError, ValidationError, VersionConflictError
 from singletable.expressions import Attr, Condition, Placeholders, Update, all_of, render_projection
-from singletable.model import ENTITY_ATTRIBUTE, Entity, epoch_seconds, legacy_key, render_index_keys
+from singletable.model import ENTITY_ATTRIBUTE, Entity, epoch_seconds, render_index_keys, update_args
 from singletable.query import Query, SortKey
 from singletable.request import Request, send
 from singletable.spec import TableSpec
@@ -450,8 +450,23 @@ class Table:
         upsert: bool = ...,
         expected_version: int | None = ...,
         pattern: str | None = ...,
-        dry_run: bool = ...,
-    ) -> E | Request: ...
+        dry_run: Literal[False] = ...,
+    ) -> E: ...
+    @overload
+    @deprecated("pass the key as keyword fields: table.update(Repo, changes, repo_id=...)")
+    def update(
+        self,
+        cls: type[E],
+        key: Mapping[str, Any],
+        changes: Update | Mapping[str, Any],
+        /,
+        *,
+        condition: Condition | None = ...,
+        upsert: bool = ...,
+        expected_version: int | None = ...,
+        pattern: str | None = ...,
+        dry_run: Literal[True],
+    ) -> Request: ...
 
     def update(
         self,
@@ -477,7 +492,7 @@ class Table:
         a missing item raises ItemNotFoundError. The old form ``update(User, {"user_id": "123"}, changes)``
         still works and warns (DeprecationWarning).
         """
-        key_fields, changes = legacy_key(cls, key, changes, legacy_changes, "table.update")
+        key_fields, changes = update_args(cls, key, changes, legacy_changes, "table.update")
         meta = cls.meta()
         request, condition = self._entity_update_request(
             cls, key_fields, changes, condition, upsert, expected_version

@@ -42,7 +42,7 @@ from singletable.errors import (
 )
 from singletable.expressions import Attr, Condition, Placeholders, Update, all_of
 from singletable.expressions.condition import Operand
-from singletable.model import Entity, legacy_key
+from singletable.model import Entity, update_args
 from singletable.request import Request, send
 from singletable.seed import Order, User, UserOrder
 
@@ -224,7 +224,7 @@ class TransactWrite:
         """Update one entity, as :meth:`Table.update` does (changes positional, key fields as keywords:
         ``tx.update(User, {"name": "Jane"}, user_id="123")``): values typed, index keys rewritten, version
         checked (``expected_version``) or bumped. Without ``upsert`` the item must exist."""
-        key_fields, changes = legacy_key(cls, key, changes, legacy_changes, "tx.update")
+        key_fields, changes = update_args(cls, key, changes, legacy_changes, "tx.update")
         table = self.table
         if cls not in table.entities:
             table.register(cls)

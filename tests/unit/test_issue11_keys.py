@@ -302,8 +302,11 @@ def test_update_takes_key_fields_as_keywords(repos: Table) -> None:
     tx.commit()
     assert repos.get(Repo, repo="core") == Repo(repo="core", star_count=6, description="db")
     # A non-key keyword is refused (it is neither the key nor, silently, a change).
-    with pytest.raises(ValidationError, match="key has no field 'star_count'"):
+    with pytest.raises(ValidationError, match="'star_count' is not a key field") as err:
         repos.update(Repo, {}, repo="core", star_count=7)
+    assert "{'star_count': ...}, repo=...)" in err.value.hint
+    with pytest.raises(ValidationError, match="not a key field"):
+        repos.transact_write().update(Repo, {}, repo="core", star_count=7)
     with pytest.raises(KeyTemplateError, match=r"needs \['repo'\]"):
         repos.update(Repo, {"star_count": 7})
 
