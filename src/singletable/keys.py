@@ -13,7 +13,7 @@ A placeholder may carry a format spec, for keys that sort by number or time:
   ``%Y %m %d %H %M %S %f %j %z``; a value the spec cannot carry whole (a time of day under a date-only
   spec, a timezone without ``%z``) is refused rather than silently cut.
 
-Formatted values are parsed back to int or datetime (pydantic turns a midnight datetime into a date).
+Formatted values are parsed back to int, to date for a date-only spec, else to datetime.
 Other specs (string padding, which cannot be told apart from the value, floats, ``!r``) are refused.
 """
 
@@ -90,13 +90,13 @@ _SPEC_HINT = "use {n:06d} (zero-padded int), a strftime spec such as {day:%Y-%m-
 class FieldFormat:
     """The format spec of one placeholder: how its value is rendered, matched and parsed back."""
 
-    __slots__ = ("field", "is_time", "pattern", "spec", "width")
+    __slots__ = ("date_only", "field", "is_time", "pattern", "spec", "width")
 
     def __init__(self, field: str, spec: str, template: str) -> None:
         self.field, self.spec = field, spec
         m = _INT_SPEC.fullmatch(spec)
         if m is not None:
-            self.is_time, self.width = False, int(m.group(1))
+            self.is_time, self.date_only, self.width = False, False, int(m.group(1))
             self.pattern = rf"\d{{{self.width}}}"
             return
         self.is_time, self.width = True, 0
@@ -130,6 +130,7 @@ class FieldFormat:
                 hint=_SPEC_HINT,
             )
         self.pattern = "".join(pieces)
+        self.date_only = not any(f"%{d}" in spec for d in "HMSfz")
 
     def render(self, value: Any) -> str:
         """The value's text; refuses one that does not fit (it would break sort order or not parse back)."""
@@ -181,7 +182,7 @@ class FieldFormat:
                 else "give the datetime a timezone, or drop %z from the spec",
             )
         text = value.strftime(spec)
-        back = self.parse(text) if re.fullmatch(self.pattern, text) else None
+        back = self._strptime(text) if re.fullmatch(self.pattern, text) else None
         whole = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
         same = back == whole
         if not same:
@@ -195,9 +196,13 @@ class FieldFormat:
         return text
 
     def parse(self, text: str) -> Any:
-        """The value back from its text: an int, or a datetime (midnight for a date-only spec)."""
+        """The value back from its text: an int, a date for a date-only spec, else a datetime."""
         if not self.is_time:
             return int(text)
+        value = self._strptime(text)
+        return value.date() if value is not None and self.date_only else value
+
+    def _strptime(self, text: str) -> dt.datetime | None:
         try:
             return dt.datetime.strptime(text, self.spec)
         except ValueError:

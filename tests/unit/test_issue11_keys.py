@@ -163,6 +163,7 @@ def test_datetime_specs_keep_the_timezone_or_refuse() -> None:
     at = dt.datetime(2024, 1, 5, 13, 30, tzinfo=dt.UTC)
     assert t.render({"at": at}) == "AT#2024-01-05T13:30:00+0000"
     assert t.parse("AT#2024-01-05T13:30:00+0000") == {"at": at}
+    assert KeyTemplate("DAY#{day:%Y%m%d}").parse("DAY#20240105") == {"day": dt.date(2024, 1, 5)}
     with pytest.raises(KeyFormatError, match="timezone-aware"):
         t.render({"at": at.replace(tzinfo=None)})
     with pytest.raises(KeyFormatError, match="timezone needs %z"):
