@@ -73,16 +73,17 @@ def format_value(value: Any, field: str) -> str:
 
 _INT_SPEC = re.compile(r"0([1-9][0-9]?)d")
 # strftime directives whose output has one width, so that the rendered text sorts as the value does.
+# [0-9], not \d: \d also matches other scripts' digits, which int() and strptime would accept.
 _TIME_DIRECTIVES = {
-    "Y": r"\d{4}",
-    "m": r"\d{2}",
-    "d": r"\d{2}",
-    "H": r"\d{2}",
-    "M": r"\d{2}",
-    "S": r"\d{2}",
-    "f": r"\d{6}",
-    "j": r"\d{3}",
-    "z": r"[+-]\d{4}(?:\d{2}(?:\.\d{6})?)?",
+    "Y": "[0-9]{4}",
+    "m": "[0-9]{2}",
+    "d": "[0-9]{2}",
+    "H": "[0-9]{2}",
+    "M": "[0-9]{2}",
+    "S": "[0-9]{2}",
+    "f": "[0-9]{6}",
+    "j": "[0-9]{3}",
+    "z": r"[+-][0-9]{4}(?:[0-9]{2}(?:\.[0-9]{6})?)?",
 }
 _SPEC_HINT = "use {n:06d} (zero-padded int), a strftime spec such as {day:%Y-%m-%d}, or a plain {field}"
 
@@ -97,7 +98,7 @@ class FieldFormat:
         m = _INT_SPEC.fullmatch(spec)
         if m is not None:
             self.is_time, self.date_only, self.width = False, False, int(m.group(1))
-            self.pattern = rf"\d{{{self.width}}}"
+            self.pattern = f"[0-9]{{{self.width}}}"
             return
         self.is_time, self.width = True, 0
         pieces: list[str] = []
@@ -131,6 +132,11 @@ class FieldFormat:
             )
         self.pattern = "".join(pieces)
         self.date_only = not any(f"%{d}" in spec for d in "HMSfz")
+
+    @property
+    def types(self) -> tuple[type, ...]:
+        """What the value must be: int for ``06d``, date (datetime included) for a strftime spec."""
+        return (dt.date,) if self.is_time else (int,)
 
     def render(self, value: Any) -> str:
         """The value's text; refuses one that does not fit (it would break sort order or not parse back)."""

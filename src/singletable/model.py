@@ -353,6 +353,16 @@ def _build_meta(cls: type[Entity]) -> EntityMeta:
                     field=f,
                     hint=f"declare `{f}: str` on {cls.__name__} or fix the template",
                 )
+    for where, template in templates:
+        for f, fmt in template.formats.items():
+            # A plain class that cannot be the spec's type is a mistake to catch now, not on the first put.
+            ann = cls.model_fields[f].annotation
+            if isinstance(ann, type) and (not issubclass(ann, fmt.types) or ann is bool):
+                raise KeyTemplateError(
+                    f"{cls.__name__}.{where} formats {{{f}:{fmt.spec}}}, but {f} is {ann.__name__}",
+                    field=f,
+                    hint=f"declare {f}: {fmt.types[0].__name__} on {cls.__name__}, or drop :{fmt.spec}",
+                )
     key_fields = frozenset(pk.fields) | frozenset(sk.fields)
     optional: tuple[tuple[str, str | None], ...] = (
         ("__ttl__", cls.__ttl__),

@@ -186,6 +186,18 @@ def test_unsupported_specs_are_refused_at_definition(template: str, message: str
         KeyTemplate(template)
 
 
+def test_a_spec_on_a_field_of_another_type_is_refused_at_class_definition() -> None:
+    with pytest.raises(KeyTemplateError, match=r"formats \{title:06d\}, but title is str") as err:
+
+        class Bad(Entity):
+            __pk__ = "REPO#{repo}"
+            __sk__ = "ISSUE#{title:06d}"
+            repo: str
+            title: str
+
+    assert err.value.field == "title" and "title: int" in err.value.hint
+
+
 @given(st.integers(0, 999_999), st.integers(0, 999_999))
 def test_padded_keys_sort_as_the_numbers_and_parse_back(a: int, b: int) -> None:
     t = KeyTemplate("ISSUE#{number:06d}")
@@ -193,6 +205,7 @@ def test_padded_keys_sort_as_the_numbers_and_parse_back(a: int, b: int) -> None:
     assert (ka < kb) == (a < b)
     assert t.parse(ka) == {"number": a}
     assert not t.matches(f"ISSUE#{a}") or a >= 100_000  # only the padded shape is ours
+    assert not t.matches("ISSUE#\u0660\u0660\u0660\u0660\u0660\u0667")  # Arabic-Indic digits are not ours
 
 
 def test_escaping_still_applies_beside_formatted_fields() -> None:
