@@ -131,7 +131,7 @@ class Entity(BaseModel):
     def validated(self) -> Self:
         """This entity validated again as a whole: what is written, whatever was assigned since it was
         built (``repo.stars = "many"``) or if it was made with ``model_construct``. Field validators run
-        again, so they must be idempotent (as pydantic's ``revalidate_instances`` also requires)."""
+        again, so they must be idempotent (as with pydantic's ``revalidate_instances="always"``)."""
         cls = type(self)
         try:
             return cls.__pydantic_validator__.validate_python(self.__dict__)  # type: ignore[no-any-return]

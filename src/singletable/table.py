@@ -200,8 +200,8 @@ class Table:
         """Write an entity (replacing any item with its key unless ``create_only``); returns it as written.
 
         The entity is validated again first, so a field assigned a bad value after construction is refused
-        with a ValidationError naming it. With a version field, the write succeeds only if the stored version equals the entity's, and
-        the returned entity carries the next version.
+        with a ValidationError naming it. With a version field, the write succeeds only if the stored
+        version equals the entity's, and the returned entity carries the next version.
         """
         cls = type(entity)
         meta = cls.meta()
