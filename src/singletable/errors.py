@@ -41,6 +41,12 @@ class KeyTemplateError(ValidationError):
     code = "ST101"
 
 
+class KeyFormatError(KeyTemplateError):
+    """A key field's value does not fit the format spec of its placeholder (``{number:06d}``, ...)."""
+
+    code = "ST105"
+
+
 class ItemTooLargeError(ValidationError):
     """An item exceeds DynamoDB's 400 KB limit."""
 

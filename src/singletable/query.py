@@ -366,6 +366,9 @@ def _entity_key_condition(
             field=unknown[0],
             hint=f"use fields of {entity.__name__}",
         )
+    # Rendered from validated values (n="07" is 7 for an int field), as put renders them; None stays
+    # "not given" (a prefix query), as before.
+    fields = entity.validate_fields({k: v for k, v in fields.items() if v is not None})
     inverted = table._inverted_index()
     if index is None:
         if all(f in fields for f in meta.pk.fields):

@@ -15,8 +15,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-import pydantic
 from pydantic import TypeAdapter
+from typing_extensions import deprecated
 
 from singletable import capacity
 from singletable.afterimage import apply_update, can_apply
@@ -34,7 +34,7 @@ from singletable.errors import (
 )
 from singletable.expressions import Attr, Condition, Placeholders, Update, all_of, render_projection
 from singletable.expressions.check import check_condition
-from singletable.model import ENTITY_ATTRIBUTE, Entity, epoch_seconds, render_index_keys
+from singletable.model import ENTITY_ATTRIBUTE, Entity, epoch_seconds, render_index_keys, update_args
 from singletable.query import Query, SortKey
 from singletable.request import Request, send
 from singletable.results import Collection, Projected, projection_fields, refuse_partial
@@ -162,9 +162,13 @@ class Table:
             return False
         return float(value) < (time.time() if now is None else now)
 
-    def _entity_item(self, entity: Entity) -> dict[str, Any]:
+    def _entity_item(self, entity: Entity, *, validate: bool = True) -> dict[str, Any]:
         return entity.to_item(
-            self.spec.pk, self.spec.sk, self._entity_index_attrs(type(entity)), self.spec.ttl_attribute
+            self.spec.pk,
+            self.spec.sk,
+            self._entity_index_attrs(type(entity)),
+            self.spec.ttl_attribute,
+            validate=validate,
         )
 
     def _entity_index_attrs(self, cls: type[Entity]) -> dict[str, tuple[str, str | None]]:
@@ -205,10 +209,11 @@ class Table:
         pattern: str | None = None,
         dry_run: bool = False,
     ) -> E | Request:
-        """Write an entity (replacing any item with its key unless ``create_only``).
+        """Write an entity (replacing any item with its key unless ``create_only``); returns it as written.
 
-        With a version field, the write succeeds only if the stored version equals the entity's, and
-        the returned entity carries the next version.
+        The entity is validated again first, so a field assigned a bad value after construction is refused
+        with a ValidationError naming it. With a version field, the write succeeds only if the stored
+        version equals the entity's, and the returned entity carries the next version.
         """
         refuse_partial(entity, "put")
         cls = type(entity)
@@ -221,17 +226,18 @@ class Table:
             conds.append(condition)
         if create_only:
             conds.append(Attr(self.spec.pk).not_exists())
-        new_entity = entity
+        # Validated again as a whole: a field assigned after construction (or model_construct) is checked.
+        new_entity = entity.validated()
         version: tuple[str, int] | None = None
         if meta.version_field:
-            current = getattr(entity, meta.version_field) or 0
+            current = getattr(new_entity, meta.version_field) or 0
             version = (meta.version_field, current)
             if current == 0:
                 conds.append(Attr(self.spec.pk).not_exists())
             else:
                 conds.append(Attr(meta.version_field).eq(current))
-            new_entity = entity.model_copy(update={meta.version_field: current + 1})
-        item = self._entity_item(new_entity)
+            new_entity = new_entity.model_copy(update={meta.version_field: current + 1})
+        item = self._entity_item(new_entity, validate=False)
         request, size = self._put_request(item, all_of(*conds))
         if dry_run:
             return request
@@ -472,29 +478,94 @@ class Table:
 
     # -- update ---------------------------------------------------------------------------------------
 
+    @overload
+    def update(
+        self,
+        cls: type[E],
+        changes: Update | Mapping[str, Any] | None = ...,
+        /,
+        *,
+        condition: Condition | None = ...,
+        upsert: bool = ...,
+        expected_version: int | None = ...,
+        pattern: str | None = ...,
+        dry_run: Literal[False] = ...,
+        **key: Any,
+    ) -> E: ...
+    @overload
+    def update(
+        self,
+        cls: type[E],
+        changes: Update | Mapping[str, Any] | None = ...,
+        /,
+        *,
+        condition: Condition | None = ...,
+        upsert: bool = ...,
+        expected_version: int | None = ...,
+        pattern: str | None = ...,
+        dry_run: Literal[True],
+        **key: Any,
+    ) -> Request: ...
+    @overload
+    @deprecated("pass the key as keyword fields: table.update(Repo, changes, repo_id=...)")
     def update(
         self,
         cls: type[E],
         key: Mapping[str, Any],
+        changes: Update | Mapping[str, Any],
+        /,
+        *,
+        condition: Condition | None = ...,
+        upsert: bool = ...,
+        expected_version: int | None = ...,
+        pattern: str | None = ...,
+        dry_run: Literal[False] = ...,
+    ) -> E: ...
+    @overload
+    @deprecated("pass the key as keyword fields: table.update(Repo, changes, repo_id=...)")
+    def update(
+        self,
+        cls: type[E],
+        key: Mapping[str, Any],
+        changes: Update | Mapping[str, Any],
+        /,
+        *,
+        condition: Condition | None = ...,
+        upsert: bool = ...,
+        expected_version: int | None = ...,
+        pattern: str | None = ...,
+        dry_run: Literal[True],
+    ) -> Request: ...
+
+    def update(
+        self,
+        cls: type[E],
         changes: Update | Mapping[str, Any] | None = None,
+        legacy_changes: Update | Mapping[str, Any] | None = None,
+        /,
         *,
         condition: Condition | None = None,
         upsert: bool = False,
         expected_version: int | None = None,
         pattern: str | None = None,
         dry_run: bool = False,
+        **key: Any,
     ) -> E | Request:
-        """Change some attributes of one entity and return it as stored afterwards.
+        """Change some attributes of one entity, found by its key fields, and return it as stored afterwards:
+        ``table.update(User, {"name": "Jane"}, user_id="123")``.
 
-        ``changes`` is a mapping (SET, ``None`` means REMOVE) or an :class:`Update` (SET, REMOVE, ADD,
-        DELETE, append, increment, if_not_exists). Values are validated against the entity's field types.
-        Any extra-index key built from a changed field is rewritten in the same request, so index keys
-        never go stale. Without ``upsert`` a missing item raises ItemNotFoundError.
+        ``changes`` (positional) is a mapping (SET, ``None`` means REMOVE) or an :class:`Update` (SET,
+        REMOVE, ADD, DELETE, append, increment, if_not_exists); the key fields are keywords, as for get
+        and delete. Values are validated against the entity's field types. Any extra-index key built from
+        a changed field is rewritten in the same request, so index keys never go stale. Without ``upsert``
+        a missing item raises ItemNotFoundError. The old form ``update(User, {"user_id": "123"}, changes)``
+        still works and warns (DeprecationWarning).
         """
+        key_fields, changes = update_args(cls, key, changes, legacy_changes, "table.update")
         meta = cls.meta()
         check_condition(condition, cls, self.spec)
         request, condition = self._entity_update_request(
-            cls, key, changes, condition, upsert, expected_version
+            cls, key_fields, changes, condition, upsert, expected_version
         )
         if dry_run:
             return request
@@ -549,7 +620,7 @@ class Table:
         check_names(f"update({cls.__name__}) key", key, _key_fields(cls))
         pk, sk = cls.key_for(**key)
         update = changes if isinstance(changes, Update) else Update().set(dict(changes or {}))
-        update = self._typed_update(cls, update, key)
+        update = self._typed_update(cls, update, cls.validate_fields(key))
         if meta.version_field:
             if expected_version is not None:
                 condition = all_of(condition, Attr(meta.version_field).eq(expected_version))
@@ -628,7 +699,7 @@ class Table:
                 )
             value = action.value
             if top in fields and action.path == top and action.kind in ("set", "set_if_not_exists"):
-                value = _coerce(cls, top, value)
+                typed, value = _coerce(cls, top, value)
                 if isinstance(value, set | frozenset) and not value:
                     # DynamoDB has no empty set: it is stored as absence (and read back as an empty set),
                     # so SET becomes REMOVE, and if_not_exists of nothing is nothing to do.
@@ -636,7 +707,7 @@ class Table:
                         removed.add(top)
                         out.remove(action.path)
                     continue
-                set_values[top] = value
+                set_values[top] = typed
             if action.kind == "remove" and action.path == top:
                 removed.add(top)
             path = action.path
@@ -646,7 +717,8 @@ class Table:
                     value = epoch_seconds(value, top)
             out.actions.append(type(action)(action.kind, path, value))
         touched = update.top_level_names()
-        known = {**{k: v for k, v in key.items()}, **set_values}
+        # Index keys from validated values (field validators included), as put renders them.
+        known = {**key, **set_values}
         for index, (hash_t, range_t) in meta.indexes.items():
             used = meta.index_fields(index)
             if not used & touched:
@@ -952,7 +1024,7 @@ class Table:
         Items that are not ours are grouped under the key ``"foreign"``.
         """
         check_names(f"collection({cls.__name__})", fields, cls.meta().pk.fields, _options(Table.collection))
-        pk = cls.meta().pk.render(fields)
+        pk = cls.meta().pk.render(cls.validate_fields(fields))
         out: dict[type[Entity] | str, list[Any]] = {}
         for item in self.query(pk=pk, pattern=pattern or f"{cls.__name__} collection", consistent=consistent):
             group: type[Entity] | str = type(item) if isinstance(item, Entity) else "foreign"
@@ -1206,15 +1278,7 @@ def _adapter(cls: type[Entity], field: str) -> TypeAdapter[Any]:
     return TypeAdapter(cls.model_fields[field].annotation or Any)
 
 
-def _coerce(cls: type[Entity], field: str, value: Any) -> Any:
-    adapter = _adapter(cls, field)
-    try:
-        typed = adapter.validate_python(value)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        raise ValidationError(
-            f"{cls.__name__}.{field}: {first['msg']}",
-            field=field,
-            hint=f"pass a valid {field!r} (got {value!r})",
-        ) from None
-    return adapter.dump_python(typed, mode="python")
+def _coerce(cls: type[Entity], field: str, value: Any) -> tuple[Any, Any]:
+    """The value validated as the field (field validators included, as on put) and its stored form."""
+    typed = cls.validate_fields({field: value})[field]
+    return typed, _adapter(cls, field).dump_python(typed, mode="python")

@@ -3,7 +3,7 @@
     tx = table.transact_write()
     tx.put(order, create_only=True)
     tx.put(edge, create_only=True)
-    tx.update(User, {"user_id": "123"}, Update().increment("orders"))
+    tx.update(User, Update().increment("orders"), user_id="123")
     result = tx.commit()
 
 Every transaction carries a ``ClientRequestToken`` (a uuid made when the builder is made, or one you
@@ -27,7 +27,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, overload
+
+from typing_extensions import deprecated
 
 from singletable import capacity
 from singletable.arguments import check_names
@@ -41,7 +43,7 @@ from singletable.errors import (
     ValidationError,
 )
 from singletable.expressions import Attr, Condition, Placeholders, Update, all_of, check_condition
-from singletable.model import Entity
+from singletable.model import Entity, update_args
 from singletable.request import Request, send
 from singletable.results import Projected, refuse_partial
 from singletable.seed import Order, User, UserOrder
@@ -152,15 +154,16 @@ class TransactWrite:
                 conds.append(condition)
             if create_only:
                 conds.append(Attr(table.spec.pk).not_exists())
-            written = target
+            # Validated again as a whole, as Table.put does: a bad value assigned after construction is refused.
+            written = target.validated()
             if meta.version_field:
                 versioned = True
-                current = getattr(target, meta.version_field) or 0
+                current = getattr(written, meta.version_field) or 0
                 conds.append(
                     Attr(table.spec.pk).not_exists() if current == 0 else Attr(meta.version_field).eq(current)
                 )
-                written = target.model_copy(update={meta.version_field: current + 1})
-            item = table._entity_item(written)
+                written = written.model_copy(update={meta.version_field: current + 1})
+            item = table._entity_item(written, validate=False)
             entity_name: str | None = cls.__name__
         else:
             item = dict(target)
@@ -192,24 +195,56 @@ class TransactWrite:
         self._add(action, written)
         return self
 
+    @overload
+    def update(
+        self,
+        cls: type[Entity],
+        changes: Update | Mapping[str, Any],
+        /,
+        *,
+        condition: Condition | None = ...,
+        upsert: bool = ...,
+        expected_version: int | None = ...,
+        **key: Any,
+    ) -> Self: ...
+    @overload
+    @deprecated("pass the key as keyword fields: tx.update(Repo, changes, repo_id=...)")
     def update(
         self,
         cls: type[Entity],
         key: Mapping[str, Any],
         changes: Update | Mapping[str, Any],
+        /,
+        *,
+        condition: Condition | None = ...,
+        upsert: bool = ...,
+        expected_version: int | None = ...,
+    ) -> Self: ...
+
+    def update(
+        self,
+        cls: type[Entity],
+        changes: Update | Mapping[str, Any],
+        legacy_changes: Update | Mapping[str, Any] | None = None,
+        /,
         *,
         condition: Condition | None = None,
         upsert: bool = False,
         expected_version: int | None = None,
+        **key: Any,
     ) -> Self:
-        """Update one entity, as :meth:`Table.update` does: values typed, index keys rewritten, version
+        """Update one entity, as :meth:`Table.update` does (changes positional, key fields as keywords:
+        ``tx.update(User, {"name": "Jane"}, user_id="123")``): values typed, index keys rewritten, version
         checked (``expected_version``) or bumped. Without ``upsert`` the item must exist."""
+        key_fields, changes = update_args(cls, key, changes, legacy_changes, "tx.update")
         table = self.table
         if cls not in table.entities:
             table.register(cls)
         if condition is not None:
             check_condition(condition, cls, table.spec)
-        request, cond = table._entity_update_request(cls, key, changes, condition, upsert, expected_version)
+        request, cond = table._entity_update_request(
+            cls, key_fields, changes, condition, upsert, expected_version
+        )
         self._add_update(request, cond, cls.__name__, expected_version is not None)
         return self
 
@@ -624,7 +659,7 @@ def delete_partition(
     running it again finishes the job.
     """
     check_names(f"delete_partition({cls.__name__})", fields, (*cls.meta().pk.fields, *cls.meta().sk.fields))
-    pk = cls.meta().pk.render(fields)
+    pk = cls.meta().pk.render(cls.validate_fields(fields))
     root = cls.key_for(**fields) if set(cls.meta().sk.fields) <= set(fields) else None
     keys = _partition_keys(table, pk, pattern)
     if not keys:

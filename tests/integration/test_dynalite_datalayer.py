@@ -81,7 +81,7 @@ def test_entities_round_trip_query_and_reverse_lookup(table: Table) -> None:
     assert [o.user_id for o in table.reverse(UserOrder, order_id="456")] == ["123"]
     with pytest.raises(ConditionFailedError):
         table.put(SEED_ORDER, create_only=True)
-    assert table.update(Order, {"order_id": "456"}, {"total": "5.5"}).total == 5.5
+    assert table.update(Order, {"total": "5.5"}, order_id="456").total == 5.5
     assert table.delete(SEED_EDGE) == SEED_EDGE
     with pytest.raises(ConditionFailedError):
         table.delete(SEED_ORDER, condition=Attr("total").gt(100))
@@ -123,7 +123,7 @@ def test_eight_threads_optimistic_counter_is_exact(table: Table) -> None:
             while True:
                 try:
                     table.update(
-                        Counter, {"name": "c"}, {"value": current.value + 1}, expected_version=current.version
+                        Counter, {"value": current.value + 1}, name="c", expected_version=current.version
                     )
                     break
                 except (VersionConflictError, ItemNotFoundError):

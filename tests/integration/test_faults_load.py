@@ -228,7 +228,7 @@ def test_eight_threads_optimistic_increments_under_faults(env: Env) -> None:
                 value, version = current.value, current.version
                 while True:
                     tx = table.transact_write(pattern="increment")
-                    tx.update(Counter, {"name": "c"}, {"value": value + 1}, expected_version=version)
+                    tx.update(Counter, {"value": value + 1}, name="c", expected_version=version)
                     try:
                         tx.commit()
                         break
@@ -285,8 +285,8 @@ def test_plain_versioned_updates_under_faults_that_never_apply(env: Env) -> None
                                 assert current is not None
                             table.update(
                                 Counter,
-                                {"name": "c"},
                                 {"value": current.value + 1},
+                                name="c",
                                 expected_version=current.version,
                             )
                             break

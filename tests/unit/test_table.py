@@ -137,15 +137,13 @@ def test_create_only_and_conditions(any_table: Table) -> None:
 
 def test_update_set_remove_add_append_counters(table: Table) -> None:
     table.put(SEED_EDGE)
-    got = table.update(UserOrder, {"user_id": "123", "order_id": "456"}, {"total": 10.5})
+    got = table.update(UserOrder, {"total": 10.5}, user_id="123", order_id="456")
     assert got.total == Decimal("10.5")
-    got = table.update(UserOrder, {"user_id": "123", "order_id": "456"}, Update().remove("total"))
+    got = table.update(UserOrder, Update().remove("total"), user_id="123", order_id="456")
     assert got.total is None
     with pytest.raises(ItemNotFoundError, match="USER#1/ORDER#2"):
-        table.update(UserOrder, {"user_id": "1", "order_id": "2"}, {"total": 1})
-    created = table.update(
-        UserOrder, {"user_id": "1", "order_id": "2"}, {"order_date": "2024-01-01"}, upsert=True
-    )
+        table.update(UserOrder, {"total": 1}, user_id="1", order_id="2")
+    created = table.update(UserOrder, {"order_date": "2024-01-01"}, user_id="1", order_id="2", upsert=True)
     assert created.order_date == dt.date(2024, 1, 1)
 
 
@@ -162,22 +160,22 @@ def test_atomic_counters_append_and_sets(table: Table) -> None:
     key = {"name": "c"}
     for _ in range(3):
         got = table.update(
-            Counter, key, Update().increment("hits").append("log", ["x"]).add("tags", {"t"}), upsert=True
+            Counter, Update().increment("hits").append("log", ["x"]).add("tags", {"t"}), **key, upsert=True
         )
     assert got.hits == 3 and got.log == ["x", "x", "x"] and got.tags == {"t"}
-    got = table.update(Counter, key, Update().delete("tags", {"t"}).set_if_not_exists("hits", 100))
+    got = table.update(Counter, Update().delete("tags", {"t"}).set_if_not_exists("hits", 100), **key)
     assert got.hits == 3 and got.tags is None
 
 
 def test_update_validates_before_sending(table: Table) -> None:
     table.put(SEED_USER)
     with pytest.raises(ValidationError, match="part of the key") as err:
-        table.update(User, {"user_id": "123"}, {"user_id": "9"})
+        table.update(User, {"user_id": "9"}, user_id="123")
     assert err.value.field == "user_id"
     with pytest.raises(ValidationError, match="has no field 'emial'"):
-        table.update(User, {"user_id": "123"}, {"emial": "x"})
+        table.update(User, {"emial": "x"}, user_id="123")
     with pytest.raises(ValidationError, match=r"UserOrder\.order_date"):
-        table.update(UserOrder, {"user_id": "1", "order_id": "2"}, {"order_date": "not a date"})
+        table.update(UserOrder, {"order_date": "not a date"}, user_id="1", order_id="2")
     with pytest.raises(KeyTemplateError, match=r"needs \['user_id'\]"):
         table.get(User)
 
@@ -210,17 +208,17 @@ def test_derived_index_keys_are_rewritten_by_partial_updates(gsi2_table: Table) 
     t = gsi2_table
     t.put(Member(member_id="m1", tenant="acme", email="a@x"))
     assert [m.member_id for m in t.query(Member, index="GSI2", tenant="acme", email="a@x")] == ["m1"]
-    t.update(Member, {"member_id": "m1"}, {"email": "b@x", "tenant": "acme"})
+    t.update(Member, {"email": "b@x", "tenant": "acme"}, member_id="m1")
     assert t.query(Member, index="GSI2", tenant="acme", email="a@x").all() == []
     assert [m.email for m in t.query(Member, index="GSI2", tenant="acme", email="b@x")] == ["b@x"]
     with pytest.raises(ValidationError, match=r"not \['tenant'\]") as err:
-        t.update(Member, {"member_id": "m1"}, {"email": "c@x"})
+        t.update(Member, {"email": "c@x"}, member_id="m1")
     assert "GSI2" in str(err.value)
     # Removing a field the index needs takes the item out of the (sparse) index.
-    t.update(Member, {"member_id": "m1"}, {"email": None})
+    t.update(Member, {"email": None}, member_id="m1")
     assert t.query(Member, index="GSI2", tenant="acme", email="b@x").all() == []
     # Updates that touch no index field leave the index alone.
-    assert t.update(Member, {"member_id": "m1"}, {"name": "N"}).name == "N"
+    assert t.update(Member, {"name": "N"}, member_id="m1").name == "N"
 
 
 def test_query_sort_key_conditions_direction_limit_filter(table: Table) -> None:
@@ -284,7 +282,7 @@ def test_dry_run_returns_the_request_and_sends_nothing(table: Table) -> None:
     assert table.get(User, user_id="123") is None
     get = table.get(User, user_id="123", dry_run=True)
     assert get.params["Key"] == {"PK": {"S": "USER#123"}, "SK": {"S": "PROFILE"}}
-    upd = table.update(User, {"user_id": "123"}, {"name": "x"}, dry_run=True)
+    upd = table.update(User, {"name": "x"}, user_id="123", dry_run=True)
     assert upd.params["ExpressionAttributeNames"]["#n0"] == "name"
     assert [r.operation for r in table.ledger] == ["GetItem"]  # only the real get above was sent
 
@@ -340,10 +338,10 @@ def test_optimistic_locking(table: Table) -> None:
         table.put(a.model_copy(update={"balance": 9}))  # stale: still at version 1
     with pytest.raises(VersionConflictError):
         table.put(Account(aid="1"))  # version 0 means "create", but it exists
-    got = table.update(Account, {"aid": "1"}, {"balance": 6}, expected_version=2)
+    got = table.update(Account, {"balance": 6}, aid="1", expected_version=2)
     assert got.version == 3 and got.balance == 6
     with pytest.raises(VersionConflictError):
-        table.update(Account, {"aid": "1"}, {"balance": 7}, expected_version=2)
+        table.update(Account, {"balance": 7}, aid="1", expected_version=2)
     # A failed condition of the caller's own is not a version conflict.
     with pytest.raises(ConditionFailedError) as err:
         table.put(got.model_copy(update={"balance": 1}), condition=Attr("balance").gt(100))

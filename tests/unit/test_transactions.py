@@ -108,7 +108,7 @@ def test_update_delete_and_condition_check_in_one_transaction(table: Table) -> N
     table.put(User(user_id="1", name="Ann", email="a@x"))
     table.put(order(1))
     with table.transact_write() as tx:
-        tx.update(Order, {"order_id": "1"}, {"total": "12.50"})  # typed: the str becomes a number
+        tx.update(Order, {"total": "12.50"}, order_id="1")  # typed: the str becomes a number
         tx.condition_check(User, Attr("email").exists(), user_id="1")
         tx.delete(("USER#1", "ORDER#1"))
         tx.put(UserOrder(user_id="1", order_id="2", order_date=D))
@@ -126,8 +126,8 @@ def test_update_delete_and_condition_check_in_one_transaction(table: Table) -> N
 
 def test_a_transactional_update_is_the_same_request_as_table_update(table: Table) -> None:
     update = Update().set(total=Decimal(5)).remove("user_id")
-    tx = table.transact_write().update(Order, {"order_id": "7"}, update, upsert=True)
-    single = table.update(Order, {"order_id": "7"}, update, upsert=True, dry_run=True)
+    tx = table.transact_write().update(Order, update, order_id="7", upsert=True)
+    single = table.update(Order, update, order_id="7", upsert=True, dry_run=True)
     body = tx.request().params["TransactItems"][0]["Update"]
     for field in ("Key", "UpdateExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"):
         assert body[field] == single.params[field]
@@ -143,7 +143,7 @@ def test_bad_input_is_refused_before_anything_is_sent(table: Table, spy: Spy) ->
         tx.put(order(100))
     tx = table.transact_write().put(order(1))
     with pytest.raises(DuplicateKeyError, match=r"actions #0 \(put Order ORDER#1/METADATA\) and #1 \(update"):
-        tx.update(Order, {"order_id": "1"}, {"total": 2})
+        tx.update(Order, {"total": 2}, order_id="1")
     with pytest.raises(DuplicateKeyError, match="keys #0 and #1 are both USER#1/PROFILE"):
         transact_get(table, [(User, {"user_id": "1"}), ("USER#1", "PROFILE")])
     with pytest.raises(
@@ -230,10 +230,10 @@ def test_versioned_writes_in_a_transaction(table: Table) -> None:
     with pytest.raises(
         TransactionCanceledError, match="version conflict: the item changed since it was read"
     ) as err:
-        table.transact_write().update(Counter, {"name": "c"}, {"value": 5}, expected_version=1).commit()
+        table.transact_write().update(Counter, {"value": 5}, name="c", expected_version=1).commit()
     assert err.value.reasons[0]["version_conflict"] is True
     assert err.value.reasons[0]["item"]["version"] == 2  # what to retry from
-    table.transact_write().update(Counter, {"name": "c"}, {"value": 5}, expected_version=2).commit()
+    table.transact_write().update(Counter, {"value": 5}, name="c", expected_version=2).commit()
     assert table.get(Counter, name="c", consistent=True) == Counter(name="c", value=5, version=3)
 
 
@@ -262,14 +262,14 @@ def increment(table: Table, times: int, mode: str, conflicts: list[int]) -> None
             try:
                 if mode == "update":
                     table.update(
-                        Counter, {"name": "c"}, {"value": current.value + 1}, expected_version=current.version
+                        Counter, {"value": current.value + 1}, name="c", expected_version=current.version
                     )
                 elif mode == "put":
                     table.put(current.model_copy(update={"value": current.value + 1}))
                 else:
                     tx = table.transact_write()
                     tx.update(
-                        Counter, {"name": "c"}, {"value": current.value + 1}, expected_version=current.version
+                        Counter, {"value": current.value + 1}, name="c", expected_version=current.version
                     )
                     tx.commit()
                 break
