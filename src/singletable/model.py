@@ -31,7 +31,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import SchemaValidator
 
-from singletable.errors import KeyTemplateError, ValidationError
+from singletable.errors import KeyTemplateError, UnknownArgumentError, ValidationError
 from singletable.keys import KeyTemplate
 
 ENTITY_ATTRIBUTE = "_type"
@@ -250,11 +250,11 @@ def update_args(
         return changes, legacy_changes
     extra = sorted(key.keys() - key_fields)
     if extra:
-        raise ValidationError(
+        raise UnknownArgumentError(
             f"{where}({cls.__name__}, ...): {extra[0]!r} is not a key field of {cls.__name__}",
             field=extra[0],
-            hint=f"changes go in the mapping or Update after the class: {where}({cls.__name__}, "
-            f"{{{extra[0]!r}: ...}}, {keywords})",
+            hint=f"the key fields are {sorted(key_fields)}; changes go in the mapping or Update after the "
+            f"class: {where}({cls.__name__}, {{{extra[0]!r}: ...}}, {keywords})",
         )
     return key, changes
 

@@ -75,7 +75,7 @@ def test_update_that_shrinks_a_repo_is_charged_on_the_item_before_it(table: Tabl
     table.register(Repo)
     repo = table.put(Repo(owner="octo", name="hello", description="d" * 1500))
     assert _size(table, repo) > KB  # 2 WCU before
-    stored = table.update(Repo, {"owner": "octo", "name": "hello"}, {"description": None})
+    stored = table.update(Repo, {"description": None}, owner="octo", name="hello")
     rec = _last(table)
     # max(before 2 KB, after < 1 KB) = 2, plus GSI1 (ALL projection) rewritten with the new entry: 1.
     assert rec.operation == "UpdateItem" and rec.write_units == 3.0
@@ -87,7 +87,7 @@ def test_update_that_grows_a_repo_is_charged_on_the_item_after_it(table: Table) 
     table.register(Repo)
     table.put(Repo(owner="octo", name="grow"))
     table.update(
-        Repo, {"owner": "octo", "name": "grow"}, Update().set(description="d" * 2500).increment("star_count")
+        Repo, Update().set(description="d" * 2500).increment("star_count"), owner="octo", name="grow"
     )
     assert _last(table).write_units == 3.0 + 3.0  # base 3 KB, GSI1 entry 3 KB
     assert table.get(Repo, owner="octo", name="grow").star_count == 1  # type: ignore[union-attr]
@@ -102,14 +102,14 @@ def test_update_with_a_nested_path_still_returns_the_stored_item(table: Table) -
 
 def test_unchanged_keys_only_index_costs_nothing(lang_table: Table) -> None:
     lang_table.put(LangRepo(owner="octo", name="cli", language="python"))
-    lang_table.update(LangRepo, {"owner": "octo", "name": "cli"}, Update().increment("star_count"))
+    lang_table.update(LangRepo, Update().increment("star_count"), owner="octo", name="cli")
     # base 1 + GSI1 (ALL: the star count is projected) 1; GSI2 holds only keys, which did not change: 0.
     assert _last(lang_table).write_units == 2.0
 
 
 def test_index_key_change_costs_a_delete_and_a_put(lang_table: Table) -> None:
     lang_table.put(LangRepo(owner="octo", name="cli", language="python"))
-    lang_table.update(LangRepo, {"owner": "octo", "name": "cli"}, {"language": "rust"})
+    lang_table.update(LangRepo, {"language": "rust"}, owner="octo", name="cli")
     assert _last(lang_table).write_units == 1.0 + 1.0 + 2.0  # base, GSI1, GSI2 delete + put
     assert [r.name for r in lang_table.query(LangRepo, index="GSI2", pk="LANG#rust")] == ["cli"]
 
@@ -117,9 +117,9 @@ def test_index_key_change_costs_a_delete_and_a_put(lang_table: Table) -> None:
 def test_entering_and_leaving_a_sparse_index_cost_one_write_each(lang_table: Table) -> None:
     lang_table.put(LangRepo(owner="octo", name="docs"))  # no language: not in GSI2
     assert _last(lang_table).write_units == 2.0  # base + GSI1
-    lang_table.update(LangRepo, {"owner": "octo", "name": "docs"}, {"language": "go"})
+    lang_table.update(LangRepo, {"language": "go"}, owner="octo", name="docs")
     assert _last(lang_table).write_units == 3.0  # base + GSI1 + GSI2 put
-    lang_table.update(LangRepo, {"owner": "octo", "name": "docs"}, {"language": None})
+    lang_table.update(LangRepo, {"language": None}, owner="octo", name="docs")
     assert _last(lang_table).write_units == 3.0  # base + GSI1 + GSI2 delete
 
 
@@ -142,13 +142,11 @@ def test_failed_conditions_are_recorded_with_what_dynamodb_bills(table: Table) -
     with pytest.raises(ConditionFailedError):
         table.put(Repo(owner="octo", name="busy"), create_only=True)
     with pytest.raises(ConditionFailedError):
-        table.update(
-            Repo, {"owner": "octo", "name": "busy"}, {"star_count": 5}, condition=Attr("star_count").gt(10)
-        )
+        table.update(Repo, {"star_count": 5}, owner="octo", name="busy", condition=Attr("star_count").gt(10))
     with pytest.raises(ConditionFailedError):
         table.delete(Repo, owner="octo", name="busy", condition=Attr("star_count").gt(10))
     with pytest.raises(ItemNotFoundError):
-        table.update(Repo, {"owner": "octo", "name": "missing"}, {"star_count": 1})
+        table.update(Repo, {"star_count": 1}, owner="octo", name="missing")
     failed = list(table.ledger)[before:]
     assert [r.operation for r in failed] == ["PutItem", "UpdateItem", "DeleteItem", "UpdateItem"]
     # An existing item: its size (the larger of it and the new item), no index write; no item: 1 WCU.

@@ -163,7 +163,7 @@ def test_misspelt_keywords_are_refused_with_the_valid_names(repos: Table) -> Non
         lambda: repos.query(pk="REPO#octo/cat", limt=5),
         lambda: repos.batch_get([(Repo, {"owner": "octo", "name": "cat", "nmae": "x"})]),
         lambda: repos.transact_get([(Repo, {"owner": "octo", "name": "cat", "nmae": "x"})]),
-        lambda: repos.update(Repo, {"owner": "octo", "name": "cat", "nmae": "x"}, {"star_count": 1}),
+        lambda: repos.update(Repo, {"star_count": 1}, owner="octo", name="cat", nmae="x"),
         lambda: repos.transact_write().delete(Repo, owner="octo", name="cat", nmae="x"),
         lambda: delete_partition(repos, Repo, owner="octo", name="cat", nmae="x"),
     ]
@@ -198,12 +198,12 @@ def test_an_empty_set_default_is_stored_as_absence_and_read_back_empty(repos: Ta
 
 
 def test_updating_a_set_to_empty_removes_it(repos: Table) -> None:
-    repos.update(Repo, {"owner": "octo", "name": "cat"}, {"topics": {"go", "cli"}})
+    repos.update(Repo, {"topics": {"go", "cli"}}, owner="octo", name="cat")
     assert _stored(repos, "REPO#octo/cat", "META")["topics"] == {"go", "cli"}
-    repo = repos.update(Repo, {"owner": "octo", "name": "cat"}, Update().set(topics=[]))
+    repo = repos.update(Repo, Update().set(topics=[]), owner="octo", name="cat")
     assert repo.topics == set() and "topics" not in _stored(repos, "REPO#octo/cat", "META")
-    repos.update(Repo, {"owner": "octo", "name": "cat"}, {"topics": {"go"}})
-    repos.transact_write().update(Repo, {"owner": "octo", "name": "cat"}, {"topics": frozenset()}).commit()
+    repos.update(Repo, {"topics": {"go"}}, owner="octo", name="cat")
+    repos.transact_write().update(Repo, {"topics": frozenset()}, owner="octo", name="cat").commit()
     assert "topics" not in _stored(repos, "REPO#octo/cat", "META")
     repos.update_item("REPO#octo/cat", "META", Update().set(topics={"x"}))
     repos.update_item("REPO#octo/cat", "META", Update().set(topics=set()))
@@ -218,4 +218,4 @@ def test_an_empty_set_nested_in_a_map_is_refused_with_its_path(repos: Table) -> 
     assert err.value.__context__ is None and err.value.__cause__ is None  # no private exception chained
     repos.put(Account(login="ann", settings={"muted": {"bob"}}))
     with pytest.raises(EmptySetError):
-        repos.update(Account, {"login": "ann"}, Update().set({"settings.muted": set()}))
+        repos.update(Account, Update().set({"settings.muted": set()}), login="ann")

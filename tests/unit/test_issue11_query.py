@@ -320,12 +320,12 @@ def test_valid_filters_and_raw_queries_still_work(hub: Table) -> None:
 def test_update_conditions_on_key_fields_or_typos_are_refused_before_sending(hub: Table) -> None:
     key = {"owner": "ada", "name": "engine"}
     with pytest.raises(ValidationError, match="Repo has no attribute 'nmae'"):
-        hub.update(Repo, key, {"description": "fast"}, condition=Attr("nmae").exists())
+        hub.update(Repo, {"description": "fast"}, **key, condition=Attr("nmae").exists())
     with pytest.raises(ValidationError, match="'name' is a key field of Repo") as err:
-        hub.update(Repo, key, {"description": "fast"}, condition=Attr("name").eq("engine"))
+        hub.update(Repo, {"description": "fast"}, **key, condition=Attr("name").eq("engine"))
     assert "the key you pass already fixes the key fields" in err.value.hint
     assert hub.get(Repo, **key) == Repo(owner="ada", name="engine", star_count=3)
-    updated = hub.update(Repo, key, Update().increment("star_count"), condition=Attr("star_count").lt(10))
+    updated = hub.update(Repo, Update().increment("star_count"), **key, condition=Attr("star_count").lt(10))
     assert updated.star_count == 4
 
 
@@ -345,9 +345,9 @@ def test_put_and_delete_conditions_are_checked(hub: Table) -> None:
 def test_transactions_use_the_same_check_with_the_same_words(hub: Table) -> None:
     bad = Attr("nmae").exists()
     with pytest.raises(ValidationError) as direct:
-        hub.update(Repo, {"owner": "ada", "name": "engine"}, {"description": "x"}, condition=bad)
+        hub.update(Repo, {"description": "x"}, owner="ada", name="engine", condition=bad)
     for add in (
-        lambda tx: tx.update(Repo, {"owner": "ada", "name": "engine"}, {"description": "x"}, condition=bad),
+        lambda tx: tx.update(Repo, {"description": "x"}, owner="ada", name="engine", condition=bad),
         lambda tx: tx.put(Repo(owner="ada", name="engine"), condition=bad),
         lambda tx: tx.delete(Repo, owner="ada", name="engine", condition=bad),
         lambda tx: tx.condition_check(Repo, bad, owner="ada", name="engine"),
