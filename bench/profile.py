@@ -99,7 +99,8 @@ def _repeat(fn: Callable[[], Any], n: int) -> float:
 def _pyinstrument(fn: Callable[[], Any], n: int, interval: float) -> tuple[str, dict[str, float], float]:
     from pyinstrument import Profiler
 
-    profiler = Profiler(interval=interval, async_mode="disabled", use_timing_thread=True)
+    # No timing thread: on a loaded 2-core machine it may never be scheduled, and no sample is taken.
+    profiler = Profiler(interval=interval, async_mode="disabled", use_timing_thread=False)
     profiler.start()
     per_call = _repeat(fn, n)
     profiler.stop()
