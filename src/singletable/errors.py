@@ -76,15 +76,22 @@ class ItemNotFoundError(SingleTableError, LookupError):
 
 
 class ConditionFailedError(SingleTableError):
-    """A condition expression was false. ``condition`` is its readable text, ``item`` the current item."""
+    """A condition expression was false. ``condition`` is its readable text, ``item`` the current item;
+    ``retried`` is True when the client had sent the request before (an earlier attempt may have applied)."""
 
     code = "ST201"
 
     def __init__(
-        self, message: str, *, condition: str | None = None, item: dict[str, Any] | None = None
+        self,
+        message: str,
+        *,
+        condition: str | None = None,
+        item: dict[str, Any] | None = None,
+        retried: bool = False,
     ) -> None:
         self.condition = condition
         self.item = item
+        self.retried = retried
         super().__init__(
             message, hint="re-read the item and retry, or relax the condition if it is too strict"
         )

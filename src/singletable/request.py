@@ -132,6 +132,7 @@ def translate(
             f"{request.operation} on {_key_text(request, key_names)} in {table!r}: condition failed: {shown}",
             condition=shown,
             item=item,
+            retried=exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0,
         )
     if code == "ResourceNotFoundException":
         return TableNotFoundError(

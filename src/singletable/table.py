@@ -7,6 +7,7 @@ give (moto's own figures are fixed whatever the size, so both are kept).
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from singletable.transactions import TransactWrite
 
 E = TypeVar("E", bound=Entity)
+logger = logging.getLogger("singletable")
 
 
 class Table:
@@ -301,10 +303,15 @@ class Table:
         try:
             resp = send(self.client, request, condition_text=text, key_names=(self.spec.pk, self.spec.sk))
         except ConditionFailedError as exc:
-            self._record_failed("PutItem", exc, pattern, size)
-            if version is not None and _is_version_conflict(exc, *version):
-                raise _version_conflict(exc) from None
-            raise
+            if not _applied_before(exc, request.params["Item"]):
+                self._record_failed("PutItem", exc, pattern, size)
+                if version is not None and _is_version_conflict(exc, *version):
+                    raise _version_conflict(exc) from None
+                raise
+            # An earlier attempt applied and its answer was lost (a reset after the engine wrote): the
+            # item holds exactly what we wrote, so the put is done; failing it would report a lost write.
+            logger.debug("PutItem %s: retried after an applied attempt; item is as written", exc.message)
+            resp = {}
         self._record(
             "PutItem",
             resp,
@@ -1253,6 +1260,12 @@ class UpdateRequest(Request):
     """An UpdateItem request that keeps its :class:`Update`, so the after image can be computed from ALL_OLD."""
 
     update: Update = field(default_factory=Update, compare=False, repr=False)
+
+
+def _applied_before(exc: ConditionFailedError, item: Item) -> bool:
+    """Whether a conditional put failed only because its own earlier attempt had applied: the client
+    retried, and the stored item is exactly the one sent (a conditional put is otherwise not idempotent)."""
+    return exc.retried and exc.item is not None and exc.item == deserialize(item)
 
 
 def _is_version_conflict(exc: ConditionFailedError, field: str, expected: int) -> bool:
