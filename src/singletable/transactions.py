@@ -22,7 +22,6 @@ attempt (a failed condition, a TransactionConflict) is recorded too, by ``capaci
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +45,6 @@ from singletable.expressions import Attr, Condition, Placeholders, Update, all_o
 from singletable.model import Entity, update_args
 from singletable.request import Request, send
 from singletable.results import Projected, refuse_partial
-from singletable.seed import Order, User, UserOrder
 
 if TYPE_CHECKING:
     from singletable.table import Table
@@ -625,25 +623,6 @@ def create_together(
     return tx.commit()
 
 
-def create_order(
-    table: Table,
-    order: Order,
-    order_date: dt.date,
-    *,
-    token: str | None = None,
-) -> tuple[Order, UserOrder]:
-    """Create an order and its ``USER#<id> / ORDER#<id>`` edge together, or neither.
-
-    ``order.user_id`` is the owner's partition key as the seed stores it (``USER#123``). Both puts are
-    create-only, so an order that exists already cancels the transaction (nothing is overwritten), and
-    a retry with the same ``token`` is applied once.
-    """
-    owner = order.user_id.removeprefix("USER#")
-    edge = UserOrder(user_id=owner, order_id=order.order_id, order_date=order_date, total=order.total)
-    create_together(table, order, edge, token=token, pattern="create order")
-    return order, edge
-
-
 def delete_partition(
     table: Table,
     cls: type[Entity],
@@ -706,8 +685,3 @@ def _partition_keys(table: Table, pk: str, pattern: str | None) -> list[tuple[st
         if not last:
             return keys
         request["ExclusiveStartKey"] = last
-
-
-def delete_user(table: Table, user_id: str) -> int:
-    """Delete a user's profile and every edge in the user's partition (orders' own items stay)."""
-    return delete_partition(table, User, user_id=user_id, pattern="delete user")

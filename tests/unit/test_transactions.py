@@ -24,8 +24,8 @@ from singletable import (
     ValidationError,
     VersionConflictError,
 )
-from singletable.seed import Order, User, UserOrder
-from singletable.transactions import create_order, delete_user, transact_get
+from singletable.seed import Order, User, UserOrder, create_order, delete_user
+from singletable.transactions import transact_get
 from tests.unit.test_transactions_engine import GapStats, moto_engine_gaps
 
 D = dt.date(2023, 2, 15)
