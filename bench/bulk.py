@@ -111,7 +111,7 @@ def _items(n: int, seed: int) -> list[dict[str, Any]]:
     table = Table(TableSpec(), client=object(), entities=ENTITIES)
     # As stored: dates as ISO strings, numbers as Decimal (what boto3's resource layer accepts too).
     return [
-        json.loads(json.dumps(table._entity_item(e), default=_jsonable), parse_float=Decimal)
+        json.loads(json.dumps(table.schema.entity_item(e), default=_jsonable), parse_float=Decimal)
         for e in itertools.islice(generate(n, 20, seed), n)
     ]
 

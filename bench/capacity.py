@@ -86,7 +86,7 @@ def _measure(engine: str, users: int, max_orders: int, seed: int) -> dict[str, d
         spec.create(client, exist_ok=True)
         table = Table(spec, client=client, entities=ENTITIES)
         entities = list(generate(users, max_orders, seed))
-        stored = {e.key(): serialize(table._entity_item(e)) for e in entities}
+        stored = {e.key(): serialize(table.schema.entity_item(e)) for e in entities}
         for i in range(0, len(entities), 500):
             table.batch_write(entities[i : i + 500], pattern="load")
         load = table.ledger.by_pattern()["load"]
@@ -167,8 +167,8 @@ def _measure(engine: str, users: int, max_orders: int, seed: int) -> dict[str, d
         table.put(new_edge, pattern="put order edge (+GSI1)")
         pattern(
             "put order edge (+GSI1)",
-            min=write_min(rule_size(serialize(table._entity_item(new_edge)))),
-            base_min=write_min(rule_size(serialize(table._entity_item(new_edge))), 0),
+            min=write_min(rule_size(serialize(table.schema.entity_item(new_edge)))),
+            base_min=write_min(rule_size(serialize(table.schema.entity_item(new_edge))), 0),
             ok=True,
         )
         out["_meta"] = {"user": uid, "orders": len(mine), "partition_items": len(partition)}

@@ -69,9 +69,9 @@ class PUserOrder(Model):
 def _fixtures(query_items: int) -> tuple[Table, User, dict[str, Any], list[dict[str, Any]]]:
     table = Table(TableSpec(name=TABLE), client=fake_client(), entities=ENTITIES)
     user = User(user_id="u00001", name="User 1", email="user1@example.com")
-    user_item = table._entity_item(user)
+    user_item = table.schema.entity_item(user)
     edges = [
-        table._entity_item(
+        table.schema.entity_item(
             UserOrder(
                 user_id="u00001",
                 order_id=f"{1000 + n}",

@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
@@ -38,11 +38,22 @@ from singletable.errors import (
     ValidationError,
 )
 from singletable.model import Entity
-from singletable.request import Request, send
+from singletable.request import Request
 from singletable.results import Projected, refuse_partial
+from singletable.schema import Schema
+from singletable.spec import TableSpec
+from singletable.transport import Exchange, Send, Sleep, drive
 
 if TYPE_CHECKING:
     from singletable.table import Table
+
+
+class HasSpec(Protocol):
+    """Anything that knows the table's spec: a Table or its Schema."""
+
+    @property
+    def spec(self) -> TableSpec: ...
+
 
 MAX_WRITE_ITEMS = 25
 MAX_GET_KEYS = 100
@@ -115,15 +126,23 @@ class Retry:
         """A round got something done: lower the delay a step."""
         self.level = max(0, self.level - 1)
 
-    def wait(self) -> bool:
-        """Sleep a full-jitter delay and raise the level; False (without sleeping) once past the deadline."""
+    def delay(self) -> float | None:
+        """The next full-jitter delay (the level raised, the wait counted), for the caller to sleep; None
+        once past the deadline. Sans-I/O: a sync driver sleeps it with ``time.sleep``, an async one awaits."""
         remaining = self.stop_at - time.monotonic()
         if remaining <= 0:
-            return False
+            return None
         b = self.backoff
         delay = min(remaining, random.uniform(0, min(b.cap, b.base * 2 ** min(self.level, 30))))
         self.level += 1
         self.waited += delay
+        return delay
+
+    def wait(self) -> bool:
+        """Sleep a full-jitter delay and raise the level; False (without sleeping) once past the deadline."""
+        delay = self.delay()
+        if delay is None:
+            return False
         time.sleep(delay)
         return True
 
@@ -152,7 +171,7 @@ class BatchResult:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-class _Write(NamedTuple):
+class Write(NamedTuple):
     """One prepared write (a NamedTuple: built once per item, so it must be cheap to make)."""
 
     source: Any  # what the caller passed: an Entity, a plain item, or a delete key
@@ -179,20 +198,25 @@ def batch_write(
     items of the chunk in flight may or may not have been written: they are listed, since writing
     them again is harmless.)
     """
-    return _send_writes(table, _prepare_writes(table, puts, deletes), backoff, pattern)
+    schema = table.schema
+    return drive(
+        write_exchange(schema, prepare_writes(schema, puts, deletes), backoff, pattern), table.transport
+    )
 
 
-def _send_writes(
-    table: Table, writes: list[_Write], backoff: Backoff | None, pattern: str | None
-) -> BatchResult:
-    """Send prepared writes in chunks until every one is acknowledged; see :func:`batch_write`."""
+def write_exchange(
+    schema: Schema, writes: list[Write], backoff: Backoff | None, pattern: str | None
+) -> Exchange[BatchResult]:
+    """Send prepared writes in chunks until every one is acknowledged (sans-I/O: yields the requests and
+    the backoff sleeps, receives the answers); see :func:`batch_write`."""
     retry = (backoff or Backoff()).start()
     result = BatchResult()
-    pending: list[_Write] = writes
-    key_names = (table.spec.pk, table.spec.sk)
+    pending: list[Write] = writes
+    key_names = schema.key_names
+    name = schema.name
 
     def incomplete(
-        message: str, left: list[_Write], cause: BaseException | None = None
+        message: str, left: list[Write], cause: BaseException | None = None
     ) -> BatchIncompleteError:
         result.waited = retry.waited
         order = {w.key: n for n, w in enumerate(writes)}
@@ -205,10 +229,10 @@ def _send_writes(
         chunk, pending = _take_chunk(pending)
         request = Request(
             "BatchWriteItem",
-            {"RequestItems": {table.name: [w.request for w in chunk]}, "ReturnConsumedCapacity": "TOTAL"},
+            {"RequestItems": {name: [w.request for w in chunk]}, "ReturnConsumedCapacity": "TOTAL"},
         )
         try:
-            resp = send(table.client, request, key_names=key_names)
+            resp = yield Send(request, key_names)
         except Exception as exc:
             left = chunk + pending
             if not is_transient(exc):
@@ -218,20 +242,23 @@ def _send_writes(
                     exc,
                 ) from exc
             result.errors += 1
-            if not retry.wait():
+            delay = retry.delay()
+            if delay is None:
                 raise incomplete(
                     f"batch write gave up after {retry.backoff.deadline:g} s with {len(left)} items not written "
                     f"(last error: {exc})",
                     left,
                     exc,
                 ) from exc
+            yield Sleep(delay)
             pending = left
             continue
+        assert resp is not None
         result.round_trips += 1
-        unprocessed = resp.get("UnprocessedItems", {}).get(table.name, [])
+        unprocessed = resp.get("UnprocessedItems", {}).get(name, [])
         if unprocessed:  # the common case has none: only then map the answer back to our writes
             by_key = {w.key: w for w in chunk}
-            returned = [by_key[_request_key(table, r)] for r in unprocessed]
+            returned = [by_key[_request_key(schema, r)] for r in unprocessed]
             returned_keys = {w.key for w in returned}
             done = [w for w in chunk if w.key not in returned_keys]
         else:
@@ -241,18 +268,20 @@ def _send_writes(
         result.write_units += units
         result.reported_units += _reported(resp)
         if done:
-            table._record(
+            schema.record(
                 "BatchWriteItem", resp, pattern, write=units, items=len(done), size=sum(w.size for w in done)
             )
             retry.progress()
         if returned:
             result.unprocessed += len(returned)
-            if not retry.wait():
+            delay = retry.delay()
+            if delay is None:
                 raise incomplete(
                     f"batch write gave up after {retry.backoff.deadline:g} s with {len(returned) + len(pending)} "
                     "items unprocessed (DynamoDB kept returning them: the table is throttled)",
                     returned + pending,
                 )
+            yield Sleep(delay)
             result.retries += 1
             pending = returned + pending
     result.waited = retry.waited
@@ -266,7 +295,7 @@ def _reported(resp: Mapping[str, Any]) -> float:
     return float(sum(c.get("CapacityUnits", 0.0) for c in cc))
 
 
-def check_key(table: Table, pk: Any, sk: Any, where: str) -> tuple[str, str]:
+def check_key(table: HasSpec, pk: Any, sk: Any, where: str) -> tuple[str, str]:
     """The key as (pk, sk), or a ValidationError naming ``where`` when it is missing or too long."""
     spec = table.spec
     for attr, value, limit in ((spec.pk, pk, MAX_PARTITION_KEY_BYTES), (spec.sk, sk, MAX_SORT_KEY_BYTES)):
@@ -284,18 +313,19 @@ def check_key(table: Table, pk: Any, sk: Any, where: str) -> tuple[str, str]:
     return pk, sk
 
 
-def _prepare_writes(
-    table: Table,
+def prepare_writes(
+    schema: Schema,
     puts: Iterable[Entity | Mapping[str, Any]],
     deletes: Iterable[Entity | Projected[Any] | tuple[str, str]],
-) -> list[_Write]:
-    spec = table.spec
+) -> list[Write]:
+    """Every write checked (keys, sizes, no key twice) and encoded, before anything is sent."""
+    spec = schema.spec
     pk_name, sk_name = spec.pk, spec.sk
-    writes: list[_Write] = []
+    writes: list[Write] = []
     seen: dict[tuple[Any, ...], int] = {}  # key -> position in writes, for the duplicate message
     for n, obj in enumerate(puts):
         refuse_partial(obj, f"batch_write item #{n}")
-        item: Mapping[str, Any] = table._entity_item(obj) if isinstance(obj, Entity) else obj
+        item: Mapping[str, Any] = schema.entity_item(obj) if isinstance(obj, Entity) else obj
         pk, sk = item.get(pk_name), item.get(sk_name)
         # The usual key (a non-empty str of at most limit/4 characters: 4 UTF-8 bytes per character at
         # most) surely fits without encoding it; anything else gets check_key's full check and message.
@@ -306,7 +336,7 @@ def _prepare_writes(
             and 0 < len(pk) <= MAX_PARTITION_KEY_BYTES // 4
             and 0 < len(sk) <= MAX_SORT_KEY_BYTES // 4
         ):
-            check_key(table, pk, sk, f"item #{n}")
+            check_key(schema, pk, sk, f"item #{n}")
         key = (pk, sk)
         av = serialize(item)
         size = item_size(av)
@@ -319,7 +349,7 @@ def _prepare_writes(
         if key in seen:
             raise _duplicate(key, seen[key], len(writes), f"item #{n}")
         seen[key] = len(writes)
-        writes.append(_Write(obj, {"PutRequest": {"Item": av}}, key, size, table._write_units(av, size)))
+        writes.append(Write(obj, {"PutRequest": {"Item": av}}, key, size, schema.write_units(av)))
     n_puts = len(writes)
     for n, target in enumerate(deletes):
         if isinstance(target, Entity | Projected):
@@ -332,14 +362,14 @@ def _prepare_writes(
                 field="deletes",
                 hint='pass entities or ("USER#123", "PROFILE") pairs',
             )
-        key = check_key(table, pk, sk, f"delete #{n}")
+        key = check_key(schema, pk, sk, f"delete #{n}")
         if key in seen:
             raise _duplicate(key, seen[key], n_puts, f"delete #{n}")
         seen[key] = len(writes)
         # BatchWriteItem returns no old image: the deleted item's size is unknown, so the minimum (1 WCU,
-        # what a delete of a missing item costs) is recorded, a lower bound (see Table._delete_units).
+        # what a delete of a missing item costs) is recorded, a lower bound (see Schema.delete_units).
         writes.append(
-            _Write(target, {"DeleteRequest": {"Key": table._key(pk, sk)}}, key, 0, table._delete_units(None))
+            Write(target, {"DeleteRequest": {"Key": schema.key(pk, sk)}}, key, 0, schema.delete_units(None))
         )
     return writes
 
@@ -352,8 +382,8 @@ def _duplicate(key: tuple[Any, ...], first: int, puts: int, where: str) -> Dupli
     )
 
 
-def _take_chunk(pending: list[_Write]) -> tuple[list[_Write], list[_Write]]:
-    chunk: list[_Write] = []
+def _take_chunk(pending: list[Write]) -> tuple[list[Write], list[Write]]:
+    chunk: list[Write] = []
     total = 0
     for w in pending:
         if len(chunk) == MAX_WRITE_ITEMS or (chunk and total + w.size > MAX_REQUEST_BYTES):
@@ -363,9 +393,9 @@ def _take_chunk(pending: list[_Write]) -> tuple[list[_Write], list[_Write]]:
     return chunk, pending[len(chunk) :]
 
 
-def _request_key(table: Table, request: Mapping[str, Any]) -> tuple[Any, ...]:
+def _request_key(schema: Schema, request: Mapping[str, Any]) -> tuple[Any, ...]:
     body = request.get("PutRequest", {}).get("Item") or request.get("DeleteRequest", {}).get("Key")
-    return (body[table.spec.pk]["S"], body[table.spec.sk]["S"])
+    return (body[schema.spec.pk]["S"], body[schema.spec.sk]["S"])
 
 
 def batch_get(
@@ -382,7 +412,16 @@ def batch_get(
     twice are read once. On giving up raises :class:`BatchIncompleteError` with the (pk, sk) pairs
     not read.
     """
-    spec = table.spec
+    schema = table.schema
+    wanted, classes = prepare_gets(schema, keys)
+    found = drive(get_exchange(schema, wanted, consistent, backoff, pattern), table.transport)
+    return read_gets(schema, wanted, classes, found)
+
+
+def prepare_gets(
+    schema: Schema, keys: Sequence[tuple[type[Entity], Mapping[str, Any]] | tuple[str, str]]
+) -> tuple[list[tuple[str, str]], list[type[Entity] | None]]:
+    """Each key checked and rendered as (pk, sk), with the entity class asked for (None for a raw key)."""
     wanted: list[tuple[str, str]] = []
     classes: list[type[Entity] | None] = []
     for n, k in enumerate(keys):
@@ -397,15 +436,27 @@ def batch_get(
             check_names(
                 f"batch_get key #{n} ({cls.__name__})", fields, (*cls.meta().pk.fields, *cls.meta().sk.fields)
             )
-            wanted.append(check_key(table, *cls.key_for(**fields), f"key #{n}"))
+            wanted.append(check_key(schema, *cls.key_for(**fields), f"key #{n}"))
             classes.append(cls)
         else:
-            wanted.append(check_key(table, k[0], k[1], f"key #{n}"))
+            wanted.append(check_key(schema, k[0], k[1], f"key #{n}"))
             classes.append(None)
-    unique = list(dict.fromkeys(wanted))
+    return wanted, classes
+
+
+def get_exchange(
+    schema: Schema,
+    wanted: Sequence[tuple[str, str]],
+    consistent: bool = False,
+    backoff: Backoff | None = None,
+    pattern: str | None = None,
+) -> Exchange[dict[tuple[str, str], Item]]:
+    """Read the keys in chunks of 100 until every one is answered (sans-I/O, as :func:`write_exchange`);
+    returns the items found, by key."""
+    spec = schema.spec
     found: dict[tuple[str, str], Item] = {}
     retry = (backoff or Backoff()).start()
-    pending = unique
+    pending = list(dict.fromkeys(wanted))
     consistency: capacity.Consistency = "strong" if consistent else "eventual"
     while pending:
         chunk, pending = pending[:MAX_GET_KEYS], pending[MAX_GET_KEYS:]
@@ -414,7 +465,7 @@ def batch_get(
             {
                 "RequestItems": {
                     spec.name: {
-                        "Keys": [table._key(pk, sk) for pk, sk in chunk],
+                        "Keys": [schema.key(pk, sk) for pk, sk in chunk],
                         "ConsistentRead": consistent,
                     }
                 },
@@ -422,20 +473,23 @@ def batch_get(
             },
         )
         try:
-            resp = send(table.client, request, key_names=(spec.pk, spec.sk))
+            resp = yield Send(request, schema.key_names)
         except Exception as exc:
-            if not is_transient(exc) or not retry.wait():
+            delay = retry.delay() if is_transient(exc) else None
+            if delay is None:
                 raise BatchIncompleteError(
                     f"batch get stopped with {len(chunk) + len(pending)} keys unread: {exc}",
                     unprocessed=chunk + pending,
                 ) from exc
+            yield Sleep(delay)
             pending = chunk + pending
             continue
+        assert resp is not None
         items = resp.get("Responses", {}).get(spec.name, [])
         for raw in items:
             found[(raw[spec.pk]["S"], raw[spec.sk]["S"])] = raw
         sizes = [item_size(r) for r in items]
-        table._record(
+        schema.record(
             "BatchGetItem",
             resp,
             pattern,
@@ -449,20 +503,33 @@ def batch_get(
             retry.progress()
         if left:
             again = [(k[spec.pk]["S"], k[spec.sk]["S"]) for k in left]
-            if not retry.wait():
+            delay = retry.delay()
+            if delay is None:
                 raise BatchIncompleteError(
                     f"batch get gave up with {len(again) + len(pending)} keys unread",
                     unprocessed=again + pending,
                 )
+            yield Sleep(delay)
             pending = again + pending
+    return found
+
+
+def read_gets(
+    schema: Schema,
+    wanted: Sequence[tuple[str, str]],
+    classes: Sequence[type[Entity] | None],
+    found: Mapping[tuple[str, str], Item],
+) -> list[Any]:
+    """The items read, lined up with the keys asked for: entities (of the class asked for) or plain
+    items; None where there is nothing, nothing of that class, or an expired item."""
     out: list[Any] = []
     for key, want in zip(wanted, classes, strict=True):
         raw = found.get(key)
         value: Any = None
         if raw is not None:
             plain = deserialize(raw)
-            if not table.is_expired(plain):
-                value = table.recognise(plain)
+            if not schema.is_expired(plain):
+                value = schema.recognise(plain)
                 if want is not None and not isinstance(value, want):
                     value = None
         out.append(value)

@@ -12,7 +12,9 @@ from singletable.cursor import CursorBinding
 from singletable.errors import ValidationError
 from singletable.expressions import Condition, Placeholders, check_condition, render_projection
 from singletable.model import Entity
-from singletable.request import Request, send
+from singletable.request import Request
+from singletable.schema import Schema
+from singletable.transport import Send
 
 if TYPE_CHECKING:
     from singletable.table import Table
@@ -223,12 +225,14 @@ class Query(Generic[T]):
     def request(self) -> Request:
         """The first request this query would send (dry run)."""
         params = dict(self.params)
-        n = self._next_limit(self.limit)
+        n = self.next_limit(self.limit)
         if n is not None:
             params["Limit"] = n
         return Request(self.operation, params)
 
-    def _next_limit(self, remaining: int | None) -> int | None:
+    def next_limit(self, remaining: int | None) -> int | None:
+        """The ``Limit`` of the next page: what is left of ``limit`` (unless a filter drops items), or the
+        page size, whichever is smaller."""
         sizes = [
             s for s in (remaining if "FilterExpression" not in self.params else None, self.page_size) if s
         ]
@@ -236,54 +240,23 @@ class Query(Generic[T]):
 
     def pages(self) -> Iterator[Page[T]]:
         """Pages as DynamoDB returns them (expired and foreign items dropped), lazily."""
+        pager = self.pager()
+        transport = self.table.transport
+        while (step := pager.next_request()) is not None:
+            resp = transport.send(step.request, key_names=step.key_names)
+            page = pager.receive(resp)
+            # Hold one page at a time while streaming: drop this answer before asking for the next.
+            del resp
+            yield page
+
+    def pager(self) -> Pager[T]:
+        """The sans-I/O pagination of this query (what :meth:`pages` drives); it can be started once."""
         if self._started:
             raise ValidationError(
                 "this query was already iterated", hint="build a new query, or pass cursor=q.cursor to resume"
             )
         self._started = True
-        remaining = self.limit
-        params = dict(self.params)
-        # Looked up once, not per item: an item without the TTL attribute cannot have expired.
-        table = self.table
-        ttl_attr = table.spec.ttl_attribute if table.hide_expired else None
-        convert = self._converter()
-        while True:
-            n = self._next_limit(remaining)
-            if n is not None:
-                params["Limit"] = n
-            resp = send(self.table.client, Request(self.operation, params), key_names=self.key_attrs)
-            raw_items: list[Item] = resp.get("Items", [])
-            self._record(resp, raw_items)
-            out: list[T] = []
-            last_key: Item | None = None
-            for raw in raw_items:
-                if remaining is not None and remaining <= 0:
-                    break
-                last_key = raw
-                item = deserialize(raw)
-                if ttl_attr is not None and ttl_attr in item and table.is_expired(item):
-                    continue
-                value = convert(item)
-                if value is None:
-                    continue
-                out.append(value)
-                if remaining is not None:
-                    remaining -= 1
-            exhausted = "LastEvaluatedKey" not in resp and (last_key is None or last_key is raw_items[-1])
-            done = exhausted or (remaining is not None and remaining <= 0)
-            if done and exhausted:
-                self.cursor = None
-            elif last_key is not None and (remaining is not None and remaining <= 0):
-                self.cursor = self._encode_cursor({a: last_key[a] for a in self.key_attrs if a in last_key})
-            else:
-                lek = resp.get("LastEvaluatedKey")
-                self.cursor = self._encode_cursor(lek) if lek is not None else None
-            yield Page(out, self.cursor)
-            if done or "LastEvaluatedKey" not in resp:
-                return
-            params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-            # Hold one page at a time while streaming: drop this one before asking for the next.
-            del resp, raw_items, out, last_key
+        return Pager(self, self.table.schema)
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
@@ -296,7 +269,8 @@ class Query(Generic[T]):
         self.limit = 1 if self.limit is None else min(self.limit, 1)
         return next(iter(self), None)
 
-    def _encode_cursor(self, key: Item) -> str:
+    def encode_cursor(self, key: Item) -> str:
+        """An opaque cursor resuming this query after ``key``."""
         return self._cursor_binding().encode(key)
 
     def _decode_cursor(self, cursor: str) -> Item:
@@ -315,13 +289,13 @@ class Query(Generic[T]):
             )
         return self.binding
 
-    def _converter(self) -> Callable[[dict[str, Any]], Any]:
+    def converter(self, schema: Schema) -> Callable[[dict[str, Any]], Any]:
         """What turns each item of a page into what is handed out (``None``: drop it)."""
         if self.project is not None:
             return self.project
         if self.raw_items:
             return _same
-        recognise, entity = self.table.recognise, self.entity
+        recognise, entity = schema.recognise, self.entity
         if entity is None:
             return recognise
 
@@ -331,23 +305,92 @@ class Query(Generic[T]):
 
         return convert
 
-    def _record(self, resp: Mapping[str, Any], raw_items: list[Item]) -> None:
-        total = items_size(raw_items)
-        count, scanned = resp.get("Count", len(raw_items)), resp.get("ScannedCount", len(raw_items))
-        if scanned > count and count:
-            # A filter dropped items we never saw; DynamoDB charges for them too. Estimate at the same mean size.
-            total = int(total * scanned / count)
-        consistency: capacity.Consistency = "strong" if self.params.get("ConsistentRead") else "eventual"
-        self.table._record(
-            self.operation,
-            resp,
-            self.pattern,
-            read=capacity.read_units(total, consistency),
-            items=len(raw_items),
-            size=total,
-            consistency=consistency,
-            index=self.params.get("IndexName"),
+
+class Pager(Generic[T]):
+    """The pagination of one query, without I/O: ``next_request()`` gives the next page's request (None
+    when done), ``receive(response)`` turns its answer into a :class:`Page`, records the capacity, and
+    moves the query's cursor. A sync or async driver only sends in between."""
+
+    __slots__ = ("convert", "done", "params", "query", "remaining", "schema", "ttl_attr")
+
+    def __init__(self, query: Query[T], schema: Schema) -> None:
+        self.query = query
+        self.schema = schema
+        self.params = dict(query.params)
+        self.remaining = query.limit
+        self.done = False
+        # Looked up once, not per item: an item without the TTL attribute cannot have expired.
+        self.ttl_attr = schema.spec.ttl_attribute if schema.hide_expired else None
+        self.convert = query.converter(schema)
+
+    def next_request(self) -> Send | None:
+        if self.done:
+            return None
+        q = self.query
+        n = q.next_limit(self.remaining)
+        if n is not None:
+            self.params["Limit"] = n
+        return Send(Request(q.operation, dict(self.params)), key_names=q.key_attrs)
+
+    def receive(self, resp: Mapping[str, Any]) -> Page[T]:
+        q, schema = self.query, self.schema
+        raw_items: list[Item] = resp.get("Items", [])
+        _record(q, schema, resp, raw_items)
+        remaining, ttl_attr, convert, is_expired = (
+            self.remaining,
+            self.ttl_attr,
+            self.convert,
+            schema.is_expired,
         )
+        out: list[T] = []
+        last_key: Item | None = None
+        for raw in raw_items:
+            if remaining is not None and remaining <= 0:
+                break
+            last_key = raw
+            item = deserialize(raw)
+            if ttl_attr is not None and ttl_attr in item and is_expired(item):
+                continue
+            value = convert(item)
+            if value is None:
+                continue
+            out.append(value)
+            if remaining is not None:
+                remaining -= 1
+        self.remaining = remaining
+        exhausted = "LastEvaluatedKey" not in resp and (last_key is None or last_key is raw_items[-1])
+        done = exhausted or (remaining is not None and remaining <= 0)
+        if done and exhausted:
+            q.cursor = None
+        elif last_key is not None and (remaining is not None and remaining <= 0):
+            q.cursor = q.encode_cursor({a: last_key[a] for a in q.key_attrs if a in last_key})
+        else:
+            lek = resp.get("LastEvaluatedKey")
+            q.cursor = q.encode_cursor(lek) if lek is not None else None
+        if done or "LastEvaluatedKey" not in resp:
+            self.done = True
+        else:
+            self.params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return Page(out, q.cursor)
+
+
+def _record(q: Query[Any], schema: Schema, resp: Mapping[str, Any], raw_items: list[Item]) -> None:
+    total = items_size(raw_items)
+    count, scanned = resp.get("Count", len(raw_items)), resp.get("ScannedCount", len(raw_items))
+    if scanned > count and count:
+        # A filter dropped items we never saw; DynamoDB charges for them too. Estimate at the same mean size.
+        total = int(total * scanned / count)
+    consistency: capacity.Consistency = "strong" if q.params.get("ConsistentRead") else "eventual"
+    schema.record(
+        q.operation,
+        resp,
+        q.pattern,
+        read=capacity.read_units(total, consistency),
+        items=len(raw_items),
+        size=total,
+        consistency=consistency,
+        index=q.params.get("IndexName"),
+    )
 
 
 def _same(item: dict[str, Any]) -> Any:
@@ -369,7 +412,7 @@ def _entity_key_condition(
     # Rendered from validated values (n="07" is 7 for an int field), as put renders them; None stays
     # "not given" (a prefix query), as before.
     fields = entity.validate_fields({k: v for k, v in fields.items() if v is not None})
-    inverted = table._inverted_index()
+    inverted = table.schema.inverted_index()
     if index is None:
         if all(f in fields for f in meta.pk.fields):
             hash_t, range_t = meta.pk, meta.sk

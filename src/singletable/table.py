@@ -1,52 +1,44 @@
-"""Table: get / put / update / delete of entities (and of plain items), each with a dry-run form.
+"""Table: get / put / update / delete of entities (and of plain items), each with a dry-run form;
+queries, collections, reverse lookups, batches, transactions and bulk loads.
 
-Every call asks for consumed capacity and records it in the ledger, with the units DynamoDB's size rules
-give (moto's own figures are fixed whatever the size, so both are kept).
+A thin facade: each call builds its request with the pure steps of :mod:`singletable.ops` (what
+``dry_run`` returns), sends it through the table's transport, and reads the answer with the same
+steps (entities, capacity in the ledger by DynamoDB's size rules, errors from the catalogue).
 """
 
 from __future__ import annotations
 
 import inspect
-import logging
 import os
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
-from pydantic import TypeAdapter
 from typing_extensions import deprecated
 
-from singletable import capacity
-from singletable.afterimage import apply_update, can_apply
 from singletable.arguments import check_names
 from singletable.batch import Backoff, BatchResult, batch_get, batch_write
-from singletable.capacity import CapacityLedger, CapacityRecord
+from singletable.bulk import BulkReport, bulk_load
+from singletable.capacity import CapacityLedger
 from singletable.client import RetryMode, make_client
-from singletable.codec import Item, deserialize, item_size, serialize
-from singletable.errors import (
-    ConditionFailedError,
-    ItemNotFoundError,
-    ItemTooLargeError,
-    ValidationError,
-    VersionConflictError,
-)
-from singletable.expressions import Attr, Condition, Placeholders, Update, all_of, render_projection
+from singletable.codec import Item, deserialize
+from singletable.errors import ConditionFailedError, ItemNotFoundError, ValidationError
+from singletable.expressions import Condition, Update
 from singletable.expressions.check import check_condition
-from singletable.model import ENTITY_ATTRIBUTE, Entity, epoch_seconds, render_index_keys, update_args
+from singletable.model import Entity, update_args
+from singletable.ops import delete as delete_op
+from singletable.ops import get as get_op
+from singletable.ops import put as put_op
+from singletable.ops import update as update_op
 from singletable.query import Query, SortKey
-from singletable.request import Request, send
-from singletable.results import Collection, Projected, projection_fields, refuse_partial
+from singletable.request import Request
+from singletable.results import Collection, Projected, projection_fields
+from singletable.schema import Schema
 from singletable.spec import TableSpec
-
-if TYPE_CHECKING:
-    from singletable.bulk import BulkReport
-    from singletable.transactions import TransactWrite
+from singletable.transactions import TransactWrite, transact_get
+from singletable.transport import ClientTransport, Transport
 
 E = TypeVar("E", bound=Entity)
-logger = logging.getLogger("singletable")
 
 
 class Table:
@@ -74,55 +66,64 @@ class Table:
         retry_mode: RetryMode = "standard",
         max_attempts: int = 10,
     ) -> None:
-        self.spec = spec if isinstance(spec, TableSpec) else TableSpec(name=spec) if spec else TableSpec()
-        self.client = client or make_client(
-            endpoint_url=endpoint_url,
-            region=region,
-            profile=profile,
-            retry_mode=retry_mode,
-            max_attempts=max_attempts,
+        table_spec = spec if isinstance(spec, TableSpec) else TableSpec(name=spec) if spec else TableSpec()
+        #: What the table knows without I/O (spec, entities, ledger): every operation's pure steps use it.
+        self.schema = Schema(table_spec, entities=entities, ledger=ledger, hide_expired=hide_expired)
+        #: How requests are sent (the lean botocore path); ``client`` replaces it when assigned.
+        self.transport: Transport = ClientTransport(
+            client
+            or make_client(
+                endpoint_url=endpoint_url,
+                region=region,
+                profile=profile,
+                retry_mode=retry_mode,
+                max_attempts=max_attempts,
+            )
         )
-        self.ledger = ledger if ledger is not None else CapacityLedger()
-        self.hide_expired = hide_expired
-        self._entities: dict[str, type[Entity]] = {}
-        self._index_attrs = {i.name: (i.hash_key, i.range_key) for i in self.spec.indexes}
-        # Stored attributes that are not entity fields (keys, index keys, marker, TTL), computed once.
-        skip = {self.spec.pk, self.spec.sk, ENTITY_ATTRIBUTE, self.spec.ttl_attribute}
-        for hash_attr, range_attr in self._index_attrs.values():
-            skip.update((hash_attr, range_attr))
-        self._skip_attrs: frozenset[str] = frozenset(a for a in skip if a)
-        self.register(*entities)
 
     @property
     def name(self) -> str:
-        return self.spec.name
+        return self.schema.spec.name
+
+    @property
+    def spec(self) -> TableSpec:
+        return self.schema.spec
+
+    @property
+    def client(self) -> Any:
+        """The DynamoDB client requests go through (None under a transport without one)."""
+        return getattr(self.transport, "client", None)
+
+    @client.setter
+    def client(self, client: Any) -> None:
+        self.transport = ClientTransport(client)
+
+    @property
+    def ledger(self) -> CapacityLedger:
+        return self.schema.ledger
+
+    @ledger.setter
+    def ledger(self, ledger: CapacityLedger) -> None:
+        self.schema.ledger = ledger
+
+    @property
+    def hide_expired(self) -> bool:
+        """Whether items whose TTL has passed are hidden (DynamoDB may take days to delete them)."""
+        return self.schema.hide_expired
+
+    @hide_expired.setter
+    def hide_expired(self, hide: bool) -> None:
+        self.schema.hide_expired = hide
 
     # -- entities -------------------------------------------------------------------------------------
 
     def register(self, *entities: type[Entity]) -> None:
         """Make entity classes known, so items are recognised and index keys are written."""
-        for cls in entities:
-            meta = cls.meta()
-            for index in meta.indexes:
-                idx = self.spec.index(index)
-                if idx.hash_key in (self.spec.pk, self.spec.sk):
-                    raise ValidationError(
-                        f"{cls.__name__} declares keys for {index}, whose keys are the table's own {idx.hash_key}",
-                        field=index,
-                        hint=f"drop {index} from {cls.__name__}.__indexes__: it needs no extra attributes",
-                    )
-            other = self._entities.get(meta.name)
-            if other is not None and other is not cls:
-                raise ValidationError(
-                    f"two entities are named {meta.name!r}: {other.__name__} and {cls.__name__}",
-                    field="__entity__",
-                    hint="set a distinct __entity__ on one of them",
-                )
-            self._entities[meta.name] = cls
+        self.schema.register(*entities)
 
     @property
     def entities(self) -> tuple[type[Entity], ...]:
-        return tuple(self._entities.values())
+        return tuple(self.schema.entity_classes.values())
 
     def recognise(self, item: Mapping[str, Any]) -> Entity | dict[str, Any]:
         """The entity a stored item (plain values) belongs to, or the item itself when it is not ours.
@@ -130,54 +131,11 @@ class Table:
         The marker decides when present; an item without one (written by hand, as the seed's
         ``aws dynamodb put-item`` does) is matched by key patterns and taken only if exactly one matches.
         """
-        marker = item.get(ENTITY_ATTRIBUTE)
-        cls: type[Entity] | None
-        if marker is not None:
-            cls = self._entities.get(marker) if isinstance(marker, str) else None
-        else:
-            pk, sk = item.get(self.spec.pk), item.get(self.spec.sk)
-            found = [
-                c
-                for c in self._entities.values()
-                if isinstance(pk, str) and isinstance(sk, str) and c.matches(pk, sk)
-            ]
-            cls = found[0] if len(found) == 1 else None
-        if cls is None:
-            return dict(item)
-        # _from_item inlined: this runs once for every item of every query page.
-        spec = self.spec
-        return cls.from_item(item, spec.pk, spec.sk, skip=self._skip_attrs, ttl_attr=spec.ttl_attribute)
-
-    def _from_item(self, cls: type[E], item: Mapping[str, Any]) -> E:
-        return cls.from_item(
-            item, self.spec.pk, self.spec.sk, skip=self._skip_attrs, ttl_attr=self.spec.ttl_attribute
-        )
+        return self.schema.recognise(item)
 
     def is_expired(self, item: Mapping[str, Any], now: float | None = None) -> bool:
         """True when the item's TTL has passed (DynamoDB may take days to delete it; we hide it at once)."""
-        attr = self.spec.ttl_attribute
-        if not (self.hide_expired and attr):
-            return False
-        value = item.get(attr)
-        # DynamoDB's TTL ignores anything but a Number of epoch seconds; so do we.
-        if not isinstance(value, int | float | Decimal) or isinstance(value, bool):
-            return False
-        return float(value) < (time.time() if now is None else now)
-
-    def _entity_item(self, entity: Entity, *, validate: bool = True) -> dict[str, Any]:
-        return entity.to_item(
-            self.spec.pk,
-            self.spec.sk,
-            self._entity_index_attrs(type(entity)),
-            self.spec.ttl_attribute,
-            validate=validate,
-        )
-
-    def _entity_index_attrs(self, cls: type[Entity]) -> dict[str, tuple[str, str | None]]:
-        return {i: self._index_attrs[i] for i in cls.meta().indexes}
-
-    def _key(self, pk: str, sk: str) -> Item:
-        return {self.spec.pk: {"S": pk}, self.spec.sk: {"S": sk}}
+        return self.schema.is_expired(item, now)
 
     # -- put ------------------------------------------------------------------------------------------
 
@@ -217,34 +175,12 @@ class Table:
         with a ValidationError naming it. With a version field, the write succeeds only if the stored
         version equals the entity's, and the returned entity carries the next version.
         """
-        refuse_partial(entity, "put")
-        cls = type(entity)
-        meta = cls.meta()
-        if self._entities.get(meta.name) is not cls:
-            self.register(cls)
-        conds: list[Condition] = []
-        if condition is not None:
-            check_condition(condition, cls, self.spec)
-            conds.append(condition)
-        if create_only:
-            conds.append(Attr(self.spec.pk).not_exists())
-        # Validated again as a whole: a field assigned after construction (or model_construct) is checked.
-        new_entity = entity.validated()
-        version: tuple[str, int] | None = None
-        if meta.version_field:
-            current = getattr(new_entity, meta.version_field) or 0
-            version = (meta.version_field, current)
-            if current == 0:
-                conds.append(Attr(self.spec.pk).not_exists())
-            else:
-                conds.append(Attr(meta.version_field).eq(current))
-            new_entity = new_entity.model_copy(update={meta.version_field: current + 1})
-        item = self._entity_item(new_entity, validate=False)
-        request, size = self._put_request(item, all_of(*conds))
+        call = put_op.build(self.schema, entity, create_only=create_only, condition=condition)
         if dry_run:
-            return request
-        self._send_put(request, size, pattern, conds, version)
-        return new_entity
+            return call.request
+        self._send_put(call, pattern)
+        assert call.entity is not None
+        return call.entity  # type: ignore[return-value]  # a validated copy of ``entity``, so an E
 
     def put_item(
         self,
@@ -255,71 +191,21 @@ class Table:
         dry_run: bool = False,
     ) -> Request | None:
         """Write a plain item (Python values; it must hold the table's key attributes)."""
-        for attr in (self.spec.pk, self.spec.sk):
-            if not isinstance(item.get(attr), str) or not item.get(attr):
-                raise ValidationError(
-                    f"item has no string {attr!r}", field=attr, hint=f'add "{attr}": "..." to the item'
-                )
-        request, size = self._put_request(dict(item), condition)
+        call = put_op.build_item(self.schema, item, condition)
         if dry_run:
-            return request
-        self._send_put(request, size, pattern, [condition] if condition is not None else [], None)
+            return call.request
+        self._send_put(call, pattern)
         return None
 
-    def _put_request(self, item: dict[str, Any], condition: Condition | None) -> tuple[Request, int]:
-        av = serialize(item)
-        size = item_size(av)
-        if size > capacity.MAX_ITEM_BYTES:
-            raise ItemTooLargeError(
-                f"item {item.get(self.spec.pk)!r}/{item.get(self.spec.sk)!r} is {size:,} bytes, over DynamoDB's "
-                f"{capacity.MAX_ITEM_BYTES:,}-byte limit",
-                field=self.spec.pk,
-            )
-        # ALL_OLD: the replaced item, for the capacity rules (max of old and new, index changes).
-        params: dict[str, Any] = {
-            "TableName": self.name,
-            "Item": av,
-            "ReturnValues": "ALL_OLD",
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        if condition is not None:
-            ph = Placeholders()
-            params["ConditionExpression"] = condition.render(ph)
-            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-            ph.apply(params)
-        return Request("PutItem", params), size
-
-    def _send_put(
-        self,
-        request: Request,
-        size: int,
-        pattern: str | None,
-        conds: Sequence[Condition],
-        version: tuple[str, int] | None,
-    ) -> None:
-        def text() -> str:
-            return " AND ".join(c.describe() for c in conds)
-
+    def _send_put(self, call: put_op.PutCall, pattern: str | None) -> None:
+        schema = self.schema
         try:
-            resp = send(self.client, request, condition_text=text, key_names=(self.spec.pk, self.spec.sk))
+            resp = self.transport.send(
+                call.request, condition_text=call.condition_text, key_names=schema.key_names
+            )
         except ConditionFailedError as exc:
-            if not _applied_before(exc, request.params["Item"]):
-                self._record_failed("PutItem", exc, pattern, size)
-                if version is not None and _is_version_conflict(exc, *version):
-                    raise _version_conflict(exc) from None
-                raise
-            # An earlier attempt applied and its answer was lost (a reset after the engine wrote): the
-            # item holds exactly what we wrote, so the put is done; failing it would report a lost write.
-            logger.debug("PutItem %s: retried after an applied attempt; item is as written", exc.message)
-            resp = {}
-        self._record(
-            "PutItem",
-            resp,
-            pattern,
-            write=self._write_units(request.params["Item"], size, resp.get("Attributes")),
-            items=1,
-            size=size,
-        )
+            resp = put_op.failed(schema, call, exc, pattern)
+        put_op.read(schema, call, resp, pattern)
 
     # -- get ------------------------------------------------------------------------------------------
 
@@ -385,55 +271,12 @@ class Table:
         and the answer is a read-only :class:`Projected` (never an entity that could be put back whole).
         """
         check_names(f"get({cls.__name__})", key, _key_fields(cls), _options(Table.get))
-        pk, sk = cls.key_for(**key)
-        names = projection_fields(cls, projection) if projection is not None else None
-        proj = self._projection_attrs(cls, names) if names is not None else None
-        request = self._get_request(pk, sk, consistent, proj)
+        call = get_op.build(self.schema, cls, key, consistent=consistent, projection=projection)
         if dry_run:
-            return request
-        raw = self._send_get(request, pattern)
-        if raw is None:
-            return None
-        marker = raw.get(ENTITY_ATTRIBUTE)
-        if marker is not None and marker != cls.meta().name:
-            return None
-        if names is not None:
-            return self._projected(cls, names, raw)
-        return self._from_item(cls, raw)
-
-    def _projection_attrs(self, cls: type[Entity], names: Sequence[str]) -> list[str]:
-        """The attributes a projected read of ``names`` asks for: keys, marker and TTL attribute too (to
-        tell our items and expired ones), and the TTL field under the attribute it is stored as."""
-        spec, ttl_field = self.spec, cls.meta().ttl_field
-        attrs = [spec.pk, spec.sk, ENTITY_ATTRIBUTE, *([spec.ttl_attribute] if spec.ttl_attribute else [])]
-        attrs += [spec.ttl_attribute if n == ttl_field and spec.ttl_attribute else n for n in names]
-        return list(dict.fromkeys(attrs))
-
-    def _projected(self, cls: type[E], names: Sequence[str], item: Mapping[str, Any]) -> Projected[E]:
-        spec = self.spec
-        return Projected.from_item(
-            cls, item, names, pk_attr=spec.pk, sk_attr=spec.sk, ttl_attr=spec.ttl_attribute
-        )
-
-    def _projector(
-        self, cls: type[E], names: Sequence[str]
-    ) -> Callable[[dict[str, Any]], Projected[E] | None]:
-        """What turns each item of a projected entity query into a Projected (None: not a ``cls``)."""
-
-        def project(item: dict[str, Any]) -> Projected[E] | None:
-            marker = item.get(ENTITY_ATTRIBUTE)
-            if marker is None:
-                # No marker (written by hand): ours only when ``cls`` alone matches its keys, as recognise has it.
-                pk, sk = item.get(self.spec.pk), item.get(self.spec.sk)
-                if not (isinstance(pk, str) and isinstance(sk, str)):
-                    return None
-                if [c for c in self._entities.values() if c.matches(pk, sk)] != [cls]:
-                    return None
-            elif marker != cls.meta().name:
-                return None
-            return self._projected(cls, names, item)
-
-        return project
+            return call.request
+        resp = self.transport.send(call.request, key_names=self.schema.key_names)
+        result: E | Projected[E] | None = get_op.read(self.schema, call, resp, pattern)
+        return result
 
     def get_item(
         self,
@@ -446,42 +289,11 @@ class Table:
         dry_run: bool = False,
     ) -> dict[str, Any] | Request | None:
         """Read one plain item by its key values (expired items hidden)."""
-        request = self._get_request(pk, sk, consistent, list(projection) if projection else None)
+        request = get_op.build_item(self.schema, pk, sk, consistent=consistent, projection=projection)
         if dry_run:
             return request
-        return self._send_get(request, pattern)
-
-    def _get_request(self, pk: str, sk: str, consistent: bool, projection: list[str] | None) -> Request:
-        params: dict[str, Any] = {
-            "TableName": self.name,
-            "Key": self._key(pk, sk),
-            "ConsistentRead": consistent,
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        if projection:
-            ph = Placeholders()
-            params["ProjectionExpression"] = render_projection(projection, ph)
-            ph.apply(params)
-        return Request("GetItem", params)
-
-    def _send_get(self, request: Request, pattern: str | None) -> dict[str, Any] | None:
-        resp = send(self.client, request, key_names=(self.spec.pk, self.spec.sk))
-        raw = resp.get("Item")
-        size = item_size(raw) if raw else 0
-        consistency: capacity.Consistency = "strong" if request.params["ConsistentRead"] else "eventual"
-        self._record(
-            "GetItem",
-            resp,
-            pattern,
-            read=capacity.read_units(size, consistency),
-            items=1 if raw else 0,
-            size=size,
-            consistency=consistency,
-        )
-        if not raw:
-            return None
-        item = deserialize(raw)
-        return None if self.is_expired(item) else item
+        resp = self.transport.send(request, key_names=self.schema.key_names)
+        return get_op.read_item(self.schema, request, resp, pattern)
 
     # -- update ---------------------------------------------------------------------------------------
 
@@ -569,24 +381,14 @@ class Table:
         still works and warns (DeprecationWarning).
         """
         key_fields, changes = update_args(cls, key, changes, legacy_changes, "table.update")
-        meta = cls.meta()
         check_condition(condition, cls, self.spec)
-        request, condition = self._entity_update_request(
-            cls, key_fields, changes, condition, upsert, expected_version
+        request, condition = update_op.build(
+            self.schema, cls, key_fields, changes, condition, upsert, expected_version
         )
         if dry_run:
             return request
-        try:
-            raw = self._send_update(request, condition, pattern)
-        except ConditionFailedError as exc:
-            if (
-                expected_version is not None
-                and meta.version_field
-                and _is_version_conflict(exc, meta.version_field, expected_version)
-            ):
-                raise _version_conflict(exc) from None
-            raise
-        return self._from_item(cls, deserialize(raw))
+        raw = self._send_update(request, condition, pattern, cls, expected_version)
+        return self.schema.from_item(cls, deserialize(raw))
 
     def update_item(
         self,
@@ -607,148 +409,28 @@ class Table:
                 field=touched[0],
                 hint="put the item under its new key and delete the old one",
             )
-        request, condition = self._update_request(pk, sk, update, condition, upsert)
+        request, condition = update_op.build_item(self.schema, pk, sk, update, condition, upsert)
         if dry_run:
             return request
         return deserialize(self._send_update(request, condition, pattern))
 
-    def _entity_update_request(
+    def _send_update(
         self,
-        cls: type[Entity],
-        key: Mapping[str, Any],
-        changes: Update | Mapping[str, Any] | None,
+        request: Request,
         condition: Condition | None,
-        upsert: bool,
-        expected_version: int | None,
-    ) -> tuple[Request, Condition | None]:
-        """The UpdateItem of an entity (typed values, fresh index keys, version, marker): the one builder
-        shared by ``update`` and transactions."""
-        meta = cls.meta()
-        check_names(f"update({cls.__name__}) key", key, _key_fields(cls))
-        pk, sk = cls.key_for(**key)
-        update = changes if isinstance(changes, Update) else Update().set(dict(changes or {}))
-        update = self._typed_update(cls, update, cls.validate_fields(key))
-        if meta.version_field:
-            if expected_version is not None:
-                condition = all_of(condition, Attr(meta.version_field).eq(expected_version))
-                update.set({meta.version_field: expected_version + 1})
-            else:
-                update.increment(meta.version_field)
-        update.set({ENTITY_ATTRIBUTE: meta.name})
-        return self._update_request(pk, sk, update, condition, upsert)
-
-    def _update_request(
-        self, pk: str, sk: str, update: Update, condition: Condition | None, upsert: bool
-    ) -> tuple[Request, Condition | None]:
-        if not upsert:
-            condition = all_of(Attr(self.spec.pk).exists(), condition)
-        ph = Placeholders()
-        params: dict[str, Any] = {
-            "TableName": self.name,
-            "Key": self._key(pk, sk),
-            "UpdateExpression": update.render(ph),
-            # ALL_OLD where the after image can be computed from it (afterimage): both images, one request.
-            "ReturnValues": "ALL_OLD" if can_apply(update) else "ALL_NEW",
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        if condition is not None:
-            params["ConditionExpression"] = condition.render(ph)
-            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        ph.apply(params)
-        return UpdateRequest("UpdateItem", params, update=update), condition
-
-    def _send_update(self, request: Request, condition: Condition | None, pattern: str | None) -> Item:
+        pattern: str | None,
+        cls: type[Entity] | None = None,
+        expected_version: int | None = None,
+    ) -> Item:
         try:
-            resp = send(
-                self.client,
+            resp = self.transport.send(
                 request,
                 condition_text=condition.describe if condition is not None else None,
-                key_names=(self.spec.pk, self.spec.sk),
+                key_names=self.schema.key_names,
             )
         except (ConditionFailedError, ItemNotFoundError) as exc:
-            self._record_failed("UpdateItem", exc, pattern)
-            raise
-        returned: Item | None = resp.get("Attributes")
-        before: Item | None = None
-        after: Item | None = returned
-        if isinstance(request, UpdateRequest) and request.params.get("ReturnValues") == "ALL_OLD":
-            # The item before, as stored; the item after, by applying the update's actions to it.
-            before = returned
-            after = apply_update(returned, request.params["Key"], request.update)
-            assert after is not None  # ALL_OLD is asked only for an update it applies (can_apply)
-        # Under ALL_NEW the before image is unknown: the after image is charged, each index as entered.
-        raw = after or {}
-        size = item_size(raw)
-        write = self._write_units(raw, size, before)
-        self._record("UpdateItem", resp, pattern, write=write, items=1, size=size)
-        return raw
-
-    def _typed_update(self, cls: type[Entity], update: Update, key: Mapping[str, Any]) -> Update:
-        """Validate values against field types, map TTL, and rewrite derived index keys."""
-        meta = cls.meta()
-        fields = cls.model_fields
-        out = Update()
-        set_values: dict[str, Any] = {}
-        removed: set[str] = set()
-        for action in update.actions:
-            top = action.path.split(".")[0].split("[")[0]
-            if top in meta.key_fields:
-                raise ValidationError(
-                    f"{cls.__name__}.{top} is part of the key and cannot be updated",
-                    field=top,
-                    hint="delete the item and put a new one with the new key (a transaction keeps it atomic)",
-                )
-            if top not in fields and top not in self._skip_attrs:
-                raise ValidationError(
-                    f"{cls.__name__} has no field {top!r}",
-                    field=top,
-                    hint=f"use one of {sorted(set(fields) - meta.key_fields)}",
-                )
-            value = action.value
-            if top in fields and action.path == top and action.kind in ("set", "set_if_not_exists"):
-                typed, value = _coerce(cls, top, value)
-                if isinstance(value, set | frozenset) and not value:
-                    # DynamoDB has no empty set: it is stored as absence (and read back as an empty set),
-                    # so SET becomes REMOVE, and if_not_exists of nothing is nothing to do.
-                    if action.kind == "set":
-                        removed.add(top)
-                        out.remove(action.path)
-                    continue
-                set_values[top] = typed
-            if action.kind == "remove" and action.path == top:
-                removed.add(top)
-            path = action.path
-            if top == meta.ttl_field and self.spec.ttl_attribute:
-                path = self.spec.ttl_attribute + action.path[len(top) :]
-                if action.kind in ("set", "set_if_not_exists"):
-                    value = epoch_seconds(value, top)
-            out.actions.append(type(action)(action.kind, path, value))
-        touched = update.top_level_names()
-        # Index keys from validated values (field validators included), as put renders them.
-        known = {**key, **set_values}
-        for index, (hash_t, range_t) in meta.indexes.items():
-            used = meta.index_fields(index)
-            if not used & touched:
-                continue
-            hash_attr, range_attr = self._index_attrs[index]
-            if used & removed:
-                out.remove(*(a for a in (hash_attr, range_attr) if a))
-                continue
-            missing = sorted(f for f in used if known.get(f) is None)
-            if missing:
-                raise ValidationError(
-                    f"this update changes {sorted(used & touched)}, which {index}'s key is built from, "
-                    f"but not {missing}",
-                    field=missing[0],
-                    hint=f"pass {', '.join(missing)} in the same update (SET to its current value) so {index} "
-                    "is rewritten, or use put",
-                )
-            rendered = render_index_keys(hash_t, range_t, known)
-            assert rendered is not None
-            out.set({hash_attr: rendered[0]})
-            if range_attr and rendered[1] is not None:
-                out.set({range_attr: rendered[1]})
-        return out
+            update_op.failed(self.schema, exc, pattern, cls, expected_version)
+        return update_op.read(self.schema, request, resp, pattern)
 
     # -- delete ---------------------------------------------------------------------------------------
 
@@ -803,59 +485,23 @@ class Table:
             cls = target
             check_names(f"delete({cls.__name__})", key, _key_fields(cls), _options(Table.delete))
             pk, sk = target.key_for(**key)
-        check_condition(condition, cls, self.spec)
-        params: dict[str, Any] = {
-            "TableName": self.name,
-            "Key": self._key(pk, sk),
-            "ReturnValues": "ALL_OLD",
-            "ReturnConsumedCapacity": "TOTAL",
-        }
-        if condition is not None:
-            ph = Placeholders()
-            params["ConditionExpression"] = condition.render(ph)
-            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-            ph.apply(params)
-        request = Request("DeleteItem", params)
+        call = delete_op.build(self.schema, cls, pk, sk, condition)
         if dry_run:
-            return request
+            return call.request
         try:
-            resp = send(
-                self.client,
-                request,
-                condition_text=condition.describe if condition is not None else None,
-                key_names=(self.spec.pk, self.spec.sk),
+            resp = self.transport.send(
+                call.request, condition_text=call.condition_text(), key_names=self.schema.key_names
             )
         except (ConditionFailedError, ItemNotFoundError) as exc:
-            self._record_failed("DeleteItem", exc, pattern)
-            raise
-        raw = resp.get("Attributes")
-        size = item_size(raw) if raw else 0
-        self._record(
-            "DeleteItem", resp, pattern, write=self._delete_units(raw), items=1 if raw else 0, size=size
-        )
-        if not raw:
-            return None
-        old = self.recognise(deserialize(raw))
-        return old if isinstance(old, cls) else deserialize(raw)
+            delete_op.failed(self.schema, exc, pattern)
+        result: Entity | dict[str, Any] | None = delete_op.read(self.schema, call, resp, pattern)
+        return result
 
     def delete_item(self, pk: str, sk: str, *, pattern: str | None = None) -> dict[str, Any] | None:
         """Delete one plain item by key values; returns what was there."""
-        request = Request(
-            "DeleteItem",
-            {
-                "TableName": self.name,
-                "Key": self._key(pk, sk),
-                "ReturnValues": "ALL_OLD",
-                "ReturnConsumedCapacity": "TOTAL",
-            },
-        )
-        resp = send(self.client, request, key_names=(self.spec.pk, self.spec.sk))
-        raw = resp.get("Attributes")
-        size = item_size(raw) if raw else 0
-        self._record(
-            "DeleteItem", resp, pattern, write=self._delete_units(raw), items=1 if raw else 0, size=size
-        )
-        return deserialize(raw) if raw else None
+        call = delete_op.build_item(self.schema, pk, sk)
+        resp = self.transport.send(call.request, key_names=self.schema.key_names)
+        return delete_op.read_item(self.schema, resp, pattern)
 
     # -- query ----------------------------------------------------------------------------------------
 
@@ -1000,8 +646,8 @@ class Table:
         project = None
         if cls is not None and projection is not None:
             names = projection_fields(cls, projection)
-            projection = self._projection_attrs(cls, names)
-            project = self._projector(cls, names)
+            projection = self.schema.projection_attrs(cls, names)
+            project = self.schema.projector(cls, names)
         q = Query.build(
             self,
             cls,
@@ -1078,22 +724,12 @@ class Table:
         )
         return self.query(
             cls,
-            index=self._inverted_index(),
+            index=self.schema.inverted_index(),
             pattern=pattern,
             projection=projection,
             limit=limit,
             cursor=cursor,
             **fields,
-        )
-
-    def _inverted_index(self) -> str:
-        for idx in self.spec.indexes:
-            if idx.hash_key == self.spec.sk and idx.range_key == self.spec.pk:
-                return idx.name
-        raise ValidationError(
-            f"table {self.name!r} has no inverted index (hash {self.spec.sk}, range {self.spec.pk})",
-            field="indexes",
-            hint="add GSI1 to the TableSpec and the Terraform module",
         )
 
     def scan(self, *, filter: Condition | None = None, pattern: str | None = "scan") -> Query[Any]:
@@ -1145,8 +781,6 @@ class Table:
     ) -> TransactWrite:
         """A transaction builder (put / update / delete / condition_check, then ``commit()`` or ``with``);
         see :class:`singletable.transactions.TransactWrite`."""
-        from singletable.transactions import TransactWrite
-
         return TransactWrite(self, token=token, pattern=pattern, backoff=backoff)
 
     @overload
@@ -1168,79 +802,11 @@ class Table:
         pattern: str | None = None,
     ) -> list[Any]:
         """Up to 100 items as one snapshot, in input order; see :func:`singletable.transactions.transact_get`."""
-        from singletable.transactions import transact_get
-
         return transact_get(self, keys, pattern=pattern)
 
     def bulk_load(self, source: str | os.PathLike[str], **options: Any) -> BulkReport:
         """Load a JSONL file with a thread pool of batch writes; see :func:`singletable.bulk.bulk_load`."""
-        from singletable.bulk import bulk_load
-
         return bulk_load(self, source, **options)
-
-    # -- capacity -------------------------------------------------------------------------------------
-
-    def _write_units(self, item: Item, size: int, old: Item | None = None) -> float:
-        """WCUs of writing ``item`` (of ``size`` bytes) over ``old`` (the item it replaces; None when not
-        known, as in a batch, where it is taken as absent): the larger image, plus each index the write
-        changes (see :func:`capacity.item_write_units` for the rules and their sources)."""
-        del size  # measured again with the old image; kept for batch.py's call
-        return capacity.item_write_units(old, item, self.spec.indexes, (self.spec.pk, self.spec.sk))
-
-    def _delete_units(self, deleted: Item | None) -> float:
-        """WCUs of a delete: the deleted item's size and each index it leaves; 1 when nothing was there."""
-        return capacity.item_write_units(deleted, None, self.spec.indexes, (self.spec.pk, self.spec.sk))
-
-    def _record_failed(
-        self,
-        operation: str,
-        exc: ConditionFailedError | ItemNotFoundError,
-        pattern: str | None,
-        new_size: int = 0,
-    ) -> None:
-        """Record what a write whose condition failed consumed (DynamoDB bills it: capacity.failed_write_units).
-
-        ``exc.item`` is the item there (ReturnValuesOnConditionCheckFailure=ALL_OLD), None when none was.
-        """
-        current = getattr(exc, "item", None)
-        current_size = item_size(serialize(current)) if current else None
-        write = capacity.failed_write_units(current_size, new_size)
-        self._record(operation, {}, pattern, write=write, items=0, size=current_size or 0)
-
-    def _record(
-        self,
-        operation: str,
-        resp: Mapping[str, Any],
-        pattern: str | None,
-        *,
-        read: float = 0.0,
-        write: float = 0.0,
-        items: int = 0,
-        size: int = 0,
-        consistency: str | None = None,
-        index: str | None = None,
-    ) -> None:
-        cc = resp.get("ConsumedCapacity") or {}
-        if isinstance(cc, list):
-            reported = sum(c.get("CapacityUnits", 0.0) for c in cc) if cc else None
-        else:
-            reported = cc.get("CapacityUnits")
-        is_read = operation in ("GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems")
-        self.ledger.record(
-            CapacityRecord(
-                operation=operation,
-                table=self.name,
-                pattern=pattern,
-                index=index,
-                read_units=read,
-                write_units=write,
-                reported_read_units=reported if is_read else None,
-                reported_write_units=None if is_read else reported,
-                items=items,
-                bytes=size,
-                consistency=consistency,
-            )
-        )
 
 
 def _key_fields(cls: type[Entity]) -> tuple[str, ...]:
@@ -1253,45 +819,3 @@ def _options(method: Callable[..., Any]) -> tuple[str, ...]:
     """A call's keyword options, named in the message when an unknown keyword is refused."""
     params = inspect.signature(method).parameters.values()
     return tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateRequest(Request):
-    """An UpdateItem request that keeps its :class:`Update`, so the after image can be computed from ALL_OLD."""
-
-    update: Update = field(default_factory=Update, compare=False, repr=False)
-
-
-def _applied_before(exc: ConditionFailedError, item: Item) -> bool:
-    """Whether a conditional put failed only because its own earlier attempt had applied: the client
-    retried, and the stored item is exactly the one sent (a conditional put is otherwise not idempotent)."""
-    return exc.retried and exc.item is not None and exc.item == deserialize(item)
-
-
-def _is_version_conflict(exc: ConditionFailedError, field: str, expected: int) -> bool:
-    """Whether the stored item's version (``exc.item``, the item as it was) is not the one expected.
-
-    Any other failed condition (the caller's own, or create_only) stays a plain ConditionFailedError.
-    """
-    if expected == 0:
-        return exc.item is not None
-    return exc.item is None or exc.item.get(field) != expected
-
-
-def _version_conflict(exc: ConditionFailedError) -> VersionConflictError:
-    return VersionConflictError(
-        f"version conflict: the item changed since it was read ({exc.message})",
-        condition=exc.condition,
-        item=exc.item,
-    )
-
-
-@lru_cache(maxsize=1024)
-def _adapter(cls: type[Entity], field: str) -> TypeAdapter[Any]:
-    return TypeAdapter(cls.model_fields[field].annotation or Any)
-
-
-def _coerce(cls: type[Entity], field: str, value: Any) -> tuple[Any, Any]:
-    """The value validated as the field (field validators included, as on put) and its stored form."""
-    typed = cls.validate_fields({field: value})[field]
-    return typed, _adapter(cls, field).dump_python(typed, mode="python")

@@ -32,7 +32,7 @@ from typing_extensions import deprecated
 
 from singletable import capacity
 from singletable.arguments import check_names
-from singletable.batch import Backoff, batch_write, check_key, is_transient
+from singletable.batch import Backoff, check_key, is_transient, prepare_writes, write_exchange
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import (
     DuplicateKeyError,
@@ -43,8 +43,11 @@ from singletable.errors import (
 )
 from singletable.expressions import Attr, Condition, Placeholders, Update, all_of, check_condition
 from singletable.model import Entity, update_args
-from singletable.request import Request, send
+from singletable.ops import update as update_op
+from singletable.request import Request
 from singletable.results import Projected, refuse_partial
+from singletable.schema import Schema
+from singletable.transport import Exchange, Send, Sleep, drive
 
 if TYPE_CHECKING:
     from singletable.table import Table
@@ -115,6 +118,7 @@ class TransactWrite:
                 hint="pass a uuid4 string, or none to have one made",
             )
         self.table = table
+        self.schema: Schema = table.schema
         self.token = token or str(uuid.uuid4())
         self.pattern = pattern
         self.backoff = backoff or Backoff(deadline=30.0)
@@ -137,7 +141,7 @@ class TransactWrite:
     ) -> Self:
         """Put an entity (versioned entities: only over the version read, and written with the next one)
         or a plain item (Python values holding the table's keys)."""
-        table = self.table
+        schema = self.schema
         refuse_partial(target, f"transaction action #{len(self.actions)} (put)")
         conds: list[Condition] = []
         versioned = False
@@ -145,49 +149,50 @@ class TransactWrite:
         if isinstance(target, Entity):
             cls = type(target)
             meta = cls.meta()
-            if cls not in table.entities:
-                table.register(cls)
+            schema.ensure(cls)
             if condition is not None:
-                check_condition(condition, cls, table.spec)
+                check_condition(condition, cls, schema.spec)
                 conds.append(condition)
             if create_only:
-                conds.append(Attr(table.spec.pk).not_exists())
+                conds.append(Attr(schema.spec.pk).not_exists())
             # Validated again as a whole, as Table.put does: a bad value assigned after construction is refused.
             written = target.validated()
             if meta.version_field:
                 versioned = True
                 current = getattr(written, meta.version_field) or 0
                 conds.append(
-                    Attr(table.spec.pk).not_exists() if current == 0 else Attr(meta.version_field).eq(current)
+                    Attr(schema.spec.pk).not_exists()
+                    if current == 0
+                    else Attr(meta.version_field).eq(current)
                 )
                 written = written.model_copy(update={meta.version_field: current + 1})
-            item = table._entity_item(written, validate=False)
+            item = schema.entity_item(written, validate=False)
             entity_name: str | None = cls.__name__
         else:
             item = dict(target)
             if condition is not None:
                 conds.append(condition)
             if create_only:
-                conds.append(Attr(table.spec.pk).not_exists())
+                conds.append(Attr(schema.spec.pk).not_exists())
             entity_name = None
         n = len(self.actions)
-        key = check_key(table, item.get(table.spec.pk), item.get(table.spec.sk), f"action #{n} (put)")
+        key = check_key(schema, item.get(schema.spec.pk), item.get(schema.spec.sk), f"action #{n} (put)")
         av = serialize(item)
         size = item_size(av)
         if size > capacity.MAX_ITEM_BYTES:
             raise ItemTooLargeError(
                 f"action #{n} (put {key[0]}/{key[1]}) is {size:,} bytes, over DynamoDB's "
                 f"{capacity.MAX_ITEM_BYTES:,}-byte limit",
-                field=table.spec.pk,
+                field=schema.spec.pk,
             )
-        body: dict[str, Any] = {"TableName": table.name, "Item": av}
+        body: dict[str, Any] = {"TableName": schema.name, "Item": av}
         cond = all_of(*conds)
         text = self._condition(body, cond)
-        indexes = sum(1 for h, r in table._index_attrs.values() if h in item and (r is None or r in item))
+        indexes = sum(1 for h, r in schema.index_attrs.values() if h in item and (r is None or r in item))
         # TransactWriteItems returns no old image: the put is charged as a new item (base doubled, each
         # index entry a standard write; capacity.item_write_units).
         units = capacity.item_write_units(
-            None, av, table.spec.indexes, (table.spec.pk, table.spec.sk), transactional=True
+            None, av, schema.spec.indexes, (schema.spec.pk, schema.spec.sk), transactional=True
         )
         action = Action("put", key, entity_name, {"Put": body}, size, text, versioned, indexes, units)
         self._add(action, written)
@@ -235,14 +240,11 @@ class TransactWrite:
         ``tx.update(User, {"name": "Jane"}, user_id="123")``): values typed, index keys rewritten, version
         checked (``expected_version``) or bumped. Without ``upsert`` the item must exist."""
         key_fields, changes = update_args(cls, key, changes, legacy_changes, "tx.update")
-        table = self.table
-        if cls not in table.entities:
-            table.register(cls)
+        schema = self.schema
+        schema.ensure(cls)
         if condition is not None:
-            check_condition(condition, cls, table.spec)
-        request, cond = table._entity_update_request(
-            cls, key_fields, changes, condition, upsert, expected_version
-        )
+            check_condition(condition, cls, schema.spec)
+        request, cond = update_op.build(schema, cls, key_fields, changes, condition, upsert, expected_version)
         self._add_update(request, cond, cls.__name__, expected_version is not None)
         return self
 
@@ -250,14 +252,14 @@ class TransactWrite:
         self, pk: str, sk: str, update: Update, *, condition: Condition | None = None, upsert: bool = False
     ) -> Self:
         """Update one plain item by its key values (no typing, no index rewriting)."""
-        request, cond = self.table._update_request(pk, sk, update, condition, upsert)
+        request, cond = update_op.build_item(self.schema, pk, sk, update, condition, upsert)
         self._add_update(request, cond, None, False)
         return self
 
     def _add_update(
         self, request: Request, cond: Condition | None, entity: str | None, versioned: bool
     ) -> None:
-        table = self.table
+        schema = self.schema
         params = request.params
         body = {
             k: v
@@ -275,7 +277,7 @@ class TransactWrite:
         }
         key_av: Item = params["Key"]
         key = check_key(
-            table, key_av[table.spec.pk]["S"], key_av[table.spec.sk]["S"], f"action #{len(self.actions)}"
+            schema, key_av[schema.spec.pk]["S"], key_av[schema.spec.sk]["S"], f"action #{len(self.actions)}"
         )
         values = params.get("ExpressionAttributeValues", {})
         size = item_size(key_av) + item_size(values)
@@ -291,7 +293,7 @@ class TransactWrite:
     ) -> Self:
         """Delete an entity (an instance, or a class plus key fields) or a raw ``(pk, sk)``."""
         key_pair, entity = self._target(target, condition, key)
-        body: dict[str, Any] = {"TableName": self.table.name, "Key": self.table._key(*key_pair)}
+        body: dict[str, Any] = {"TableName": self.schema.name, "Key": self.schema.key(*key_pair)}
         text = self._condition(body, condition)
         self._add(Action("delete", key_pair, entity, {"Delete": body}, item_size(body["Key"]), text), None)
         return self
@@ -308,7 +310,7 @@ class TransactWrite:
                 "condition_check needs a condition", hint="pass Attr(...).exists() or similar"
             )
         key_pair, entity = self._target(target, condition, key)
-        body: dict[str, Any] = {"TableName": self.table.name, "Key": self.table._key(*key_pair)}
+        body: dict[str, Any] = {"TableName": self.schema.name, "Key": self.schema.key(*key_pair)}
         text = self._condition(body, condition)
         action = Action(
             "condition_check", key_pair, entity, {"ConditionCheck": body}, item_size(body["Key"]), text
@@ -343,8 +345,8 @@ class TransactWrite:
                 hint='pass an entity, Order plus order_id="456", or ("ORDER#456", "METADATA")',
             )
         if cls is not None and condition is not None:
-            check_condition(condition, cls, self.table.spec)
-        return check_key(self.table, pair[0], pair[1], f"action #{n}"), cls.__name__ if cls else None
+            check_condition(condition, cls, self.schema.spec)
+        return check_key(self.schema, pair[0], pair[1], f"action #{n}"), cls.__name__ if cls else None
 
     def _condition(self, body: dict[str, Any], condition: Condition | None) -> str | None:
         if condition is None:
@@ -408,10 +410,17 @@ class TransactWrite:
         """Send the transaction; retried with the same token on transient errors and conflicts."""
         if self.committed is not None:
             return self.committed
+        return drive(self.commit_exchange(), self.table.transport)
+
+    def commit_exchange(self) -> Exchange[TransactResult]:
+        """The commit without I/O (what :meth:`commit` drives): the request, resent with the same token
+        while retryable, then the capacity recorded and the result kept."""
         request = self.request()
-        resp, attempts = _send_with_retry(self.table, request, self.actions, self.backoff, self.pattern)
+        resp, attempts = yield from retry_exchange(
+            self.schema, request, self.actions, self.backoff, self.pattern
+        )
         units = sum(a.write_units for a in self.actions)
-        self.table._record(
+        self.schema.record(
             "TransactWriteItems",
             resp,
             self.pattern,
@@ -440,19 +449,23 @@ class TransactWrite:
             self.commit()
 
 
-def _send_with_retry(
-    table: Table, request: Request, actions: Sequence[Action], backoff: Backoff, pattern: str | None = None
-) -> tuple[dict[str, Any], int]:
+def retry_exchange(
+    schema: Schema, request: Request, actions: Sequence[Action], backoff: Backoff, pattern: str | None = None
+) -> Exchange[tuple[dict[str, Any], int]]:
+    """Send a transaction (write or get) until it is answered: the same request (the same token) again on
+    transient errors and retryable cancellations, with backoff; returns the answer and the attempts."""
     retry = backoff.start()
     attempts = 0
     while True:
         attempts += 1
         try:
-            return send(table.client, request, key_names=(table.spec.pk, table.spec.sk)), attempts
+            resp = yield Send(request, schema.key_names)
+            assert resp is not None
+            return resp, attempts
         except TransactionCanceledError as exc:
             # A cancelled attempt (a failed condition, a TransactionConflict, ...) consumed capacity too:
             # recorded once per attempt, retries included (capacity.cancelled_transaction_units).
-            table._record(
+            schema.record(
                 "TransactWriteItems",
                 {},
                 pattern,
@@ -462,18 +475,17 @@ def _send_with_retry(
                 consistency="transactional",
             )
             codes = {r.get("Code") for r in exc.reasons} - {"None", None}
-            if codes and codes <= RETRYABLE_REASONS and retry.wait():
-                continue
-            raise cancelled(table, exc, actions, request) from None
+            delay = retry.delay() if codes and codes <= RETRYABLE_REASONS else None
+            if delay is None:
+                raise cancelled(exc, actions) from None
         except Exception as exc:
-            if is_transient(exc) and retry.wait():
-                continue
-            raise
+            delay = retry.delay() if is_transient(exc) else None
+            if delay is None:
+                raise
+        yield Sleep(delay)
 
 
-def cancelled(
-    table: Table, exc: TransactionCanceledError, actions: Sequence[Action], request: Request
-) -> TransactionCanceledError:
+def cancelled(exc: TransactionCanceledError, actions: Sequence[Action]) -> TransactionCanceledError:
     """The engine's cancellation turned into one error naming each failing action and why.
 
     ``reasons`` gets one dict per action: ``index``, ``kind``, ``entity``, ``key``, ``code``, ``message``,
@@ -537,6 +549,20 @@ def transact_get(
     """
     if not keys:
         return []
+    schema = table.schema
+    request, classes = build_get(schema, keys)
+    actions = [
+        Action("get", p, c.__name__ if c else None, {}, 0, None)
+        for p, c in zip(get_pairs(request, schema), classes, strict=True)
+    ]
+    resp, _ = drive(
+        retry_exchange(schema, request, actions, backoff or Backoff(deadline=30.0)), table.transport
+    )
+    return read_get(schema, classes, resp, pattern)
+
+
+def build_get(schema: Schema, keys: Sequence[KeyLike]) -> tuple[Request, list[type[Entity] | None]]:
+    """The TransactGetItems of ``keys`` (checked: at most 100, each once), and the class asked for each."""
     if len(keys) > MAX_ACTIONS:
         raise LimitExceededError(
             f"a transactional read holds at most {MAX_ACTIONS} keys, got {len(keys)}",
@@ -558,10 +584,10 @@ def transact_get(
                 fields_,
                 (*cls.meta().pk.fields, *cls.meta().sk.fields),
             )
-            pair = check_key(table, *cls.key_for(**fields_), f"key #{n}")
+            pair = check_key(schema, *cls.key_for(**fields_), f"key #{n}")
         else:
             cls = None
-            pair = check_key(table, k[0], k[1], f"key #{n}")
+            pair = check_key(schema, k[0], k[1], f"key #{n}")
         if pair in seen:
             raise DuplicateKeyError(
                 f"keys #{seen[pair]} and #{n} are both {pair[0]}/{pair[1]}; DynamoDB allows one read per item in "
@@ -575,14 +601,24 @@ def transact_get(
     request = Request(
         "TransactGetItems",
         {
-            "TransactItems": [{"Get": {"TableName": table.name, "Key": table._key(*p)}} for p in pairs],
+            "TransactItems": [{"Get": {"TableName": schema.name, "Key": schema.key(*p)}} for p in pairs],
             "ReturnConsumedCapacity": "TOTAL",
         },
     )
-    actions = [
-        Action("get", p, c.__name__ if c else None, {}, 0, None) for p, c in zip(pairs, classes, strict=True)
-    ]
-    resp, _ = _send_with_retry(table, request, actions, backoff or Backoff(deadline=30.0))
+    return request, classes
+
+
+def get_pairs(request: Request, schema: Schema) -> list[tuple[str, str]]:
+    """The (pk, sk) of each read of a TransactGetItems request."""
+    pk, sk = schema.key_names
+    return [(g["Get"]["Key"][pk]["S"], g["Get"]["Key"][sk]["S"]) for g in request.params["TransactItems"]]
+
+
+def read_get(
+    schema: Schema, classes: Sequence[type[Entity] | None], resp: Mapping[str, Any], pattern: str | None
+) -> list[Any]:
+    """The items of a TransactGetItems answer, lined up with the keys (None where nothing, nothing of
+    the class asked for, or an expired item), its capacity recorded."""
     responses = resp.get("Responses", [])
     out: list[Any] = []
     sizes: list[int] = []
@@ -592,13 +628,13 @@ def transact_get(
         value: Any = None
         if raw:
             plain = deserialize(raw)
-            if not table.is_expired(plain):
-                value = table.recognise(plain)
+            if not schema.is_expired(plain):
+                value = schema.recognise(plain)
                 if cls is not None and not isinstance(value, cls):
                     value = None
         out.append(value)
-    out.extend([None] * (len(pairs) - len(out)))
-    table._record(
+    out.extend([None] * (len(classes) - len(out)))
+    schema.record(
         "TransactGetItems",
         resp,
         pattern,
@@ -640,39 +676,55 @@ def delete_partition(
     check_names(f"delete_partition({cls.__name__})", fields, (*cls.meta().pk.fields, *cls.meta().sk.fields))
     pk = cls.meta().pk.render(cls.validate_fields(fields))
     root = cls.key_for(**fields) if set(cls.meta().sk.fields) <= set(fields) else None
-    keys = _partition_keys(table, pk, pattern)
+    return drive(_delete_partition(table, cls, pk, root, pattern, backoff), table.transport)
+
+
+def _delete_partition(
+    table: Table,
+    cls: type[Entity],
+    pk: str,
+    root: tuple[str, str] | None,
+    pattern: str | None,
+    backoff: Backoff | None,
+) -> Exchange[int]:
+    schema = table.schema
+    keys = yield from partition_keys(schema, pk, pattern)
     if not keys:
         return 0
     if len(keys) <= MAX_ACTIONS:
         tx = TransactWrite(table, pattern=pattern or f"delete {cls.__name__}", backoff=backoff)
         for key in keys:
             tx.delete(key)
-        tx.commit()
+        yield from tx.commit_exchange()
         return len(keys)
     edges = [k for k in keys if k != root]
-    batch_write(table, deletes=edges, backoff=backoff, pattern=pattern or f"delete {cls.__name__}")
+    what = pattern or f"delete {cls.__name__}"
+    yield from write_exchange(schema, prepare_writes(schema, (), edges), backoff, what)
     if root in keys:
-        batch_write(table, deletes=[root], backoff=backoff, pattern=pattern or f"delete {cls.__name__}")
+        yield from write_exchange(schema, prepare_writes(schema, (), [root]), backoff, what)
     return len(keys)
 
 
-def _partition_keys(table: Table, pk: str, pattern: str | None) -> list[tuple[str, str]]:
+def partition_keys(schema: Schema, pk: str, pattern: str | None) -> Exchange[list[tuple[str, str]]]:
+    """Every (pk, sk) in the partition ``pk``: a strongly consistent, keys-only query, page by page."""
     keys: list[tuple[str, str]] = []
+    pk_name, sk_name = schema.key_names
     request: dict[str, Any] = {
-        "TableName": table.name,
+        "TableName": schema.name,
         "KeyConditionExpression": "#pk = :pk",
-        "ExpressionAttributeNames": {"#pk": table.spec.pk, "#sk": table.spec.sk},
+        "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sk_name},
         "ExpressionAttributeValues": {":pk": {"S": pk}},
         "ProjectionExpression": "#pk, #sk",
         "ConsistentRead": True,
         "ReturnConsumedCapacity": "TOTAL",
     }
     while True:
-        resp = send(table.client, Request("Query", request), key_names=(table.spec.pk, table.spec.sk))
+        resp = yield Send(Request("Query", dict(request)), schema.key_names)
+        assert resp is not None
         rows = resp.get("Items", [])
-        keys.extend((r[table.spec.pk]["S"], r[table.spec.sk]["S"]) for r in rows)
+        keys.extend((r[pk_name]["S"], r[sk_name]["S"]) for r in rows)
         sizes = [item_size(r) for r in rows]
-        table._record(
+        schema.record(
             "Query",
             resp,
             pattern or "partition keys",

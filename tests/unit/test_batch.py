@@ -124,7 +124,7 @@ def scan_digest(table: Table) -> tuple[int, str, int]:
 def expected_digest(table: Table, entities: list[User]) -> str:
     from singletable.codec import serialize
 
-    rows = [json.dumps(serialize(table._entity_item(e)), sort_keys=True) for e in entities]
+    rows = [json.dumps(serialize(table.schema.entity_item(e)), sort_keys=True) for e in entities]
     return hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest()
 
 

@@ -53,7 +53,7 @@ def _last(table: Table) -> capacity.CapacityRecord:
 
 
 def _size(table: Table, entity: Entity) -> int:
-    return item_size(serialize(table._entity_item(entity)))
+    return item_size(serialize(table.schema.entity_item(entity)))
 
 
 @pytest.fixture

@@ -1,0 +1,97 @@
+"""Transports, and the one sync driver of the sans-I/O exchanges.
+
+The logic that needs several requests (query pages, batch retries, transaction retries) is written once
+as an *exchange*: a generator that yields a step (:class:`Send` a request, or :class:`Sleep` a backoff
+delay), receives the response (or has the catalogued error thrown in), and returns its result. A driver
+runs it over a transport: :func:`drive` here with blocking calls; an async driver does the same with
+``await transport.send(...)`` and ``await asyncio.sleep(...)``. Nothing else differs between them.
+
+A transport sends one :class:`~singletable.request.Request` and returns the response as DynamoDB JSON,
+raising singletable's catalogued errors (:func:`singletable.request.translate`) for the engine's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from singletable.request import Request, send
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send ``request``; the exchange receives the response, or the catalogued error thrown in."""
+
+    request: Request
+    key_names: tuple[str, ...] = ("PK", "SK")
+    condition_text: str | Callable[[], str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Wait ``seconds`` (a backoff delay) before the exchange goes on; it receives None."""
+
+    seconds: float
+
+
+Step = Send | Sleep
+#: A sans-I/O exchange: yields steps, receives responses (None after a Sleep), returns its result.
+Exchange = Generator[Step, dict[str, Any] | None, R]
+
+
+class Transport(Protocol):
+    """Sends one request and returns the response (DynamoDB JSON), raising catalogued errors."""
+
+    def send(
+        self,
+        request: Request,
+        *,
+        condition_text: str | Callable[[], str] | None = None,
+        key_names: tuple[str, ...] = ("PK", "SK"),
+    ) -> dict[str, Any]: ...
+
+
+class ClientTransport:
+    """The sync transport: a botocore DynamoDB client through the lean wire path (:mod:`singletable.wire`),
+    with the client's credential chain, SigV4 signing, retry mode and endpoint; any other client object
+    through its ``<operation>(**params)`` methods."""
+
+    __slots__ = ("client",)
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def send(
+        self,
+        request: Request,
+        *,
+        condition_text: str | Callable[[], str] | None = None,
+        key_names: tuple[str, ...] = ("PK", "SK"),
+    ) -> dict[str, Any]:
+        return send(self.client, request, condition_text=condition_text, key_names=key_names)
+
+
+def drive(exchange: Exchange[R], transport: Transport) -> R:
+    """Run an exchange to its result with blocking sends and sleeps."""
+    answer: dict[str, Any] | None = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = exchange.throw(error) if error is not None else exchange.send(answer)
+        except StopIteration as done:
+            result: R = done.value
+            return result
+        answer, error = None, None
+        if isinstance(step, Sleep):
+            time.sleep(step.seconds)
+            continue
+        try:
+            answer = transport.send(
+                step.request, condition_text=step.condition_text, key_names=step.key_names
+            )
+        except Exception as exc:  # handed to the exchange, which decides: retry, translate or re-raise
+            error = exc
