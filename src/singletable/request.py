@@ -46,7 +46,8 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-_METHODS = {
+#: Operation name -> the botocore client method that sends it (the path for clients the lean wire path cannot serve).
+METHODS = {
     "PutItem": "put_item",
     "GetItem": "get_item",
     "UpdateItem": "update_item",
@@ -76,7 +77,7 @@ def send(
         plan = wire.plan_for(client, request.operation)
         if plan is not None:
             return plan.send(client, request.params)
-        response: dict[str, Any] = getattr(client, _METHODS[request.operation])(**request.params)
+        response: dict[str, Any] = getattr(client, METHODS[request.operation])(**request.params)
         return response
     except ClientError as exc:
         endpoint = getattr(getattr(client, "meta", None), "endpoint_url", "the endpoint")

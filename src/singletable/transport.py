@@ -12,6 +12,7 @@ raising singletable's catalogued errors (:func:`singletable.request.translate`) 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -47,6 +48,18 @@ class Transport(Protocol):
     """Sends one request and returns the response (DynamoDB JSON), raising catalogued errors."""
 
     def send(
+        self,
+        request: Request,
+        *,
+        condition_text: str | Callable[[], str] | None = None,
+        key_names: tuple[str, ...] = ("PK", "SK"),
+    ) -> dict[str, Any]: ...
+
+
+class AsyncTransport(Protocol):
+    """The async twin of :class:`Transport`: the same request in, the same answer or error out."""
+
+    async def send(
         self,
         request: Request,
         *,
@@ -94,4 +107,27 @@ def drive(exchange: Exchange[R], transport: Transport) -> R:
                 step.request, condition_text=step.condition_text, key_names=step.key_names
             )
         except Exception as exc:  # handed to the exchange, which decides: retry, translate or re-raise
+            error = exc
+
+
+async def adrive(exchange: Exchange[R], transport: AsyncTransport) -> R:
+    """Run an exchange to its result on an event loop: :func:`drive` with ``await``. Cancelling the task
+    stops it between two steps (a request in flight is the transport's to finish or abandon)."""
+    answer: dict[str, Any] | None = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = exchange.throw(error) if error is not None else exchange.send(answer)
+        except StopIteration as done:
+            result: R = done.value
+            return result
+        answer, error = None, None
+        if isinstance(step, Sleep):
+            await asyncio.sleep(step.seconds)
+            continue
+        try:
+            answer = await transport.send(
+                step.request, condition_text=step.condition_text, key_names=step.key_names
+            )
+        except Exception as exc:  # handed to the exchange, as in drive
             error = exc

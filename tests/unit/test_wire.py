@@ -30,7 +30,7 @@ from singletable.errors import (
     ValidationError,
 )
 from singletable.local import InProcessEngine
-from singletable.request import _METHODS, Request, send
+from singletable.request import METHODS, Request, send
 
 Call = Callable[[str, dict[str, Any]], dict[str, Any]]
 
@@ -67,7 +67,7 @@ def lean(client: Any) -> Call:
 
 def normal(client: Any) -> Call:
     def call(operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        response: dict[str, Any] = getattr(client, _METHODS[operation])(**params)
+        response: dict[str, Any] = getattr(client, METHODS[operation])(**params)
         return response
 
     return call

@@ -1,0 +1,161 @@
+"""The sans-I/O core: pagination, batch retries and transaction retries are written once and run the
+same under the blocking driver and an asyncio driver (issue 12: one core, two transports).
+
+The async transport here is a stand-in (the sync transport called from a coroutine): what is tested is
+that the logic needs nothing from its driver but "send this" and "sleep that".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from singletable import Entity, Table, TransactionCanceledError
+from singletable.batch import Backoff, get_exchange, prepare_gets, prepare_writes, read_gets, write_exchange
+from singletable.query import Page
+from singletable.request import Request
+from singletable.transport import Exchange, Send, Sleep, Transport, adrive, drive
+
+
+class Note(Entity):
+    __pk__ = "BOOK#{book}"
+    __sk__ = "NOTE#{n:04d}"
+    book: str
+    n: int
+    text: str = ""
+
+
+class AsyncOver:
+    """An async transport over a sync one, yielding to the loop before each request."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.sent: list[str] = []
+
+    async def send(
+        self,
+        request: Request,
+        *,
+        condition_text: str | Callable[[], str] | None = None,
+        key_names: tuple[str, ...] = ("PK", "SK"),
+    ) -> dict[str, Any]:
+        await asyncio.sleep(0)
+        self.sent.append(request.operation)
+        return self.transport.send(request, condition_text=condition_text, key_names=key_names)
+
+
+@pytest.fixture
+def notes(table: Table) -> Table:
+    table.register(Note)
+    return table
+
+
+def test_batch_write_and_get_exchanges_run_on_an_event_loop(notes: Table) -> None:
+    schema = notes.schema
+    written = [Note(book="b", n=n, text=f"note {n}") for n in range(60)]
+    transport = AsyncOver(notes.transport)
+    result = asyncio.run(
+        adrive(write_exchange(schema, prepare_writes(schema, written, ()), None, "t"), transport)
+    )
+    assert (result.processed, result.round_trips) == (60, 3)  # 25 + 25 + 10
+    wanted, classes = prepare_gets(schema, [(Note, {"book": "b", "n": n}) for n in (0, 59, 7, 99)])
+    found = asyncio.run(adrive(get_exchange(schema, wanted), transport))
+    assert read_gets(schema, wanted, classes, found) == [written[0], written[59], written[7], None]
+    assert transport.sent == ["BatchWriteItem"] * 3 + ["BatchGetItem"]
+    # The sync facade drives the same logic and sees the same items.
+    assert notes.batch_get([(Note, {"book": "b", "n": 7})]) == [written[7]]
+
+
+def test_a_query_pager_gives_the_same_pages_to_either_driver(notes: Table) -> None:
+    notes.batch_write([Note(book="b", n=n) for n in range(30)])
+
+    def sync_pages() -> list[Page[Any]]:
+        return list(notes.query(Note, book="b", page_size=7, limit=20).pages())
+
+    async def async_pages() -> list[Page[Any]]:
+        pager = notes.query(Note, book="b", page_size=7, limit=20).pager()
+        transport = AsyncOver(notes.transport)
+        out = []
+        while (step := pager.next_request()) is not None:
+            out.append(pager.receive(await transport.send(step.request, key_names=step.key_names)))
+        return out
+
+    ours, theirs = sync_pages(), asyncio.run(async_pages())
+    assert [len(p.items) for p in ours] == [7, 7, 6]
+    assert [p.items for p in ours] == [p.items for p in theirs]
+    assert [p.cursor for p in ours] == [p.cursor for p in theirs]
+    # The cursor of the last page resumes right after the 20th item, under either driver.
+    rest = notes.query(Note, book="b", cursor=theirs[-1].cursor).all()
+    assert [n.n for n in rest] == list(range(20, 30))
+
+
+class Scripted:
+    """A transport answering from a script: a dict is returned, an exception raised."""
+
+    def __init__(self, *answers: dict[str, Any] | Exception) -> None:
+        self.answers = list(answers)
+        self.requests: list[Request] = []
+
+    def send(
+        self,
+        request: Request,
+        *,
+        condition_text: str | Callable[[], str] | None = None,
+        key_names: tuple[str, ...] = ("PK", "SK"),
+    ) -> dict[str, Any]:
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def steps(exchange: Exchange[Any], answers: Iterator[dict[str, Any] | Exception]) -> list[str]:
+    """The steps an exchange takes, answered from ``answers``: the logic seen without any driver."""
+    seen: list[str] = []
+    step = next(exchange)
+    try:
+        while True:
+            if isinstance(step, Sleep):
+                seen.append("sleep")
+                step = exchange.send(None)
+                continue
+            assert isinstance(step, Send)
+            seen.append(step.request.operation)
+            answer = next(answers)
+            step = exchange.throw(answer) if isinstance(answer, Exception) else exchange.send(answer)
+    except StopIteration:
+        return seen
+
+
+def test_unprocessed_items_are_resent_after_a_backoff_step(notes: Table) -> None:
+    schema = notes.schema
+    writes = prepare_writes(schema, [Note(book="b", n=n) for n in range(3)], ())
+    unprocessed = {"UnprocessedItems": {notes.name: [writes[1].request]}}
+    fast = Backoff(base=0.0, cap=0.0)
+    seen = steps(write_exchange(schema, writes, fast, None), iter([unprocessed, {}]))
+    assert seen == ["BatchWriteItem", "sleep", "BatchWriteItem"]
+    # The same script through the blocking driver: everything processed, one retry.
+    scripted = Scripted(unprocessed, {})
+    result = drive(write_exchange(schema, writes, fast, None), scripted)
+    assert (result.processed, result.retries, result.unprocessed) == (3, 1, 1)
+    assert scripted.requests[1].params["RequestItems"][notes.name] == [writes[1].request]
+
+
+def test_a_conflicting_transaction_is_resent_with_the_same_token(notes: Table) -> None:
+    tx = notes.transact_write(backoff=Backoff(base=0.0, cap=0.0))
+    tx.put(Note(book="b", n=1), create_only=True)
+    conflict = TransactionCanceledError("cancelled", reasons=[{"Code": "TransactionConflict"}])
+    scripted = Scripted(conflict, {})
+    result = drive(tx.commit_exchange(), scripted)
+    assert result.attempts == 2
+    tokens = {r.params["ClientRequestToken"] for r in scripted.requests}
+    assert tokens == {tx.token}
+    # Against the engine, through an event loop: committed once, the item there.
+    tx2 = notes.transact_write()
+    tx2.put(Note(book="b", n=2), create_only=True)
+    assert asyncio.run(adrive(tx2.commit_exchange(), AsyncOver(notes.transport))).attempts == 1
+    assert notes.get(Note, book="b", n=2) == Note(book="b", n=2)
