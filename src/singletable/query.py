@@ -330,7 +330,7 @@ class Pager(Generic[T]):
         n = q.next_limit(self.remaining)
         if n is not None:
             self.params["Limit"] = n
-        return Send(Request(q.operation, dict(self.params)), key_names=q.key_attrs)
+        return Send(Request(q.operation, self.params), key_names=q.key_attrs)
 
     def receive(self, resp: Mapping[str, Any]) -> Page[T]:
         q, schema = self.query, self.schema
