@@ -23,7 +23,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -69,6 +69,20 @@ class BulkReport:
     @property
     def write_units(self) -> float:
         return self.batch.write_units
+
+    def done(self, lines: list[int], result: BatchResult) -> None:
+        """Count a batch acknowledged whole (after its lines were checkpointed)."""
+        self.batch.add(result)
+        self.batches += 1
+        self.written += len(lines)
+
+    def incomplete(
+        self, lines: list[int], items: list[Entity | dict[str, Any]], exc: BatchIncompleteError
+    ) -> None:
+        """Count a batch that gave up: its unacknowledged lines failed, the rest written."""
+        left = {id(o) for o in exc.unprocessed}
+        self.failed.extend(n for n, o in zip(lines, items, strict=True) if id(o) in left)
+        self.written += sum(1 for o in items if id(o) not in left)
 
     def summary(self) -> str:
         b = self.batch
@@ -246,24 +260,23 @@ def bulk_load(
     slots = threading.BoundedSemaphore(workers * 2)
     worker_errors: list[BaseException] = []
 
+    def advance(n: int) -> None:
+        if bar is not None and task is not None:
+            bar.advance(task, n)
+
     def load(lines: list[int], items: list[Entity | dict[str, Any]]) -> None:
         try:
             try:
                 result = batch_write(table, items, backoff=backoff, pattern=pattern)
             except BatchIncompleteError as exc:  # reported as failed lines, not as an error of the load
-                left = {id(o) for o in exc.unprocessed}
                 with lock:
-                    report.failed.extend(n for n, o in zip(lines, items, strict=True) if id(o) in left)
-                    report.written += sum(1 for o in items if id(o) not in left)
+                    report.incomplete(lines, items, exc)
                 return
             if ckpt is not None:
                 ckpt.record(lines)
             with lock:
-                report.batch.add(result)
-                report.batches += 1
-                report.written += len(lines)
-            if bar is not None and task is not None:
-                bar.advance(task, len(lines))
+                report.done(lines, result)
+            advance(len(lines))
         except BaseException as exc:  # nobody reads the futures: the main thread raises it at the end
             with lock:
                 worker_errors.append(exc)
@@ -271,7 +284,6 @@ def bulk_load(
             slots.release()  # only now: a batch counts as in flight until it is checkpointed
 
     error: BaseException | None = None
-    seen: dict[tuple[Any, Any], int] = {}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
 
         def submit(lines: list[int], items: list[Entity | dict[str, Any]]) -> bool:
@@ -288,33 +300,19 @@ def bulk_load(
             return True
 
         try:
-            lines: list[int] = []
-            items: list[Entity | dict[str, Any]] = []
-            for n, text in read_jsonl(path):
-                report.lines += 1
-                if ckpt is not None and n in ckpt.done:
-                    report.skipped += 1
-                    if bar is not None and task is not None:
-                        bar.advance(task, 1)
-                    continue
-                obj = _parse(table, n, text, entity)
-                if check_duplicates:
-                    key = _key(table, obj)
-                    if key in seen:
-                        raise DuplicateKeyError(
-                            f"lines {seen[key]} and {n} have the same key {key[0]!r}/{key[1]!r}",
-                            field=f"line {n}",
-                            hint="keep one of them: the load would keep whichever batch landed last",
-                        )
-                    seen[key] = n
-                lines.append(n)
-                items.append(obj)
-                if len(items) == batch_size:
-                    if not submit(lines, items):
-                        break
-                    lines, items = [], []
-            if items and not worker_errors:
-                submit(lines, items)
+            planned = batches(
+                table,
+                path,
+                report,
+                ckpt=ckpt,
+                entity=entity,
+                batch_size=batch_size,
+                check_duplicates=check_duplicates,
+                skipped=advance,
+            )
+            for lines, items in planned:
+                if worker_errors or not submit(lines, items):
+                    break
         except BaseException as exc:
             error = exc
         # Leaving the block waits for every batch in flight: each is checkpointed or reported failed.
@@ -335,6 +333,48 @@ def bulk_load(
             unprocessed=list(report.failed),
         )
     return report
+
+
+def batches(
+    table: Table,
+    path: Path,
+    report: BulkReport,
+    *,
+    ckpt: Checkpoint | None,
+    entity: type[Entity] | None,
+    batch_size: int,
+    check_duplicates: bool,
+    skipped: Callable[[int], None],
+) -> Iterator[tuple[list[int], list[Entity | dict[str, Any]]]]:
+    """The input's batches to write, as (line numbers, items): lines already checkpointed skipped (and
+    counted), each line parsed and checked, a key seen twice refused. No I/O but the input file: the
+    same plan for a thread pool and for tasks on an event loop."""
+    seen: dict[tuple[Any, Any], int] = {}
+    lines: list[int] = []
+    items: list[Entity | dict[str, Any]] = []
+    for n, text in read_jsonl(path):
+        report.lines += 1
+        if ckpt is not None and n in ckpt.done:
+            report.skipped += 1
+            skipped(1)
+            continue
+        obj = _parse(table, n, text, entity)
+        if check_duplicates:
+            key = _key(table, obj)
+            if key in seen:
+                raise DuplicateKeyError(
+                    f"lines {seen[key]} and {n} have the same key {key[0]!r}/{key[1]!r}",
+                    field=f"line {n}",
+                    hint="keep one of them: the load would keep whichever batch landed last",
+                )
+            seen[key] = n
+        lines.append(n)
+        items.append(obj)
+        if len(items) == batch_size:
+            yield lines, items
+            lines, items = [], []
+    if items:
+        yield lines, items
 
 
 def _progress(enabled: bool, total: int) -> tuple[Progress | None, TaskID | None]:
