@@ -66,7 +66,7 @@ from tests.unit.reference_model import (
 ENGINES = [
     e.strip() for e in os.environ.get("SINGLETABLE_MODEL_ENGINES", "inprocess").split(",") if e.strip()
 ]
-EXAMPLES = int(os.environ.get("SINGLETABLE_MODEL_EXAMPLES", "250"))
+EXAMPLES = int(os.environ.get("SINGLETABLE_MODEL_EXAMPLES", "150"))
 STEPS = int(os.environ.get("SINGLETABLE_MODEL_STEPS", "30"))
 
 # -- the awkward space ------------------------------------------------------------------------------------
@@ -671,7 +671,11 @@ class DataLayerModel(RuleBasedStateMachine):
         key = self.draw_key(data, cls)
         if not key_fits(cls, key):
             return
-        typo = {data.draw(st.sampled_from(["limit", "nmae", "ownr", "number_", "projections"])): 1}
+        # ``limit`` is a real parameter of query (and so of reverse, which passes its keywords on).
+        typos = ["nmae", "ownr", "number_", "projections"] + (
+            ["limit"] if where in ("get", "delete", "collection") else []
+        )
+        typo = {data.draw(st.sampled_from(typos)): 1}
         pk_fields = {f: key[f] for f in PK_FIELDS[cls]}
         calls: dict[str, Callable[[], Any]] = {
             "get": lambda: self.table.get(cls, **key, **typo),
