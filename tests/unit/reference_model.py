@@ -45,6 +45,9 @@ TYPOS_REFUSED = _switch("typos_refused")
 KEY_FIELD_CONDITIONS_REFUSED = _switch("key_field_conditions_refused")
 #: item 8: empty sets (a ``default_factory=set`` field) are omitted on write and restored on read.
 EMPTY_SETS = _switch("empty_sets")
+#: item 9: a write that reaches the engine and fails its condition (or a cancelled transaction) is
+#: recorded in the capacity ledger too (DynamoDB bills it).
+LEDGER_RECORDS_FAILURES = _switch("ledger_records_failures")
 #: item 13: update() takes the key as keyword arguments, like get() and delete().
 UPDATE_KEYWORDS = _switch("update_keywords")
 #: NEW (found by this model, akin to item 1): ``query(Repo, sk=..., projection=[...])`` returns rows of

@@ -199,6 +199,7 @@ class DataLayerModel(RuleBasedStateMachine):
         """An empty table, then a few partitions' worth of items (so that queries have pages to turn)."""
         STATS["examples"] += 1
         clear(self.table)
+        self.table.ledger.clear()
         entities: dict[tuple[str, str], Entity] = {}
         for _ in range(data.draw(st.integers(0, 24), label="seed items")):
             cls = data.draw(st.sampled_from(ENTITIES))
@@ -283,8 +284,18 @@ class DataLayerModel(RuleBasedStateMachine):
         return changes
 
     def check_error(
-        self, raised: BaseException | None, expected: tuple[type[BaseException], ...] | None
+        self,
+        raised: BaseException | None,
+        expected: tuple[type[BaseException], ...] | None,
+        ledger_before: int | None = None,
     ) -> None:
+        """The call raised what the reference expects; a write that reached the engine is in the ledger."""
+        if ledger_before is not None:
+            grew = len(self.table.ledger) - ledger_before
+            if expected is None:
+                assert grew == 1, f"a successful write left {grew} ledger records"
+            elif ref.LEDGER_RECORDS_FAILURES and not issubclass(expected[0], ValidationError):
+                assert grew == 1, f"a failed write ({expected[0].__name__}) left {grew} ledger records"
         if expected is None:
             if raised is not None:
                 raise raised
@@ -327,13 +338,14 @@ class DataLayerModel(RuleBasedStateMachine):
         elif (create_only and current is not None) or (cond is not None and not ref.evaluate(cond, current)):
             expected = (ConditionFailedError,)
         raised = None
+        ledger = len(self.table.ledger)
         try:
             written = self.table.put(
                 entity, create_only=create_only, condition=ref.to_condition(cond) if cond else None
             )
         except Exception as exc:
             raised = exc
-        self.check_error(raised, expected)
+        self.check_error(raised, expected, ledger)
         if expected is None:
             assert written == entity
             self.ref.put(entity)
@@ -402,11 +414,12 @@ class DataLayerModel(RuleBasedStateMachine):
             if (current is None or not self.returns_old_item) and not ref.UPSERT_CONDITION_FAILS_AS_CONDITION:
                 expected = (ConditionFailedError, ItemNotFoundError)
         raised = None
+        ledger = len(self.table.ledger)
         try:
             got = self.update_call(cls, self.key_arg(data, key), changes, cond, upsert)
         except Exception as exc:
             raised = exc
-        self.check_error(raised, expected)
+        self.check_error(raised, expected, ledger)
         if expected is None:
             item = StoredItem(cls, key, ref.apply_update(current or {}, changes))
             self.ref.items[pair] = item
@@ -431,6 +444,7 @@ class DataLayerModel(RuleBasedStateMachine):
                 expected = (ConditionFailedError, ItemNotFoundError)
         condition = ref.to_condition(cond) if cond is not None else None
         raised = None
+        ledger = len(self.table.ledger)
         try:
             if by_instance:
                 target = (
@@ -443,7 +457,7 @@ class DataLayerModel(RuleBasedStateMachine):
                 old = self.table.delete(cls, condition=condition, **self.key_arg(data, key))
         except Exception as exc:
             raised = exc
-        self.check_error(raised, expected)
+        self.check_error(raised, expected, ledger)
         if expected is None:
             assert old == (current.entity() if current and current.cls else foreign_view(pair, current))
             self.ref.items.pop(pair, None)
@@ -852,13 +866,17 @@ class DataLayerModel(RuleBasedStateMachine):
                 tx.condition_check(cls, ref.to_condition(("exists", ref.CONDITION_ATTRS[cls][0])), **key)
         if not keys:
             return
+        ledger = len(self.table.ledger)
         if ok:
             tx.commit()
             self.ref.items = after
+            assert len(self.table.ledger) == ledger + 1
         else:
             STATS["refused as expected: TransactionCanceledError"] += 1
             with pytest.raises(TransactionCanceledError):
                 tx.commit()
+            if ref.LEDGER_RECORDS_FAILURES:
+                assert len(self.table.ledger) == ledger + 1, "a cancelled transaction is not in the ledger"
 
     @precondition(lambda self: self.transactions)
     @rule(data=st.data())
