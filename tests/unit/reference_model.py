@@ -290,7 +290,9 @@ def to_condition(cond: Cond) -> Condition:
 
 
 # -- updates ----------------------------------------------------------------------------------------------
-# An update is a list of ("set", attr, value) | ("remove", attr) | ("increment", attr, by).
+# An update is a list of ("set", attr, value) | ("remove", attr) | ("increment", attr, by) |
+# ("set_if_not_exists", attr, value) | ("append", attr, [values]) | ("add", attr, number or set) |
+# ("delete", attr, set).
 
 Change = tuple[Any, ...]
 
@@ -298,24 +300,47 @@ Change = tuple[Any, ...]
 def to_update(changes: list[Change]) -> Update:
     update = Update()
     for change in changes:
-        if change[0] == "set":
-            update.set({change[1]: change[2]})
-        elif change[0] == "remove":
-            update.remove(change[1])
+        kind, name = change[0], change[1]
+        if kind == "set":
+            update.set({name: change[2]})
+        elif kind == "remove":
+            update.remove(name)
+        elif kind == "increment":
+            update.increment(name, change[2])
+        elif kind == "set_if_not_exists":
+            update.set_if_not_exists(name, change[2])
+        elif kind == "append":
+            update.append(name, change[2])
+        elif kind == "add":
+            update.add(name, change[2])
         else:
-            update.increment(change[1], change[2])
+            update.delete(name, change[2])
     return update
 
 
 def apply_update(attrs: Mapping[str, Any], changes: list[Change]) -> dict[str, Any]:
+    """DynamoDB's UpdateItem on the stored attributes (a set emptied by DELETE is removed)."""
     out = dict(attrs)
     for change in changes:
-        if change[0] == "set" and not omitted(change[2]):
-            out[change[1]] = stored_value(change[2])
-        elif change[0] in ("set", "remove"):
-            out.pop(change[1], None)
-        else:
-            out[change[1]] = out.get(change[1], 0) + change[2]
+        kind, name = change[0], change[1]
+        if kind == "set" and not omitted(change[2]):
+            out[name] = stored_value(change[2])
+        elif kind in ("set", "remove"):
+            out.pop(name, None)
+        elif kind == "set_if_not_exists":
+            out.setdefault(name, stored_value(change[2]))
+        elif kind == "append":
+            out[name] = list(out.get(name, [])) + stored_value(change[2])
+        elif kind == "add" and isinstance(change[2], set):
+            out[name] = set(out.get(name, set())) | change[2]
+        elif kind in ("add", "increment"):
+            out[name] = out.get(name, 0) + change[2]
+        elif name in out:
+            left = set(out[name]) - change[2]
+            if left:
+                out[name] = left
+            else:
+                del out[name]
     return out
 
 

@@ -133,6 +133,8 @@ FIELD_VALUES: dict[type[Entity], dict[str, st.SearchStrategy[Any]]] = {
     Star: {"note": TEXT, "weight": DECIMAL},
     Issue: {"title": TEXT, "votes": BIG_INT, "labels": STR_SET | st.none(), "body": NESTED_MAP},
 }
+#: Set fields and the members ADD and DELETE take.
+SET_FIELDS: dict[str, st.SearchStrategy[Any]] = {"badges": STR_SET, "ids": INT_SET, "labels": STR_SET}
 #: Fields that may be removed (no required value): all of them have defaults.
 OPTIONAL_FIELDS = {cls: tuple(values) for cls, values in FIELD_VALUES.items()}
 
@@ -273,14 +275,25 @@ class DataLayerModel(RuleBasedStateMachine):
         )
         changes: list[Change] = []
         for name in names:
-            kinds = ["set", "remove"] + (["increment"] if name in COUNTERS[cls] else [])
+            kinds = ["set", "remove", "set_if_not_exists"]
+            kinds += ["increment", "add"] if name in COUNTERS[cls] else []
+            kinds += ["add", "delete"] if name in SET_FIELDS else []
+            kinds += ["append"] if name == "topics" else []
             kind = data.draw(st.sampled_from(kinds), label=f"{name} change")
+            values = FIELD_VALUES[cls][name]
             if kind == "set":
-                changes.append(("set", name, data.draw(FIELD_VALUES[cls][name], label=name)))
+                changes.append(("set", name, data.draw(values, label=name)))
             elif kind == "remove":
                 changes.append(("remove", name))
+            elif kind == "set_if_not_exists":
+                value = data.draw(values.filter(lambda v: not ref.omitted(v)), label=name)
+                changes.append(("set_if_not_exists", name, value))
+            elif kind in ("increment", "add") and name in COUNTERS[cls]:
+                changes.append((kind, name, data.draw(BIG_INT, label="by")))
+            elif kind in ("add", "delete"):
+                changes.append((kind, name, data.draw(SET_FIELDS[name], label="members")))
             else:
-                changes.append(("increment", name, data.draw(BIG_INT, label="by")))
+                changes.append(("append", name, data.draw(st.lists(TEXT, min_size=1, max_size=2))))
         return changes
 
     def check_error(
