@@ -53,8 +53,9 @@ UPDATE_KEYWORDS = _switch("update_keywords")
 #: NEW (found by this model, akin to item 1): ``query(Repo, sk=..., projection=[...])`` returns rows of
 #: every entity in the key range (a Star among the Repos), since projected rows skip the entity filter.
 PROJECTED_QUERY_KEEPS_ENTITY = _switch("projected_query_keeps_entity")
-#: NEW (found by this model, an engine gap): moto evaluates ``begins_with`` on a Binary attribute on the
-#: base64 text (``b"\x01g4"`` does not begin with ``b"\x01g"``: "AWc0" vs "AWc="); DynamoDB on the bytes.
+#: NEW (found by this model, an engine gap): moto's ``begins_with`` holds only on String attributes
+#: (moto/dynamodb/comparisons.py FuncBeginsWith: ``get_type != "S"`` -> False), so on a Binary attribute it
+#: never holds, not even on the stored value itself; DynamoDB and dynalite compare the bytes.
 #: Off: conditions draw no begins_with on bytes.
 ENGINE_BINARY_BEGINS_WITH = _switch("engine_binary_begins_with")
 #: NEW (found by this model): ``update(..., upsert=True, condition=Attr("x").exists())`` on a missing item
