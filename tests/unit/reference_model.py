@@ -114,12 +114,25 @@ class Issue(Entity):
     body: dict[str, Any] = Field(default_factory=dict)
 
 
+class Team(Entity):
+    """Versioned (optimistic locking); kept out of ENTITIES: its own rules draw it."""
+
+    __pk__ = "ACCOUNT#{account_id}"
+    __sk__ = "TEAM#{team}"
+    __version_field__ = "version"
+    account_id: str
+    team: str
+    size: int = 0
+    version: int = 0
+
+
 ENTITIES: tuple[type[Entity], ...] = (Account, Repo, Star, Issue)
 KEY_FIELDS: dict[type[Entity], tuple[str, ...]] = {
     Account: ("account_id",),
     Repo: ("owner", "name"),
     Star: ("account_id", "owner", "name"),
     Issue: ("owner", "name", "number"),
+    Team: ("account_id", "team"),
 }
 #: Non-key attributes that hold a number (increment targets) and that take conditions.
 COUNTERS: dict[type[Entity], tuple[str, ...]] = {
@@ -155,6 +168,7 @@ RENDER: dict[type[Entity], Callable[[Mapping[str, Any]], tuple[str, str]]] = {
     Repo: lambda k: (f"ACCOUNT#{esc(k['owner'])}", f"REPO#{esc(k['name'])}"),
     Star: lambda k: (f"ACCOUNT#{esc(k['account_id'])}", f"STAR#{esc(k['owner'])}#{esc(k['name'])}"),
     Issue: lambda k: (f"REPO#{esc(k['owner'])}#{esc(k['name'])}", issue_sk(int(k["number"]))),
+    Team: lambda k: (f"ACCOUNT#{esc(k['account_id'])}", f"TEAM#{esc(k['team'])}"),
 }
 
 

@@ -47,6 +47,7 @@ from singletable.errors import (
     SingleTableError,
     TransactionCanceledError,
     ValidationError,
+    VersionConflictError,
 )
 from singletable.query import SortKey
 from tests.unit import reference_model as ref
@@ -62,6 +63,7 @@ from tests.unit.reference_model import (
     Repo,
     Star,
     StoredItem,
+    Team,
     esc,
     render_key,
     utf8,
@@ -669,6 +671,84 @@ class DataLayerModel(RuleBasedStateMachine):
             for name in names:
                 assert projected(row, name, missing=None) == item.attrs.get(name), name
 
+    # -- optimistic locking ---------------------------------------------------------------------------
+
+    def draw_version(self, data: st.DataObject, stored: int | None) -> int:
+        near = [v for v in (stored, (stored or 0) + 1, 0) if v is not None]
+        return data.draw(st.sampled_from(near) | st.integers(0, 3), label="version")
+
+    @rule(data=st.data(), create_only=st.booleans())
+    def put_versioned(self, data: st.DataObject, create_only: bool) -> None:
+        """A versioned put succeeds only over the version it was read at (0: only where nothing is)."""
+        STATS["put versioned"] += 1
+        key = {
+            "account_id": data.draw(st.sampled_from(OWNERS)),
+            "team": data.draw(st.sampled_from(KEY_TEXT[:4])),
+        }
+        pair = render_key(Team, key)
+        current = self.ref.attrs_at(pair)
+        version = self.draw_version(data, current.get("version") if current else None)
+        team = Team(**key, size=data.draw(BIG_INT), version=version)
+        fits = (version == 0 and current is None) or (
+            version > 0 and current is not None and current.get("version") == version
+        )
+        expected: tuple[type[BaseException], ...] | None = None
+        if not fits:
+            # Without the old item (dynalite) the conflict cannot be told from another failed condition.
+            expected = (VersionConflictError,) if self.returns_old_item else (ConditionFailedError,)
+        elif create_only and current is not None:
+            expected = (ConditionFailedError,)
+        raised = None
+        try:
+            written = self.table.put(team, create_only=create_only)
+        except Exception as exc:
+            raised = exc
+        self.check_error(raised, expected)
+        if expected is None:
+            assert written == team.model_copy(update={"version": version + 1})
+            self.ref.put(written)
+
+    @rule(data=st.data(), upsert=st.booleans(), locked=st.booleans())
+    def update_versioned(self, data: st.DataObject, upsert: bool, locked: bool) -> None:
+        """An update bumps the version; with ``expected_version`` it applies only over that version."""
+        STATS["update versioned"] += 1
+        key = {
+            "account_id": data.draw(st.sampled_from(OWNERS)),
+            "team": data.draw(st.sampled_from(KEY_TEXT[:4])),
+        }
+        pair = render_key(Team, key)
+        current = self.ref.attrs_at(pair)
+        expected_version = (
+            self.draw_version(data, current.get("version") if current else None) if locked else None
+        )
+        changes: list[Change] = [data.draw(st.sampled_from(["set", "increment"])), "size", data.draw(BIG_INT)]
+        changes = [tuple(changes)]
+        expected: tuple[type[BaseException], ...] | None = None
+        if current is None and not upsert:
+            expected = (ItemNotFoundError,)
+        elif expected_version is not None and (current or {}).get("version") != expected_version:
+            expected = (VersionConflictError,)
+            if (expected_version == 0 and current is None) or not self.returns_old_item:
+                # expected_version=0 on a missing item fails as a plain condition (put's 0 means "create").
+                expected = (ConditionFailedError,)
+        raised = None
+        try:
+            got = self.table.update(
+                Team, key, ref.to_update(changes), upsert=upsert, expected_version=expected_version
+            )
+        except Exception as exc:
+            raised = exc
+        self.check_error(raised, expected)
+        if expected is None:
+            after = ref.apply_update(current or {}, changes)
+            after["version"] = (
+                expected_version + 1
+                if expected_version is not None
+                else (current or {}).get("version", 0) + 1
+            )
+            self.ref.items[pair] = StoredItem(Team, key, after)
+            assert got == self.ref.items[pair].entity()
+
     # -- refusals that issue 11 adds (each behind its switch) ----------------------------------------
 
     @precondition(lambda self: ref.PUT_VALIDATES)
@@ -981,7 +1061,7 @@ def _inprocess() -> Iterator[tuple[Table, bool]]:
         spec = TableSpec(deletion_protection=False)
         client = engine.client()
         spec.create(client)
-        yield Table(spec, client=client, entities=ENTITIES), True
+        yield Table(spec, client=client, entities=[*ENTITIES, Team]), True
 
 
 def _http() -> Iterator[tuple[Table, bool]]:
@@ -992,7 +1072,7 @@ def _http() -> Iterator[tuple[Table, bool]]:
         spec = TableSpec(name=f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False)
         client = make_client(endpoint_url=server.endpoint_url)
         spec.create(client)
-        yield Table(spec, client=client, entities=ENTITIES), True
+        yield Table(spec, client=client, entities=[*ENTITIES, Team]), True
 
 
 def _dynalite() -> Iterator[tuple[Table, bool]]:
@@ -1011,7 +1091,7 @@ def _dynalite() -> Iterator[tuple[Table, bool]]:
         )
         client = make_client(endpoint_url=server.endpoint_url, max_attempts=3)
         spec.create(client)
-        yield Table(spec, client=client, entities=ENTITIES), False  # dynalite has no transactions
+        yield Table(spec, client=client, entities=[*ENTITIES, Team]), False  # dynalite has no transactions
 
 
 ENGINE_FACTORIES: dict[str, Callable[[], Iterator[tuple[Table, bool]]]] = {
