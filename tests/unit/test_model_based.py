@@ -728,9 +728,11 @@ class DataLayerModel(RuleBasedStateMachine):
             expected = (ItemNotFoundError,)
         elif expected_version is not None and (current or {}).get("version") != expected_version:
             expected = (VersionConflictError,)
-            if (expected_version == 0 and current is None) or not self.returns_old_item:
+            if expected_version == 0 and current is None:
                 # expected_version=0 on a missing item fails as a plain condition (put's 0 means "create").
                 expected = (ConditionFailedError,)
+            if not self.returns_old_item:  # dynalite: told apart from nothing, see update()
+                expected = (ConditionFailedError, ItemNotFoundError)
         raised = None
         try:
             got = self.table.update(
