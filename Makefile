@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test
+.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test model
 
 # setup.py and the C source too: an editable install compiles the codec's accelerator in place.
 $(STAMP): pyproject.toml setup.py src/singletable/_ccodec.c
@@ -49,6 +49,12 @@ test: $(STAMP) lint $(DYNALITE) $(CHECKOV)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q -m "not integration"
+
+# The model-based test (tests/unit/test_model_based.py), longer and on every engine: moto in-process,
+# moto over HTTP and dynalite (skipped if not installed). `make test` runs it in-process, bounded.
+model: $(STAMP) $(DYNALITE)
+	SINGLETABLE_MODEL_ENGINES=inprocess,http,dynalite SINGLETABLE_MODEL_EXAMPLES=500 SINGLETABLE_MODEL_RANDOM=1 \
+		$(BIN)/pytest -q -s tests/unit/test_model_based.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
