@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
@@ -32,6 +32,9 @@ class Request:
 
     operation: str
     params: dict[str, Any]
+    #: The library made the item's existence part of the condition (an update without upsert), so a failed
+    #: condition with no item there means "not found", whatever the caller's own condition says.
+    requires_existing: bool = field(default=False, compare=False, repr=False)
 
     def to_json(self, indent: int | None = 2) -> str:
         """The parameters as DynamoDB JSON (the form ``aws dynamodb ... --cli-input-json`` takes)."""
@@ -121,7 +124,7 @@ def translate(
     if code == "ConditionalCheckFailedException":
         raw: Any = exc.response.get("Item")
         item = deserialize(raw) if raw else None
-        if item is None and request.operation in ("UpdateItem", "DeleteItem") and _requires_existing(request):
+        if item is None and request.requires_existing:
             return ItemNotFoundError(
                 f"{request.operation} found no item at {_key_text(request, key_names)} in {table!r}",
                 hint="create it first (put), or pass upsert=True to create it with this update",
@@ -157,10 +160,6 @@ def translate(
             hint="correct what the engine's message names; dry_run=True shows the request exactly as sent",
         )
     return EngineError(f"{request.operation} failed: {code}: {message}", aws_code=code)
-
-
-def _requires_existing(request: Request) -> bool:
-    return "attribute_exists(" in request.params.get("ConditionExpression", "")
 
 
 def _key_text(request: Request, key_names: tuple[str, ...]) -> str:

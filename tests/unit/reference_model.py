@@ -30,29 +30,29 @@ def _switch(name: str, default: bool = False) -> bool:
 
 #: item 1: a projected get/query never yields something put() accepts as a whole item, nor a default
 #: where the stored value was not read; get and query agree.
-PROJECTION_SAFE = _switch("projection_safe")
+PROJECTION_SAFE = _switch("projection_safe", True)
 #: item 2: key fields go through the field types on every path (``get(Issue, number="07")`` finds issue 7).
-VALIDATED_KEYS = _switch("validated_keys")
+VALIDATED_KEYS = _switch("validated_keys", True)
 #: item 3: key templates take format specs: Issue's SK is ``ISSUE#{number:06d}``, a wider number is refused.
-FORMAT_SPECS = _switch("format_specs")
+FORMAT_SPECS = _switch("format_specs", True)
 #: item 4: put() validates the model as written (a field mutated to a wrong type is refused).
-PUT_VALIDATES = _switch("put_validates")
+PUT_VALIDATES = _switch("put_validates", True)
 #: item 5: a cursor is bound to its query (table, index, partition, entity, direction); a foreign one is refused.
-CURSORS_BOUND = _switch("cursors_bound")
+CURSORS_BOUND = _switch("cursors_bound", True)
 #: item 6: unknown keyword arguments are refused by get/delete/collection/reverse (as query already does).
-TYPOS_REFUSED = _switch("typos_refused")
+TYPOS_REFUSED = _switch("typos_refused", True)
 #: item 7: filters and conditions on key fields or on attributes the entity does not store are refused.
-KEY_FIELD_CONDITIONS_REFUSED = _switch("key_field_conditions_refused")
+KEY_FIELD_CONDITIONS_REFUSED = _switch("key_field_conditions_refused", True)
 #: item 8: empty sets (a ``default_factory=set`` field) are omitted on write and restored on read.
-EMPTY_SETS = _switch("empty_sets")
+EMPTY_SETS = _switch("empty_sets", True)
 #: item 9: a write that reaches the engine and fails its condition (or a cancelled transaction) is
 #: recorded in the capacity ledger too (DynamoDB bills it).
-LEDGER_RECORDS_FAILURES = _switch("ledger_records_failures")
+LEDGER_RECORDS_FAILURES = _switch("ledger_records_failures", True)
 #: item 13: update() takes the key as keyword arguments, like get() and delete().
-UPDATE_KEYWORDS = _switch("update_keywords")
+UPDATE_KEYWORDS = _switch("update_keywords", True)
 #: NEW (found by this model, akin to item 1): ``query(Repo, sk=..., projection=[...])`` returns rows of
 #: every entity in the key range (a Star among the Repos), since projected rows skip the entity filter.
-PROJECTED_QUERY_KEEPS_ENTITY = _switch("projected_query_keeps_entity")
+PROJECTED_QUERY_KEEPS_ENTITY = _switch("projected_query_keeps_entity", True)
 #: NEW (found by this model, an engine gap): moto's ``begins_with`` holds only on String attributes
 #: (moto/dynamodb/comparisons.py FuncBeginsWith: ``get_type != "S"`` -> False), so on a Binary attribute it
 #: never holds, not even on the stored value itself; DynamoDB and dynalite compare the bytes.
@@ -60,7 +60,7 @@ PROJECTED_QUERY_KEEPS_ENTITY = _switch("projected_query_keeps_entity")
 ENGINE_BINARY_BEGINS_WITH = _switch("engine_binary_begins_with")
 #: NEW (found by this model): ``update(..., upsert=True, condition=Attr("x").exists())`` on a missing item
 #: raises ItemNotFoundError ("pass upsert=True") instead of ConditionFailedError.
-UPSERT_CONDITION_FAILS_AS_CONDITION = _switch("upsert_condition_fails_as_condition")
+UPSERT_CONDITION_FAILS_AS_CONDITION = _switch("upsert_condition_fails_as_condition", True)
 
 ISSUE_WIDTH = 6
 

@@ -28,10 +28,6 @@ class Star(Entity):
     name: str
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a failed condition is told as ItemNotFoundError when its text holds attribute_exists(",
-)
 def test_upsert_whose_condition_fails_raises_condition_failed(table: Table) -> None:
     table.register(Repo)
     # upsert=True on a missing repo, only if it has a description: the condition is false.
@@ -46,7 +42,6 @@ def test_upsert_whose_condition_fails_raises_condition_failed(table: Table) -> N
     assert table.get(Repo, owner="ada", name="engine") is None
 
 
-@pytest.mark.xfail(strict=True, reason="projected query rows skip the entity filter")
 def test_projected_query_returns_only_the_entity_asked_for(table: Table) -> None:
     table.register(Repo, Star)
     table.put(Repo(owner="ada", name="engine", description="analytical"))

@@ -340,9 +340,7 @@ class DataLayerModel(RuleBasedStateMachine):
     ) -> Entity:
         condition = ref.to_condition(cond) if isinstance(cond, tuple) else cond
         if ref.UPDATE_KEYWORDS:
-            return self.table.update(
-                cls, changes=ref.to_update(changes), condition=condition, upsert=upsert, **key
-            )  # type: ignore[call-arg]
+            return self.table.update(cls, ref.to_update(changes), condition=condition, upsert=upsert, **key)
         return self.table.update(cls, key, ref.to_update(changes), condition=condition, upsert=upsert)
 
     # -- single items ---------------------------------------------------------------------------------
@@ -736,7 +734,7 @@ class DataLayerModel(RuleBasedStateMachine):
         raised = None
         try:
             got = self.table.update(
-                Team, key, ref.to_update(changes), upsert=upsert, expected_version=expected_version
+                Team, ref.to_update(changes), upsert=upsert, expected_version=expected_version, **key
             )
         except Exception as exc:
             raised = exc
@@ -949,7 +947,7 @@ class DataLayerModel(RuleBasedStateMachine):
                 upsert = data.draw(st.booleans(), label="upsert")
                 arg = self.key_arg(data, key)
                 if ref.UPDATE_KEYWORDS:
-                    tx.update(cls, changes=ref.to_update(changes), condition=condition, upsert=upsert, **arg)  # type: ignore[call-arg]
+                    tx.update(cls, ref.to_update(changes), condition=condition, upsert=upsert, **arg)
                 else:
                     tx.update(cls, arg, ref.to_update(changes), condition=condition, upsert=upsert)
                 ok &= holds and (upsert or current is not None)

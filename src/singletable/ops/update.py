@@ -73,7 +73,7 @@ def build_item(
         params["ConditionExpression"] = condition.render(ph)
         params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     ph.apply(params)
-    return UpdateRequest("UpdateItem", params, update=update), condition
+    return UpdateRequest("UpdateItem", params, update=update, requires_existing=not upsert), condition
 
 
 def read(schema: Schema, request: Request, resp: Mapping[str, Any], pattern: str | None) -> Item:
