@@ -22,8 +22,9 @@ is reported at once.
 
 from __future__ import annotations
 
+import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
@@ -56,7 +57,15 @@ def http_response(url: str, status: int, headers: Mapping[str, str], body: bytes
 class Retries:
     """The retry state of one client (shared by all its requests, as botocore's is per client)."""
 
-    def __init__(self, mode: RetryMode, total_attempts: int, *, loopback: bool) -> None:
+    def __init__(
+        self,
+        mode: RetryMode,
+        total_attempts: int,
+        *,
+        loopback: bool,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        """``total_attempts`` counts the first; ``jitter`` draws the backoff's random factor in [0, 1)."""
         self.mode = mode
         self.total_attempts = total_attempts
         self.loopback = loopback
@@ -64,7 +73,7 @@ class Retries:
         self._detector = standard.ThrottlingErrorDetector(adapter)
         self._conditions = standard.StandardRetryConditions(max_attempts=total_attempts)
         self._backoff = standard.ExponentialBackoff(
-            service_name="dynamodb", throttling_detector=self._detector
+            random=jitter, service_name="dynamodb", throttling_detector=self._detector
         )
         self._quota = (
             standard.RetryQuotaChecker(quota.RetryQuota(), self._detector) if mode != "legacy" else None
