@@ -111,7 +111,7 @@ async def _gather(fn: Callable[[Request], Any], requests: list[Request], n: int)
 _CHILD = r"""
 import asyncio, json, sys, time, statistics
 import aiobotocore.session
-spec = json.loads(sys.argv[1])
+spec = json.loads(sys.stdin.read())
 async def main():
     session = aiobotocore.session.get_session()
     from botocore.config import Config
@@ -151,9 +151,13 @@ def _aiobotocore(
     spec = json.dumps({"endpoint": endpoint, "ops": wire, "n": n, "rounds": rounds})
     try:
         out = subprocess.run(
-            [python, "-c", _CHILD, spec], capture_output=True, text=True, timeout=600, check=True
+            [python, "-c", _CHILD], input=spec, capture_output=True, text=True, timeout=900, check=True
         )
-    except (OSError, subprocess.SubprocessError):
+    except subprocess.CalledProcessError as exc:
+        print(f"aiobotocore run failed:\n{exc.stderr[-2000:]}", file=sys.stderr)
+        return None
+    except (OSError, subprocess.SubprocessError) as exc:
+        print(f"aiobotocore run failed: {exc}", file=sys.stderr)
         return None
     data: dict[str, list[float]] = json.loads(out.stdout.strip().splitlines()[-1])
     return {k: (v[0], v[1]) for k, v in data.items()}
@@ -174,14 +178,22 @@ def run(
     concurrency: tuple[int, ...] = (1, 32),
     rounds: int = 3,
     aiobotocore_python: str | None = None,
+    paths: tuple[str, ...] = ("direct", "keepalive"),
 ) -> Result:
+    """``paths``: ``direct`` to the engine (which closes each connection after its answer: every call
+    opens one) and ``keepalive`` through a pass-through ``FaultProxyProcess`` (no faults; connections
+    kept alive, as with DynamoDB itself)."""
     result = Result()
     facts = result.facts
-    with engine_process() as (endpoint, _proc):
+    facts["calls"] = calls
+    numbers: dict[tuple[str, str, str], tuple[float, float]] = {}
+    python = _find_aiobotocore(aiobotocore_python)
+    facts["aiobotocore"] = python
+    with engine_process() as (direct, _proc):
         spec = TableSpec(name=f"bench-async-{uuid.uuid4().hex[:8]}", deletion_protection=False)
-        client = make_client(endpoint_url=endpoint, max_pool_connections=max(concurrency))
-        spec.create(client)
-        table = Table(spec, client=client)
+        setup = make_client(endpoint_url=direct)
+        spec.create(setup)
+        table = Table(spec, client=setup)
         table.register(Reading)
         stored = [Reading(sensor=f"s{i % 20}", seq=i, celsius=20.5 + i % 7, note="ok") for i in range(200)]
         for r in stored:
@@ -191,67 +203,84 @@ def run(
             "get": [gets[i % len(gets)] for i in range(calls)],
             "put": [table.put(stored[i % len(stored)], dry_run=True) for i in range(calls)],
         }
-        expected = send(client, gets[0])["Item"]
-        facts["endpoint"] = endpoint
-        facts["calls"] = calls
-        numbers: dict[tuple[str, str], tuple[float, float]] = {}
+        expected = send(setup, gets[0])["Item"]
+        for path in paths:
+            with _path(path, direct) as endpoint:
+                _measure_path(path, endpoint, ops, concurrency, rounds, numbers, facts, expected, python)
+        spec.delete(setup)
 
-        for name, requests in ops.items():
-            _sync(client, requests[:50])()  # warm-up
-            numbers[(name, "sync")] = measure(_sync(client, requests), calls, rounds)
+    facts["numbers"] = {
+        f"{path} {op} {who}": {"cpu_us": c, "wall_us": w} for (path, op, who), (c, w) in numbers.items()
+    }
+    for path in paths:
+        for name in ops:
             for n in concurrency:
-                if n > 1:
-                    numbers[(name, f"sync x{n} threads")] = measure(
-                        _sync_threads(client, requests, n), calls, rounds
-                    )
-
-        async def async_side() -> None:
-            async with AsyncTransport.from_settings(
-                endpoint_url=endpoint, max_pool_connections=max(concurrency)
-            ) as t:
-                facts["async_equal"] = (await t.send(gets[0]))["Item"] == expected
-                for name, requests in ops.items():
-                    await _gather(t.send, requests[:50], max(concurrency))  # warm-up
-                    for n in concurrency:
-                        cpu, wall = [], []
-                        for _ in range(rounds):
-                            c0, w0 = time.process_time(), time.perf_counter()
-                            await _gather(t.send, requests, n)
-                            cpu.append((time.process_time() - c0) / calls * 1e6)
-                            wall.append((time.perf_counter() - w0) / calls * 1e6)
-                        numbers[(name, f"async x{n}")] = (statistics.median(cpu), statistics.median(wall))
-
-        asyncio.run(async_side())
-
-        python = _find_aiobotocore(aiobotocore_python)
-        facts["aiobotocore"] = python is not None
-        if python is not None:
-            for n in concurrency:
-                got = _aiobotocore(python, endpoint, ops, n, rounds)
-                for name, value in (got or {}).items():
-                    numbers[(name, f"aiobotocore x{n}")] = value
-        spec.delete(client)
-
-    facts["numbers"] = {f"{op} {who}": {"cpu_us": c, "wall_us": w} for (op, who), (c, w) in numbers.items()}
-    for name in ops:
-        for n in concurrency:
-            ours = numbers[(name, f"async x{n}")][0]
-            baselines = [f"sync x{n} threads" if n > 1 else "sync", f"aiobotocore x{n}"]
-            for baseline in baselines:
-                if (name, baseline) in numbers:
-                    theirs = numbers[(name, baseline)][0]
-                    result.rows.append(
-                        Row(
-                            "async transport",
-                            f"{name} CPU/call, async x{n}",
-                            ours,
-                            baseline,
-                            theirs,
-                            "us",
-                            theirs / ours,
+                ours = numbers[(path, name, f"async x{n}")][0]
+                for baseline in (f"sync x{n} threads" if n > 1 else "sync", f"aiobotocore x{n}"):
+                    if (path, name, baseline) in numbers:
+                        theirs = numbers[(path, name, baseline)][0]
+                        what = f"{name} CPU/call, async x{n}, {path}"
+                        result.rows.append(
+                            Row("async transport", what, ours, baseline, theirs, "us", theirs / ours)
                         )
-                    )
     return result
+
+
+@contextmanager
+def _path(path: str, direct: str) -> Iterator[str]:
+    if path == "direct":
+        yield direct
+        return
+    from singletable.local.faults import FaultProxyProcess
+
+    with FaultProxyProcess(direct) as proxy:
+        yield proxy.endpoint_url
+
+
+def _measure_path(
+    path: str,
+    endpoint: str,
+    ops: dict[str, list[Request]],
+    concurrency: tuple[int, ...],
+    rounds: int,
+    numbers: dict[tuple[str, str, str], tuple[float, float]],
+    facts: dict[str, Any],
+    expected: Any,
+    python: str | None,
+) -> None:
+    calls = len(next(iter(ops.values())))
+    client = make_client(endpoint_url=endpoint, max_pool_connections=max(concurrency))
+    for name, requests in ops.items():
+        _sync(client, requests[:50])()  # warm-up
+        numbers[(path, name, "sync")] = measure(_sync(client, requests), calls, rounds)
+        for n in concurrency:
+            if n > 1:
+                numbers[(path, name, f"sync x{n} threads")] = measure(
+                    _sync_threads(client, requests, n), calls, rounds
+                )
+
+    async def async_side() -> None:
+        async with AsyncTransport.from_settings(
+            endpoint_url=endpoint, max_pool_connections=max(concurrency)
+        ) as t:
+            facts[f"async_equal_{path}"] = (await t.send(ops["get"][0]))["Item"] == expected or None
+            for name, requests in ops.items():
+                await _gather(t.send, requests[:50], max(concurrency))  # warm-up
+                for n in concurrency:
+                    cpu, wall = [], []
+                    for _ in range(rounds):
+                        c0, w0 = time.process_time(), time.perf_counter()
+                        await _gather(t.send, requests, n)
+                        cpu.append((time.process_time() - c0) / calls * 1e6)
+                        wall.append((time.perf_counter() - w0) / calls * 1e6)
+                    numbers[(path, name, f"async x{n}")] = (statistics.median(cpu), statistics.median(wall))
+
+    asyncio.run(async_side())
+    if python is not None:
+        for n in concurrency:
+            got = _aiobotocore(python, endpoint, ops, n, rounds)
+            for name, value in (got or {}).items():
+                numbers[(path, name, f"aiobotocore x{n}")] = value
 
 
 def render_numbers(facts: dict[str, Any]) -> str:
@@ -267,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", default="1,32", help="requests in flight, comma-separated")
     p.add_argument("--rounds", type=int, default=3, help="rounds; the median counts")
     p.add_argument("--aiobotocore-python", default=None, help="an interpreter with aiobotocore installed")
+    p.add_argument("--paths", default="direct,keepalive", help="direct and/or keepalive (see run)")
     args = p.parse_args(argv)
     from bench.__main__ import render
 
@@ -275,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         concurrency=tuple(int(x) for x in args.concurrency.split(",")),
         rounds=args.rounds,
         aiobotocore_python=args.aiobotocore_python,
+        paths=tuple(args.paths.split(",")),
     )
     print(render_numbers(r.facts))
     print()

@@ -10,7 +10,7 @@ objects for each piece, with aiohttp underneath for the HTTP:
   ``AWS_ENDPOINT_URL_DYNAMODB`` / the config file's ``services``, else the regional endpoint);
 - signing: SigV4 on every attempt (a fresh date and signature per attempt, as botocore does), by
   :class:`singletable.transport.sigv4.Signer`, which signs exactly as botocore's ``SigV4Auth`` (tested
-  signature for signature) for a fifth of its CPU; ``lean_signing=False`` uses ``SigV4Auth`` itself;
+  signature for signature) for a fraction of its CPU; ``lean_signing=False`` uses ``SigV4Auth`` itself;
 - retries: :class:`singletable.transport.retry.Retries` (botocore's standard / adaptive / legacy rules,
   quota and backoff; the loopback connect budget of ``make_client``); ``max_attempts`` counts retries,
   as botocore's ``retries={"max_attempts": n}`` does (``n + 1`` attempts in all);
@@ -149,6 +149,9 @@ class AsyncTransport:
         self._client = client
         self._service_model = client.meta.service_model
         self._parser = create_parser("json")
+        metadata = self._service_model.metadata
+        self._target_prefix = metadata["targetPrefix"]  # DynamoDB_20120810
+        self._content_type = f"application/x-amz-json-{metadata['jsonVersion']}"
         self._operations: dict[str, Any] = {}
         self._user_agent = (
             f"singletable/{_VERSION} aiohttp/{aiohttp.__version__} botocore/{botocore.__version__} "
@@ -238,8 +241,8 @@ class AsyncTransport:
         operation = self._operation(request.operation)
         body = _dumps(request.params).encode("utf-8")
         headers = {
-            "X-Amz-Target": f"DynamoDB_20120810.{request.operation}",
-            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": f"{self._target_prefix}.{request.operation}",
+            "Content-Type": self._content_type,
             "User-Agent": self._user_agent,
             "Accept-Encoding": "identity",
             "amz-sdk-invocation-id": str(uuid.uuid4()),
