@@ -378,3 +378,65 @@ def test_cancelled_sends_leave_the_transport_usable(books: Table, proxy: FaultPr
     cancelled, after = run(main)
     assert cancelled == 40
     assert after["Item"] == av(books, target)
+
+
+def test_adaptive_mode_retries_throttles_and_paces(books: Table, proxy: FaultProxy) -> None:
+    proxy.set_rates(throttling=0.3)
+    entities = [book(i) for i in range(15)]
+    requests = [books.put(b, dry_run=True) for b in entities]
+
+    async def main() -> list[dict[str, Any]]:
+        async with transport(proxy.endpoint_url, retry_mode="adaptive") as t:
+            t.retries = Retries("adaptive", 11, loopback=True, jitter=lambda: 0.002)
+            return list(await asyncio.gather(*(t.send(r) for r in requests)))
+
+    responses = run(main)
+    assert sum(r["ResponseMetadata"]["RetryAttempts"] for r in responses) == proxy.counts()["throttling"] > 0
+    for b in entities:
+        assert books.get(Book, isbn=b.isbn, edition=1, consistent=True) == b
+
+
+# -- credentials ---------------------------------------------------------------------------------------
+
+
+def test_expiring_credentials_are_refreshed_off_the_loop_once(
+    books: Table, singletable_endpoint: str
+) -> None:
+    import datetime as dt
+    import threading
+
+    from botocore.credentials import RefreshableCredentials
+
+    calls: list[str] = []
+
+    def refresh() -> dict[str, str]:
+        calls.append(threading.current_thread().name)
+        expiry = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        return {
+            "access_key": f"AK{len(calls)}",
+            "secret_key": "s",
+            "token": "t",
+            "expiry_time": expiry.isoformat(),
+        }
+
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)).isoformat()
+    credentials = RefreshableCredentials.create_from_metadata(
+        {"access_key": "AK0", "secret_key": "s", "token": "t", "expiry_time": soon}, refresh, "test"
+    )
+    request = books.get(Book, isbn="none", edition=1, dry_run=True)
+
+    async def main() -> str:
+        base = transport(singletable_endpoint)
+        t = AsyncTransport(
+            endpoint_url=base.endpoint_url,
+            region=base.region,
+            credentials=credentials,
+            client=make_client(endpoint_url=singletable_endpoint),
+        )
+        async with t:
+            await asyncio.gather(*(t.send(request) for _ in range(20)))
+            return threading.current_thread().name
+
+    loop_thread = run(main)
+    assert len(calls) == 1 and calls[0] != loop_thread  # one refresh, in a worker thread
+    assert credentials.get_frozen_credentials().access_key == "AK1"

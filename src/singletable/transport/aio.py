@@ -370,9 +370,11 @@ class AsyncTransport:
         if isinstance(credentials, RefreshableCredentials) and credentials.refresh_needed(REFRESH_AHEAD):
             assert self._refresh_lock is not None
             async with self._refresh_lock:
-                # A refresh may call STS, SSO or the metadata service: off the loop, one at a time.
-                frozen: ReadOnlyCredentials = await asyncio.to_thread(credentials.get_frozen_credentials)
-                return frozen
+                # A refresh may call STS, SSO or the metadata service: off the loop, one at a time (the
+                # sends that waited for it find fresh credentials).
+                if credentials.refresh_needed(REFRESH_AHEAD):
+                    frozen: ReadOnlyCredentials = await asyncio.to_thread(credentials.get_frozen_credentials)
+                    return frozen
         current: ReadOnlyCredentials = credentials.get_frozen_credentials()
         return current
 
