@@ -440,3 +440,59 @@ def test_expiring_credentials_are_refreshed_off_the_loop_once(
     loop_thread = run(main)
     assert len(calls) == 1 and calls[0] != loop_thread  # one refresh, in a worker thread
     assert credentials.get_frozen_credentials().access_key == "AK1"
+
+
+def test_two_hundred_concurrent_transactions_on_one_loop(books: Table, singletable_endpoint: str) -> None:
+    pairs = [(book(i, edition=1), book(i, edition=2)) for i in range(200)]
+    requests = [
+        Request(
+            "TransactWriteItems",
+            {
+                "TransactItems": [
+                    {
+                        "Put": {
+                            "TableName": books.name,
+                            "Item": av(books, b),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    }
+                    for b in pair
+                ],
+                "ClientRequestToken": uuid.uuid4().hex,
+            },
+        )
+        for pair in pairs
+    ]
+
+    async def main() -> list[dict[str, Any]]:
+        async with transport(singletable_endpoint) as t:
+            return list(await asyncio.gather(*(t.send(r) for r in requests)))
+
+    responses = run(main)
+    assert all(r["ResponseMetadata"]["HTTPStatusCode"] == 200 for r in responses)
+    for first, second in pairs:
+        assert books.get(Book, isbn=first.isbn, edition=1, consistent=True) == first
+        assert books.get(Book, isbn=second.isbn, edition=2, consistent=True) == second
+
+
+def test_a_read_timeout_is_retried_then_botocores_error(books: Table, proxy: FaultProxy) -> None:
+    from botocore.exceptions import ReadTimeoutError
+
+    request = books.get(Book, isbn="1", edition=1, dry_run=True)
+    proxy.set_rates(slow=1.0, slow_delay=0.6)
+
+    async def main() -> None:
+        base = transport(proxy.endpoint_url)
+        t = AsyncTransport(
+            endpoint_url=base.endpoint_url,
+            region=base.region,
+            credentials=base.credentials,
+            client=make_client(endpoint_url=proxy.endpoint_url),
+            read_timeout=0.15,
+        )
+        async with quick(t, attempts=3):
+            await t.send(request)
+
+    with pytest.raises(ReadTimeoutError):
+        run(main)
+    assert proxy.counts()["slow"] == 3  # every attempt timed out waiting for its answer

@@ -72,3 +72,13 @@ def test_attempts_count_as_botocores_max_attempts(clean_env: Path) -> None:
         endpoint_url="http://127.0.0.1:8000", retry_mode="adaptive", max_attempts=3
     )
     assert t.retries.total_attempts == 4 and t.retries.mode == "adaptive"
+
+
+def test_without_aiohttp_the_async_extra_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from singletable.errors import AsyncExtraMissingError
+    from singletable.transport import aio
+
+    monkeypatch.setattr(aio, "aiohttp", None)
+    with pytest.raises(AsyncExtraMissingError) as caught:
+        AsyncTransport.from_settings(endpoint_url="http://127.0.0.1:8000")
+    assert caught.value.code == "ST610" and "singletable[async]" in str(caught.value)
