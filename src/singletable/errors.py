@@ -206,3 +206,25 @@ class ProjectionError(ValidationError):
     """A projection names something the entity does not store as an attribute of its own."""
 
     code = "ST114"
+
+
+class AsyncExtraMissingError(SingleTableError):
+    """The async transport was asked for without its HTTP library (aiohttp) installed."""
+
+    code = "ST610"
+    default_hint = "install the async extra: pip install 'singletable[async]'"
+
+
+class TransportClosedError(SingleTableError):
+    """A request was given to an async transport after ``close()``."""
+
+    code = "ST611"
+    default_hint = "create a new AsyncTransport, or send before closing it (async with ... as transport)"
+
+
+class TransportLoopError(SingleTableError):
+    """An async transport was used from an event loop other than the one it first ran on (its
+    connection pool belongs to that loop)."""
+
+    code = "ST612"
+    default_hint = "create one AsyncTransport per event loop (inside the coroutine that runs it)"

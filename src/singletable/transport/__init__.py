@@ -7,7 +7,12 @@ runs it over a transport: :func:`drive` here with blocking calls; an async drive
 ``await transport.send(...)`` and ``await asyncio.sleep(...)``. Nothing else differs between them.
 
 A transport sends one :class:`~singletable.request.Request` and returns the response as DynamoDB JSON,
-raising singletable's catalogued errors (:func:`singletable.request.translate`) for the engine's.
+raising singletable's catalogued errors (:func:`singletable.request.translate`) for the engine's:
+:class:`ClientTransport` here (botocore's client, the lean wire path), and
+
+- :mod:`singletable.transport.aio`: the async transport (aiohttp under botocore's credentials, SigV4
+  signer and retry rules); needs the ``async`` extra;
+- :mod:`singletable.transport.retry`: botocore's retry rules without its event system (no I/O).
 """
 
 from __future__ import annotations
