@@ -171,7 +171,25 @@ resource "aws_dynamodb_table" "this" {
     attribute_name = var.ttl_enabled ? var.ttl_attribute_name : ""
   }
 
+  # Global table replicas: added or removed in place (UpdateTable), never a replacement of the table.
+  dynamic "replica" {
+    for_each = var.replica_regions
+    content {
+      region_name            = replica.value.region_name
+      kms_key_arn            = var.enable_encryption ? replica.value.kms_key_arn : null
+      point_in_time_recovery = coalesce(replica.value.point_in_time_recovery, var.enable_point_in_time_recovery)
+      propagate_tags         = replica.value.propagate_tags
+    }
+  }
+
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = !contains([for r in var.replica_regions : r.region_name], data.aws_region.current.name)
+      error_message = "replica_regions names the provider's own region (where the table itself lives): list only the other regions."
+    }
+  }
 }
 
 ############################################################################
@@ -247,9 +265,18 @@ resource "aws_appautoscaling_policy" "this" {
 # Least-privilege IAM policies for the service that uses the table.
 ############################################################################
 
+data "aws_region" "current" {}
+
 locals {
+  # A replica's ARN is the table's with the replica's region (same partition, account and name).
+  replica_arns = {
+    for r in var.replica_regions : r.region_name => replace(aws_dynamodb_table.this.arn, "/^(arn:[^:]+:dynamodb:)[^:]*:/", "$${1}${r.region_name}:")
+  }
+  table_arns = concat([aws_dynamodb_table.this.arn], [for r in var.replica_regions : local.replica_arns[r.region_name]])
   index_arns = [for name in local.index_names : "${aws_dynamodb_table.this.arn}/index/${name}"]
-  scan       = var.iam_policy_allow_scan ? ["dynamodb:Scan"] : []
+  # The policies cover the table and its indexes in every region the table lives in.
+  all_index_arns = flatten([for arn in local.table_arns : [for name in local.index_names : "${arn}/index/${name}"]])
+  scan           = var.iam_policy_allow_scan ? ["dynamodb:Scan"] : []
 
   read_table_actions  = concat(["dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query"], local.scan)
   write_table_actions = ["dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
@@ -260,15 +287,15 @@ locals {
     Sid       = "UseTableKeyThroughDynamoDB"
     Effect    = "Allow"
     Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
-    Resource  = [var.kms_key_arn]
+    Resource  = concat([var.kms_key_arn], [for r in var.replica_regions : r.kms_key_arn])
     Condition = { StringLike = { "kms:ViaService" = "dynamodb.*.amazonaws.com" } }
   }] : []
 
   iam_policy_read_only = jsonencode({
     Version = "2012-10-17"
     Statement = concat([
-      { Sid = "ReadTable", Effect = "Allow", Action = local.read_table_actions, Resource = [aws_dynamodb_table.this.arn] },
-      { Sid = "QueryIndexes", Effect = "Allow", Action = local.index_actions, Resource = local.index_arns },
+      { Sid = "ReadTable", Effect = "Allow", Action = local.read_table_actions, Resource = local.table_arns },
+      { Sid = "QueryIndexes", Effect = "Allow", Action = local.index_actions, Resource = local.all_index_arns },
     ], local.kms_statements)
   })
 
@@ -279,9 +306,9 @@ locals {
         Sid      = "ReadWriteTable"
         Effect   = "Allow"
         Action   = sort(concat(local.read_table_actions, local.write_table_actions))
-        Resource = [aws_dynamodb_table.this.arn]
+        Resource = local.table_arns
       },
-      { Sid = "QueryIndexes", Effect = "Allow", Action = local.index_actions, Resource = local.index_arns },
+      { Sid = "QueryIndexes", Effect = "Allow", Action = local.index_actions, Resource = local.all_index_arns },
     ], local.kms_statements)
   })
 

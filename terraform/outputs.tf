@@ -86,3 +86,13 @@ output "iam_policy_read_write_arn" {
   description = "ARN of the read-write aws_iam_policy; null unless create_iam_policies."
   value       = one(aws_iam_policy.read_write[*].arn)
 }
+
+output "replica_arns" {
+  description = "ARNs of the table's replicas, keyed by region; empty without replica_regions. The IAM policy outputs cover them (and their indexes)."
+  value       = local.replica_arns
+}
+
+output "region" {
+  description = "Region of the table (the provider's region); replicas are in replica_arns."
+  value       = data.aws_region.current.name
+}

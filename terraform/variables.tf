@@ -538,3 +538,63 @@ variable "iam_policy_allow_scan" {
   default     = false
   nullable    = false
 }
+
+############################################################################
+# Global tables (replicas in other regions)
+############################################################################
+
+variable "replica_regions" {
+  description = "Replicas of the table in other regions (a global table, version 2019.11.21). Each: region_name; kms_key_arn (a key in that region; required when kms_key_arn is set for the table); point_in_time_recovery (null = the table's setting); propagate_tags (default true). deletion_protection_enabled and consistency_mode need hashicorp/aws >= 6.9 / >= 6.3 and must stay null with the tested 5.x provider. Needs stream_enabled = true with NEW_AND_OLD_IMAGES, and autoscaling with PROVISIONED. Adding or removing a replica never replaces the table."
+  type = list(object({
+    region_name                 = string
+    kms_key_arn                 = optional(string)
+    point_in_time_recovery      = optional(bool)
+    propagate_tags              = optional(bool, true)
+    deletion_protection_enabled = optional(bool)
+    consistency_mode            = optional(string)
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for r in var.replica_regions : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", r.region_name))])
+    error_message = "Each replica_regions region_name must be an AWS region name, like \"eu-west-1\"."
+  }
+
+  validation {
+    condition     = length(distinct([for r in var.replica_regions : r.region_name])) == length(var.replica_regions)
+    error_message = "replica_regions lists a region twice: a table has at most one replica per region."
+  }
+
+  validation {
+    condition = alltrue([for r in var.replica_regions : r.kms_key_arn == null ? true : can(regex(
+      "^arn:aws[a-zA-Z-]*:kms:${r.region_name}:[0-9]{12}:(key|alias)/.+$", r.kms_key_arn
+    ))])
+    error_message = "A replica's kms_key_arn must be a KMS key or alias ARN in the replica's own region (KMS keys are regional), like arn:aws:kms:eu-west-1:111122223333:key/<id> for eu-west-1."
+  }
+
+  validation {
+    condition     = !(var.kms_key_arn != null && anytrue([for r in var.replica_regions : r.kms_key_arn == null]))
+    error_message = "The table uses a customer managed key (kms_key_arn), so every replica needs its own kms_key_arn in its region."
+  }
+
+  validation {
+    condition     = !(!var.enable_encryption && anytrue([for r in var.replica_regions : r.kms_key_arn != null]))
+    error_message = "A replica sets kms_key_arn but enable_encryption = false: set enable_encryption = true, or remove the replica keys."
+  }
+
+  validation {
+    condition     = length(var.replica_regions) == 0 || (var.stream_enabled && var.stream_view_type == "NEW_AND_OLD_IMAGES")
+    error_message = "Replicas are fed by the table's stream: set stream_enabled = true and stream_view_type = \"NEW_AND_OLD_IMAGES\"."
+  }
+
+  validation {
+    condition     = length(var.replica_regions) == 0 || var.billing_mode == "PAY_PER_REQUEST" || var.autoscaling_enabled
+    error_message = "A PROVISIONED global table needs write autoscaling in every region: set autoscaling_enabled = true, or billing_mode = \"PAY_PER_REQUEST\"."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.replica_regions : r.deletion_protection_enabled == null && r.consistency_mode == null])
+    error_message = "replica_regions deletion_protection_enabled and consistency_mode need hashicorp/aws >= 6.9 (replica.deletion_protection_enabled) and >= 6.3 (replica.consistency_mode); this module is tested with 5.100, which has neither: leave them null (a replica's deletion protection can be set in the console or with UpdateTable in its region meanwhile)."
+  }
+}
