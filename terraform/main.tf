@@ -182,9 +182,43 @@ resource "aws_dynamodb_table" "this" {
     }
   }
 
+  # Creation from data: import from S3, or a point-in-time restore (exclusive, validated).
+  dynamic "import_table" {
+    for_each = var.import_table == null ? [] : [var.import_table]
+    content {
+      input_format           = import_table.value.input_format
+      input_compression_type = import_table.value.input_compression_type
+
+      s3_bucket_source {
+        bucket       = import_table.value.s3_bucket_source.bucket
+        key_prefix   = import_table.value.s3_bucket_source.key_prefix
+        bucket_owner = import_table.value.s3_bucket_source.bucket_owner
+      }
+
+      dynamic "input_format_options" {
+        for_each = try(import_table.value.input_format_options.csv, null) == null ? [] : [import_table.value.input_format_options.csv]
+        content {
+          csv {
+            delimiter   = input_format_options.value.delimiter
+            header_list = input_format_options.value.header_list
+          }
+        }
+      }
+    }
+  }
+
+  restore_source_name      = var.restore_source_name
+  restore_source_table_arn = var.restore_source_table_arn
+  restore_to_latest_time   = var.restore_to_latest_time ? true : null
+  restore_date_time        = var.restore_date_time
+
   tags = var.tags
 
   lifecycle {
+    # Creation-only arguments (the provider replaces the table when they change): the table is created
+    # from its source once, and adding, changing or removing the source afterwards must never replace it.
+    ignore_changes = [import_table, restore_source_name, restore_source_table_arn, restore_to_latest_time, restore_date_time]
+
     precondition {
       condition     = !contains([for r in var.replica_regions : r.region_name], data.aws_region.current.name)
       error_message = "replica_regions names the provider's own region (where the table itself lives): list only the other regions."

@@ -598,3 +598,122 @@ variable "replica_regions" {
     error_message = "replica_regions deletion_protection_enabled and consistency_mode need hashicorp/aws >= 6.9 (replica.deletion_protection_enabled) and >= 6.3 (replica.consistency_mode); this module is tested with 5.100, which has neither: leave them null (a replica's deletion protection can be set in the console or with UpdateTable in its region meanwhile)."
   }
 }
+
+############################################################################
+# Create from data (creation only: ignored once the table exists)
+############################################################################
+
+variable "import_table" {
+  description = "Create the table from data in S3 (ImportTable): input_format CSV, DYNAMODB_JSON or ION; input_compression_type GZIP, ZSTD or NONE; s3_bucket_source (bucket, key_prefix, bucket_owner); for CSV optionally input_format_options.csv (delimiter, header_list). Used only when the table is created: later changes (and removing it) are ignored, never a replacement. Excludes the restore_* inputs."
+  type = object({
+    input_format           = string
+    input_compression_type = optional(string, "NONE")
+    s3_bucket_source = object({
+      bucket       = string
+      key_prefix   = optional(string)
+      bucket_owner = optional(string)
+    })
+    input_format_options = optional(object({
+      csv = optional(object({
+        delimiter   = optional(string)
+        header_list = optional(list(string))
+      }))
+    }))
+  })
+  default = null
+
+  validation {
+    condition     = var.import_table == null ? true : contains(["CSV", "DYNAMODB_JSON", "ION"], var.import_table.input_format)
+    error_message = "import_table.input_format must be \"CSV\", \"DYNAMODB_JSON\" or \"ION\"."
+  }
+
+  validation {
+    condition     = var.import_table == null ? true : contains(["GZIP", "ZSTD", "NONE"], var.import_table.input_compression_type)
+    error_message = "import_table.input_compression_type must be \"GZIP\", \"ZSTD\" or \"NONE\"."
+  }
+
+  validation {
+    condition     = var.import_table == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.import_table.s3_bucket_source.bucket))
+    error_message = "import_table.s3_bucket_source.bucket must be an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-'), not an ARN or s3:// URL; put the folder in key_prefix."
+  }
+
+  validation {
+    condition     = try(var.import_table.s3_bucket_source.bucket_owner, null) == null ? true : can(regex("^[0-9]{12}$", var.import_table.s3_bucket_source.bucket_owner))
+    error_message = "import_table.s3_bucket_source.bucket_owner must be a 12-digit AWS account ID."
+  }
+
+  validation {
+    condition     = try(var.import_table.input_format_options.csv, null) == null ? true : var.import_table.input_format == "CSV"
+    error_message = "import_table.input_format_options.csv only applies to input_format = \"CSV\": remove it, or import CSV."
+  }
+
+  validation {
+    condition     = try(var.import_table.input_format_options.csv.delimiter, null) == null ? true : contains([",", "\t", ":", ";", "|", " "], var.import_table.input_format_options.csv.delimiter)
+    error_message = "import_table CSV delimiter must be one of , tab : ; | or space."
+  }
+
+  validation {
+    condition     = !(var.import_table != null && length(var.replica_regions) > 0)
+    error_message = "import_table creates a new single-region table: import first, then add replica_regions in a later apply."
+  }
+
+  validation {
+    condition     = !(var.import_table != null && (var.restore_source_name != null || var.restore_source_table_arn != null))
+    error_message = "A table is created from one source: import_table (S3) or a restore (restore_source_name / restore_source_table_arn), not both."
+  }
+}
+
+variable "restore_source_name" {
+  description = "Create the table as a point-in-time restore of this table (same account and region). Creation only: later changes are ignored. Excludes restore_source_table_arn and import_table; needs restore_to_latest_time or restore_date_time."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.restore_source_name == null ? true : can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.restore_source_name))
+    error_message = "restore_source_name must be a table name: 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' or '.'."
+  }
+
+  validation {
+    condition     = !(var.restore_source_name != null && var.restore_source_table_arn != null)
+    error_message = "Give the restore source once: restore_source_name (same region) or restore_source_table_arn (also cross-region), not both."
+  }
+}
+
+variable "restore_source_table_arn" {
+  description = "Create the table as a point-in-time restore of the table with this ARN (also another region). Creation only: later changes are ignored. Excludes restore_source_name and import_table; needs restore_to_latest_time or restore_date_time."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.restore_source_table_arn == null ? true : can(regex("^arn:aws[a-zA-Z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[a-zA-Z0-9_.-]{3,255}$", var.restore_source_table_arn))
+    error_message = "restore_source_table_arn must be a DynamoDB table ARN, like arn:aws:dynamodb:eu-west-1:111122223333:table/orders."
+  }
+}
+
+variable "restore_to_latest_time" {
+  description = "With restore_source_name or restore_source_table_arn: restore to the latest restorable time. Excludes restore_date_time. Creation only."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = !(var.restore_to_latest_time && var.restore_date_time != null)
+    error_message = "Restore to one point: restore_to_latest_time = true or restore_date_time, not both."
+  }
+
+  validation {
+    condition     = var.restore_source_name != null || var.restore_source_table_arn != null ? (var.restore_to_latest_time || var.restore_date_time != null) : !(var.restore_to_latest_time || var.restore_date_time != null)
+    error_message = "A restore needs a source and a point: restore_source_name or restore_source_table_arn, with restore_to_latest_time = true or restore_date_time."
+  }
+}
+
+variable "restore_date_time" {
+  description = "With restore_source_name or restore_source_table_arn: the point to restore to, an RFC 3339 time such as 2026-11-29T23:00:00Z (within the source's PITR window). Excludes restore_to_latest_time. Creation only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.restore_date_time == null ? true : can(formatdate("YYYY", var.restore_date_time))
+    error_message = "restore_date_time must be an RFC 3339 time, like 2026-11-29T23:00:00Z."
+  }
+}
