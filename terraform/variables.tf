@@ -717,3 +717,156 @@ variable "restore_date_time" {
     error_message = "restore_date_time must be an RFC 3339 time, like 2026-11-29T23:00:00Z."
   }
 }
+
+############################################################################
+# Module switch
+############################################################################
+
+variable "create_table" {
+  description = "Create the table and everything around it (autoscaling, IAM policies, resource policy, alarms, insights). false creates nothing and every output is null or empty: for modules instantiated per environment. Turning it off destroys the table (deletion protection refuses until lifted)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "region" {
+  description = "Region to manage the resources in (the resource-level region argument of hashicorp/aws >= 6.0). Gated: the module is tested with 5.100, which lacks it, so it must stay null; set the region on the provider instead."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.region == null
+    error_message = "region needs hashicorp/aws >= 6.0 (resource-level region); this module is tested with 5.100: leave region null and configure the region on the aws provider passed to the module."
+  }
+}
+
+############################################################################
+# More table settings
+############################################################################
+
+variable "point_in_time_recovery_period_in_days" {
+  description = "Days of continuous backups kept for point-in-time recovery, 1 to 35; null keeps AWS's default (35). Needs enable_point_in_time_recovery = true. The PITR price does not depend on it."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.point_in_time_recovery_period_in_days == null ? true : (var.point_in_time_recovery_period_in_days >= 1 && var.point_in_time_recovery_period_in_days <= 35 && floor(var.point_in_time_recovery_period_in_days) == var.point_in_time_recovery_period_in_days)
+    error_message = "point_in_time_recovery_period_in_days must be a whole number of days from 1 to 35."
+  }
+
+  validation {
+    condition     = !(var.point_in_time_recovery_period_in_days != null && !var.enable_point_in_time_recovery)
+    error_message = "point_in_time_recovery_period_in_days is set but enable_point_in_time_recovery = false: enable PITR, or remove the period."
+  }
+}
+
+variable "warm_throughput" {
+  description = "Pre-warmed read/write units per second for the table (read_units_per_second at least 12000, write_units_per_second at least 4000). Gated: the table's warm_throughput argument needs hashicorp/aws >= 6.13 and the module is tested with 5.100, so it must stay null; pre-warm with UpdateTable meanwhile."
+  type = object({
+    read_units_per_second  = optional(number)
+    write_units_per_second = optional(number)
+  })
+  default = null
+
+  validation {
+    condition = var.warm_throughput == null ? true : (
+      (try(var.warm_throughput.read_units_per_second, null) == null ? true : var.warm_throughput.read_units_per_second >= 12000) &&
+      (try(var.warm_throughput.write_units_per_second, null) == null ? true : var.warm_throughput.write_units_per_second >= 4000)
+    )
+    error_message = "warm_throughput below DynamoDB's floor: read_units_per_second must be at least 12000 and write_units_per_second at least 4000 (every table already has those)."
+  }
+
+  validation {
+    condition     = var.warm_throughput == null
+    error_message = "warm_throughput needs hashicorp/aws >= 6.13 (aws_dynamodb_table.warm_throughput); this module is tested with 5.100: leave it null (pre-warm with aws dynamodb update-table --warm-throughput meanwhile)."
+  }
+}
+
+variable "resource_policy" {
+  description = "A resource-based policy (JSON, for example from aws_iam_policy_document) attached to the table with aws_dynamodb_resource_policy: cross-account access without assuming a role. Its Resource entries must name the table (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME, known before creation) or its indexes. null = none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.resource_policy == null ? true : can(jsondecode(var.resource_policy).Statement)
+    error_message = "resource_policy must be a JSON policy document with a Statement (for example data.aws_iam_policy_document.x.json)."
+  }
+
+  validation {
+    condition     = var.resource_policy == null ? true : length(var.resource_policy) <= 20480
+    error_message = "resource_policy is longer than DynamoDB's 20 KB limit for a resource-based policy."
+  }
+}
+
+variable "local_secondary_indexes" {
+  description = "Local secondary indexes (partition key PK, their own sort key; strongly consistent reads; at most 5). DynamoDB creates LSIs only with the table: they are read at creation and later changes are ignored (they would replace the table). Sort key types S, N or B; a key must not be SK."
+  type = list(object({
+    name               = string
+    range_key          = string
+    range_key_type     = optional(string, "S")
+    projection_type    = optional(string, "ALL")
+    non_key_attributes = optional(list(string), [])
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = length(var.local_secondary_indexes) <= 5
+    error_message = "DynamoDB allows at most 5 local secondary indexes per table."
+  }
+
+  validation {
+    condition     = alltrue([for l in var.local_secondary_indexes : can(regex("^[a-zA-Z0-9_.-]{3,255}$", l.name))])
+    error_message = "Each local secondary index name must be 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' or '.'."
+  }
+
+  validation {
+    condition = length(distinct(concat(["GSI1"], [for g in var.additional_global_secondary_indexes : g.name], [for l in var.local_secondary_indexes : l.name]))) == (
+      1 + length(var.additional_global_secondary_indexes) + length(var.local_secondary_indexes)
+    )
+    error_message = "Index names must be unique across GSI1, the additional GSIs and the local secondary indexes: rename the duplicate."
+  }
+
+  validation {
+    condition     = alltrue([for l in var.local_secondary_indexes : !contains(["PK", "SK"], l.range_key) && contains(["S", "N", "B"], l.range_key_type)])
+    error_message = "A local secondary index sorts on its own attribute (not PK, the shared partition key, nor SK, the table's sort key), of type S, N or B."
+  }
+
+  validation {
+    condition = alltrue([for l in var.local_secondary_indexes :
+      contains(["ALL", "KEYS_ONLY", "INCLUDE"], l.projection_type) && (l.projection_type == "INCLUDE") == (length(l.non_key_attributes) > 0)
+    ])
+    error_message = "Each local secondary index needs projection_type ALL, KEYS_ONLY or INCLUDE; INCLUDE needs non_key_attributes and the others must leave them empty."
+  }
+
+  validation {
+    condition = alltrue([
+      for name, types in {
+        for pair in concat(
+          [for l in var.local_secondary_indexes : { name = l.range_key, type = l.range_key_type }],
+          flatten([for g in var.additional_global_secondary_indexes : concat(
+            [{ name = g.hash_key, type = g.hash_key_type }],
+            g.range_key == null ? [] : [{ name = g.range_key, type = g.range_key_type }],
+          )]),
+        ) : pair.name => pair.type...
+      } : length(distinct(types)) == 1
+    ])
+    error_message = "An attribute is a key of two indexes (local or global) with different types: give it one type (S, N or B) everywhere."
+  }
+}
+
+variable "timeouts" {
+  description = "How long terraform waits for the table to be created, updated or deleted, as durations like \"30m\" or \"1h\"; null keeps the provider's defaults (30m, 60m, 10m). Raise create for large imports or restores."
+  type = object({
+    create = optional(string)
+    update = optional(string)
+    delete = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for t in [var.timeouts.create, var.timeouts.update, var.timeouts.delete] : t == null ? true : can(regex("^([0-9]+(\\.[0-9]+)?(h|m|s))+$", t))])
+    error_message = "timeouts values are durations like \"45m\", \"2h\" or \"1h30m\"."
+  }
+}

@@ -9,9 +9,9 @@ run "nothing_to_import_or_restore_by_default" {
   command = plan
 
   assert {
-    condition = length(aws_dynamodb_table.this.import_table) == 0 && aws_dynamodb_table.this.restore_source_name == null && (
-      aws_dynamodb_table.this.restore_source_table_arn == null && aws_dynamodb_table.this.restore_to_latest_time == null
-    ) && aws_dynamodb_table.this.restore_date_time == null
+    condition = length(aws_dynamodb_table.this[0].import_table) == 0 && aws_dynamodb_table.this[0].restore_source_name == null && (
+      aws_dynamodb_table.this[0].restore_source_table_arn == null && aws_dynamodb_table.this[0].restore_to_latest_time == null
+    ) && aws_dynamodb_table.this[0].restore_date_time == null
     error_message = "an empty table by default"
   }
 }
@@ -29,17 +29,17 @@ run "import_csv_from_s3" {
   }
 
   assert {
-    condition     = [for i in aws_dynamodb_table.this.import_table : [i.input_format, i.input_compression_type]] == [["CSV", "GZIP"]]
+    condition     = [for i in aws_dynamodb_table.this[0].import_table : [i.input_format, i.input_compression_type]] == [["CSV", "GZIP"]]
     error_message = "format and compression as given"
   }
   assert {
-    condition = [for s in aws_dynamodb_table.this.import_table[0].s3_bucket_source : [s.bucket, s.key_prefix, s.bucket_owner]] == [
+    condition = [for s in aws_dynamodb_table.this[0].import_table[0].s3_bucket_source : [s.bucket, s.key_prefix, s.bucket_owner]] == [
       ["my-exports", "orders/2026-11/", "111122223333"]
     ]
     error_message = "the S3 source with its prefix and owner"
   }
   assert {
-    condition     = aws_dynamodb_table.this.import_table[0].input_format_options[0].csv[0].delimiter == ";"
+    condition     = aws_dynamodb_table.this[0].import_table[0].input_format_options[0].csv[0].delimiter == ";"
     error_message = "CSV options reach the import"
   }
 }
@@ -52,8 +52,8 @@ run "import_dynamodb_json_uncompressed" {
   }
 
   assert {
-    condition = aws_dynamodb_table.this.import_table[0].input_compression_type == "NONE" && (
-      length(aws_dynamodb_table.this.import_table[0].input_format_options) == 0
+    condition = aws_dynamodb_table.this[0].import_table[0].input_compression_type == "NONE" && (
+      length(aws_dynamodb_table.this[0].import_table[0].input_format_options) == 0
     )
     error_message = "no compression by default, no CSV options"
   }
@@ -68,7 +68,7 @@ run "restore_by_name_to_latest" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.restore_source_name == "orders-prod" && aws_dynamodb_table.this.restore_to_latest_time
+    condition     = aws_dynamodb_table.this[0].restore_source_name == "orders-prod" && aws_dynamodb_table.this[0].restore_to_latest_time
     error_message = "restore the named table to its latest restorable time"
   }
 }
@@ -82,8 +82,8 @@ run "restore_by_arn_to_a_time" {
   }
 
   assert {
-    condition = aws_dynamodb_table.this.restore_source_table_arn == "arn:aws:dynamodb:eu-west-1:111122223333:table/orders-prod" && (
-      aws_dynamodb_table.this.restore_date_time == "2026-11-29T23:00:00Z" && aws_dynamodb_table.this.restore_to_latest_time == null
+    condition = aws_dynamodb_table.this[0].restore_source_table_arn == "arn:aws:dynamodb:eu-west-1:111122223333:table/orders-prod" && (
+      aws_dynamodb_table.this[0].restore_date_time == "2026-11-29T23:00:00Z" && aws_dynamodb_table.this[0].restore_to_latest_time == null
     )
     error_message = "restore the table by ARN to the given time"
   }

@@ -5,7 +5,7 @@ mock_provider "aws" {
     defaults = { name = "us-east-1" }
   }
   override_resource {
-    target          = aws_dynamodb_table.this
+    target          = aws_dynamodb_table.this[0]
     override_during = plan
     values          = { arn = "arn:aws:dynamodb:us-east-1:111122223333:table/test-table" }
   }
@@ -21,7 +21,7 @@ run "no_replicas_by_default" {
   command = plan
 
   assert {
-    condition     = length(aws_dynamodb_table.this.replica) == 0 && output.replica_arns == {}
+    condition     = length(aws_dynamodb_table.this[0].replica) == 0 && length(output.replica_arns) == 0
     error_message = "a single-region table by default"
   }
   assert {
@@ -41,17 +41,17 @@ run "two_replicas" {
   }
 
   assert {
-    condition = { for r in aws_dynamodb_table.this.replica : r.region_name => [r.point_in_time_recovery, r.propagate_tags] } == {
+    condition = { for r in aws_dynamodb_table.this[0].replica : r.region_name => [r.point_in_time_recovery, r.propagate_tags] } == {
       "eu-west-1"      = [true, true]
       "ap-southeast-2" = [false, false]
     }
     error_message = "replica PITR follows the table unless overridden; tags propagate by default"
   }
   assert {
-    condition = output.replica_arns == {
+    condition = output.replica_arns == tomap({
       "eu-west-1"      = "arn:aws:dynamodb:eu-west-1:111122223333:table/test-table"
       "ap-southeast-2" = "arn:aws:dynamodb:ap-southeast-2:111122223333:table/test-table"
-    }
+    })
     error_message = "replica ARNs are the table's with the replica's region"
   }
   assert {
@@ -83,7 +83,7 @@ run "replicas_with_customer_keys" {
   }
 
   assert {
-    condition     = one(aws_dynamodb_table.this.replica).kms_key_arn == "arn:aws:kms:eu-west-1:111122223333:key/bbbb"
+    condition     = one(aws_dynamodb_table.this[0].replica).kms_key_arn == "arn:aws:kms:eu-west-1:111122223333:key/bbbb"
     error_message = "each replica is encrypted with its own regional key"
   }
   assert {
@@ -104,7 +104,7 @@ run "provisioned_autoscaled_global_table" {
   }
 
   assert {
-    condition     = length(aws_dynamodb_table.this.replica) == 1 && length(aws_appautoscaling_target.this) == 4
+    condition     = length(aws_dynamodb_table.this[0].replica) == 1 && length(aws_appautoscaling_target.this) == 4
     error_message = "a provisioned global table autoscales"
   }
 }
