@@ -106,3 +106,12 @@ output "resource_policy_revision_id" {
   description = "Revision of the table's resource-based policy; null without resource_policy."
   value       = one(aws_dynamodb_resource_policy.this[*].revision_id)
 }
+
+output "alarm_arns" {
+  description = "CloudWatch alarm ARNs keyed by \"table/read-throttles\", \"index/GSI1/write-capacity\", \"table/system-errors\", \"replica/eu-west-1/replication-latency\" and so on; empty unless alarms_enabled."
+  value = merge(
+    { for k, a in aws_cloudwatch_metric_alarm.metric : k => a.arn },
+    { for k, a in aws_cloudwatch_metric_alarm.capacity : k => a.arn },
+    { for a in aws_cloudwatch_metric_alarm.system_errors : "table/system-errors" => a.arn },
+  )
+}

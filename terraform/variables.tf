@@ -870,3 +870,91 @@ variable "timeouts" {
     error_message = "timeouts values are durations like \"45m\", \"2h\" or \"1h30m\"."
   }
 }
+
+############################################################################
+# CloudWatch alarms (opt-in)
+############################################################################
+
+variable "alarms_enabled" {
+  description = "Create CloudWatch alarms: read and write throttle events for the table and each GSI, system errors, consumed above alarm_consumed_capacity_threshold_percent of provisioned (PROVISIONED only) and replication latency per replica. Notifies alarm_sns_topic_arns."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "alarm_sns_topic_arns" {
+  description = "SNS topics notified when an alarm fires and when it recovers. Empty = alarms without notifications (state in the console only)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.alarm_sns_topic_arns : can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$", a))])
+    error_message = "alarm_sns_topic_arns must be SNS topic ARNs, like arn:aws:sns:us-east-1:111122223333:dynamodb-alerts."
+  }
+
+  validation {
+    condition     = !(length(var.alarm_sns_topic_arns) > 0 && !var.alarms_enabled)
+    error_message = "alarm_sns_topic_arns is set but alarms_enabled = false: set alarms_enabled = true, or remove the topics."
+  }
+}
+
+variable "alarm_period_seconds" {
+  description = "Length of each alarm evaluation period in seconds: 10, 30 or a multiple of 60."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = contains([10, 30], var.alarm_period_seconds) || (var.alarm_period_seconds >= 60 && var.alarm_period_seconds % 60 == 0)
+    error_message = "alarm_period_seconds must be 10, 30 or a multiple of 60."
+  }
+}
+
+variable "alarm_evaluation_periods" {
+  description = "Consecutive breaching periods before an alarm fires."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.alarm_evaluation_periods >= 1 && floor(var.alarm_evaluation_periods) == var.alarm_evaluation_periods
+    error_message = "alarm_evaluation_periods must be a whole number of at least 1."
+  }
+}
+
+variable "alarm_throttle_events_threshold" {
+  description = "Throttle events per period above which a throttle alarm fires (0: any throttling)."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.alarm_throttle_events_threshold >= 0
+    error_message = "alarm_throttle_events_threshold cannot be negative."
+  }
+}
+
+variable "alarm_consumed_capacity_threshold_percent" {
+  description = "With PROVISIONED: alarm when consumed capacity exceeds this percentage of provisioned capacity (table and each GSI, read and write). Keep it above the autoscaling target."
+  type        = number
+  default     = 80
+  nullable    = false
+
+  validation {
+    condition     = var.alarm_consumed_capacity_threshold_percent > 0 && var.alarm_consumed_capacity_threshold_percent <= 100
+    error_message = "alarm_consumed_capacity_threshold_percent must be above 0 and at most 100."
+  }
+}
+
+variable "alarm_replication_latency_threshold_ms" {
+  description = "With replica_regions: alarm when the average replication latency to a replica exceeds this many milliseconds."
+  type        = number
+  default     = 60000
+  nullable    = false
+
+  validation {
+    condition     = var.alarm_replication_latency_threshold_ms > 0
+    error_message = "alarm_replication_latency_threshold_ms must be positive."
+  }
+}
