@@ -115,3 +115,8 @@ output "alarm_arns" {
     { for a in aws_cloudwatch_metric_alarm.system_errors : "table/system-errors" => a.arn },
   )
 }
+
+output "contributor_insights" {
+  description = "Where Contributor Insights is on: \"table\" and \"index/<name>\" keys; empty unless contributor_insights_enabled."
+  value       = sort(keys(aws_dynamodb_contributor_insights.this))
+}

@@ -958,3 +958,31 @@ variable "alarm_replication_latency_threshold_ms" {
     error_message = "alarm_replication_latency_threshold_ms must be positive."
   }
 }
+
+############################################################################
+# Contributor Insights (find the hot keys)
+############################################################################
+
+variable "contributor_insights_enabled" {
+  description = "Enable CloudWatch Contributor Insights on the table and on contributor_insights_indexes: the most accessed and most throttled partition keys, the hot keys `singletable lint` predicts from the design. Billed per event analysed."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "contributor_insights_indexes" {
+  description = "GSIs that get Contributor Insights when contributor_insights_enabled (GSI1, the inverted index, by default)."
+  type        = list(string)
+  default     = ["GSI1"]
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for n in var.contributor_insights_indexes : contains(concat(["GSI1"], [for g in var.additional_global_secondary_indexes : g.name]), n)])
+    error_message = "contributor_insights_indexes names an index this table does not have: use GSI1 or the name of one of additional_global_secondary_indexes."
+  }
+
+  validation {
+    condition     = length(distinct(var.contributor_insights_indexes)) == length(var.contributor_insights_indexes)
+    error_message = "contributor_insights_indexes lists an index twice."
+  }
+}
