@@ -986,3 +986,14 @@ variable "contributor_insights_indexes" {
     error_message = "contributor_insights_indexes lists an index twice."
   }
 }
+
+variable "global_table_witness_region" {
+  description = "Witness region of a multi-region strongly consistent global table (one replica with consistency_mode STRONG). Gated: needs hashicorp/aws >= 6.3 (global_table_witness) and the module is tested with 5.100, so it must stay null."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.global_table_witness_region == null
+    error_message = "global_table_witness_region needs hashicorp/aws >= 6.3 (multi-region strong consistency); this module is tested with 5.100: leave it null."
+  }
+}

@@ -155,10 +155,11 @@ run "pitr_period_without_pitr" {
 run "gated_inputs_refused" {
   command = plan
   variables {
-    warm_throughput = { read_units_per_second = 20000, write_units_per_second = 5000 }
-    region          = "eu-west-1"
+    warm_throughput             = { read_units_per_second = 20000, write_units_per_second = 5000 }
+    region                      = "eu-west-1"
+    global_table_witness_region = "us-west-2"
   }
-  expect_failures = [var.warm_throughput, var.region]
+  expect_failures = [var.warm_throughput, var.region, var.global_table_witness_region]
 }
 
 run "warm_throughput_below_floor" {
