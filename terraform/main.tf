@@ -1,6 +1,7 @@
 locals {
   provisioned = var.billing_mode == "PROVISIONED"
-  autoscaled  = local.provisioned && var.autoscaling_enabled
+  scaling     = local.provisioned && var.autoscaling_enabled # capacity is the autoscaler's
+  autoscaled  = var.create_table && local.scaling            # ...and its targets exist
   on_demand_cap = !local.provisioned && (
     var.on_demand_max_read_request_units != null || var.on_demand_max_write_request_units != null
   )
@@ -27,13 +28,17 @@ locals {
     }],
   )
   index_names = [for i in local.indexes : i.name]
+  lsi_names   = [for l in var.local_secondary_indexes : l.name]
 
   # Every key attribute is declared once; PK and SK are strings (validated for additional GSIs).
   extra_key_types = {
-    for pair in flatten([for g in var.additional_global_secondary_indexes : concat(
-      [{ name = g.hash_key, type = g.hash_key_type }],
-      g.range_key == null ? [] : [{ name = g.range_key, type = g.range_key_type }],
-    )]) : pair.name => pair.type...
+    for pair in concat(
+      flatten([for g in var.additional_global_secondary_indexes : concat(
+        [{ name = g.hash_key, type = g.hash_key_type }],
+        g.range_key == null ? [] : [{ name = g.range_key, type = g.range_key_type }],
+      )]),
+      [for l in var.local_secondary_indexes : { name = l.range_key, type = l.range_key_type }],
+    ) : pair.name => pair.type...
   }
   attributes = merge({ for name, types in local.extra_key_types : name => types[0] }, { PK = "S", SK = "S" })
 
@@ -46,14 +51,14 @@ locals {
   }
 
   # Capacity at creation: the explicit value, else (autoscaled) the autoscaling minimum.
-  initial_table_read  = local.autoscaled ? coalesce(var.read_capacity, var.autoscaling_read.min_capacity) : var.read_capacity
-  initial_table_write = local.autoscaled ? coalesce(var.write_capacity, var.autoscaling_write.min_capacity) : var.write_capacity
+  initial_table_read  = local.scaling ? coalesce(var.read_capacity, var.autoscaling_read.min_capacity) : var.read_capacity
+  initial_table_write = local.scaling ? coalesce(var.write_capacity, var.autoscaling_write.min_capacity) : var.write_capacity
   initial_index_capacity = {
     for i in local.indexes : i.name => {
-      read = local.autoscaled ? coalesce(i.read_capacity, local.index_scaling[i.name].read.min_capacity) : (
+      read = local.scaling ? coalesce(i.read_capacity, local.index_scaling[i.name].read.min_capacity) : (
         local.provisioned ? coalesce(i.read_capacity, var.read_capacity) : null
       )
-      write = local.autoscaled ? coalesce(i.write_capacity, local.index_scaling[i.name].write.min_capacity) : (
+      write = local.scaling ? coalesce(i.write_capacity, local.index_scaling[i.name].write.min_capacity) : (
         local.provisioned ? coalesce(i.write_capacity, var.write_capacity) : null
       )
     }
@@ -105,6 +110,8 @@ locals {
 
 resource "aws_dynamodb_table" "this" {
   #checkov:skip=CKV_AWS_119:Encrypted with KMS by default using the AWS managed key aws/dynamodb (no key to pay for or administer); pass kms_key_arn for a customer managed key.
+  count = var.create_table ? 1 : 0
+
   name         = var.table_name
   billing_mode = var.billing_mode
   hash_key     = "PK"
@@ -157,8 +164,21 @@ resource "aws_dynamodb_table" "this" {
     }
   }
 
+  # LSIs exist only from creation (see ignore_changes below); their hash key is the table's, PK.
+  dynamic "local_secondary_index" {
+    for_each = var.local_secondary_indexes
+    iterator = index
+    content {
+      name               = index.value.name
+      range_key          = index.value.range_key
+      projection_type    = index.value.projection_type
+      non_key_attributes = index.value.projection_type == "INCLUDE" ? index.value.non_key_attributes : null
+    }
+  }
+
   point_in_time_recovery {
-    enabled = var.enable_point_in_time_recovery
+    enabled                 = var.enable_point_in_time_recovery
+    recovery_period_in_days = var.enable_point_in_time_recovery ? var.point_in_time_recovery_period_in_days : null
   }
 
   server_side_encryption {
@@ -171,7 +191,75 @@ resource "aws_dynamodb_table" "this" {
     attribute_name = var.ttl_enabled ? var.ttl_attribute_name : ""
   }
 
+  # Global table replicas: added or removed in place (UpdateTable), never a replacement of the table.
+  dynamic "replica" {
+    for_each = var.replica_regions
+    content {
+      region_name            = replica.value.region_name
+      kms_key_arn            = var.enable_encryption ? replica.value.kms_key_arn : null
+      point_in_time_recovery = coalesce(replica.value.point_in_time_recovery, var.enable_point_in_time_recovery)
+      propagate_tags         = replica.value.propagate_tags
+    }
+  }
+
+  # Creation from data: import from S3, or a point-in-time restore (exclusive, validated).
+  dynamic "import_table" {
+    for_each = var.import_table == null ? [] : [var.import_table]
+    content {
+      input_format           = import_table.value.input_format
+      input_compression_type = import_table.value.input_compression_type
+
+      s3_bucket_source {
+        bucket       = import_table.value.s3_bucket_source.bucket
+        key_prefix   = import_table.value.s3_bucket_source.key_prefix
+        bucket_owner = import_table.value.s3_bucket_source.bucket_owner
+      }
+
+      dynamic "input_format_options" {
+        for_each = try(import_table.value.input_format_options.csv, null) == null ? [] : [import_table.value.input_format_options.csv]
+        content {
+          csv {
+            delimiter   = input_format_options.value.delimiter
+            header_list = input_format_options.value.header_list
+          }
+        }
+      }
+    }
+  }
+
+  restore_source_name      = var.restore_source_name
+  restore_source_table_arn = var.restore_source_table_arn
+  restore_to_latest_time   = var.restore_to_latest_time ? true : null
+  restore_date_time        = var.restore_date_time
+
+  timeouts {
+    create = var.timeouts.create
+    update = var.timeouts.update
+    delete = var.timeouts.delete
+  }
+
   tags = var.tags
+
+  lifecycle {
+    # Creation-only arguments (the provider replaces the table when they change): the table is created
+    # from its source once, and adding, changing or removing the source afterwards must never replace it.
+    # LSIs too: DynamoDB cannot add or drop one on an existing table.
+    ignore_changes = [
+      import_table, restore_source_name, restore_source_table_arn, restore_to_latest_time, restore_date_time,
+      local_secondary_index,
+    ]
+
+    precondition {
+      condition     = !contains([for r in var.replica_regions : r.region_name], data.aws_region.current.name)
+      error_message = "replica_regions names the provider's own region (where the table itself lives): list only the other regions."
+    }
+  }
+}
+
+# create_table put the table under count: its state moves from the old address, it is not replaced.
+moved {
+  from = aws_dynamodb_table.this
+  to   = aws_dynamodb_table.this[0]
 }
 
 ############################################################################
@@ -247,9 +335,20 @@ resource "aws_appautoscaling_policy" "this" {
 # Least-privilege IAM policies for the service that uses the table.
 ############################################################################
 
+data "aws_region" "current" {}
+
 locals {
-  index_arns = [for name in local.index_names : "${aws_dynamodb_table.this.arn}/index/${name}"]
-  scan       = var.iam_policy_allow_scan ? ["dynamodb:Scan"] : []
+  # A replica's ARN is the table's with the replica's region (same partition, account and name).
+  table_arn = one(aws_dynamodb_table.this[*].arn) # null when create_table = false
+  replica_arns = var.create_table ? {
+    for r in var.replica_regions : r.region_name => replace(local.table_arn, "/^(arn:[^:]+:dynamodb:)[^:]*:/", "$${1}${r.region_name}:")
+  } : {}
+  table_arns = var.create_table ? concat([local.table_arn], [for r in var.replica_regions : local.replica_arns[r.region_name]]) : []
+  index_arns = var.create_table ? [for name in local.index_names : "${local.table_arn}/index/${name}"] : []
+  lsi_arns   = var.create_table ? [for name in local.lsi_names : "${local.table_arn}/index/${name}"] : []
+  # The policies cover the table and its indexes in every region the table lives in.
+  all_index_arns = flatten([for arn in local.table_arns : [for name in concat(local.index_names, local.lsi_names) : "${arn}/index/${name}"]])
+  scan           = var.iam_policy_allow_scan ? ["dynamodb:Scan"] : []
 
   read_table_actions  = concat(["dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query"], local.scan)
   write_table_actions = ["dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
@@ -260,28 +359,28 @@ locals {
     Sid       = "UseTableKeyThroughDynamoDB"
     Effect    = "Allow"
     Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
-    Resource  = [var.kms_key_arn]
+    Resource  = concat([var.kms_key_arn], [for r in var.replica_regions : r.kms_key_arn])
     Condition = { StringLike = { "kms:ViaService" = "dynamodb.*.amazonaws.com" } }
   }] : []
 
-  iam_policy_read_only = jsonencode({
+  iam_policy_read_only = !var.create_table ? null : jsonencode({
     Version = "2012-10-17"
     Statement = concat([
-      { Sid = "ReadTable", Effect = "Allow", Action = local.read_table_actions, Resource = [aws_dynamodb_table.this.arn] },
-      { Sid = "QueryIndexes", Effect = "Allow", Action = local.index_actions, Resource = local.index_arns },
+      { Sid = "ReadTable", Effect = "Allow", Action = local.read_table_actions, Resource = local.table_arns },
+      { Sid = "QueryIndexes", Effect = "Allow", Action = local.index_actions, Resource = local.all_index_arns },
     ], local.kms_statements)
   })
 
-  iam_policy_read_write = jsonencode({
+  iam_policy_read_write = !var.create_table ? null : jsonencode({
     Version = "2012-10-17"
     Statement = concat([
       {
         Sid      = "ReadWriteTable"
         Effect   = "Allow"
         Action   = sort(concat(local.read_table_actions, local.write_table_actions))
-        Resource = [aws_dynamodb_table.this.arn]
+        Resource = local.table_arns
       },
-      { Sid = "QueryIndexes", Effect = "Allow", Action = local.index_actions, Resource = local.index_arns },
+      { Sid = "QueryIndexes", Effect = "Allow", Action = local.index_actions, Resource = local.all_index_arns },
     ], local.kms_statements)
   })
 
@@ -289,7 +388,7 @@ locals {
 }
 
 resource "aws_iam_policy" "read_only" {
-  count = var.create_iam_policies ? 1 : 0
+  count = var.create_table && var.create_iam_policies ? 1 : 0
 
   name        = "${local.iam_policy_name_prefix}-read-only"
   path        = var.iam_policy_path
@@ -299,11 +398,22 @@ resource "aws_iam_policy" "read_only" {
 }
 
 resource "aws_iam_policy" "read_write" {
-  count = var.create_iam_policies ? 1 : 0
+  count = var.create_table && var.create_iam_policies ? 1 : 0
 
   name        = "${local.iam_policy_name_prefix}-read-write"
   path        = var.iam_policy_path
   description = "Read-write item access to DynamoDB table ${var.table_name} and its indexes (${join(", ", local.index_names)})."
   policy      = local.iam_policy_read_write
   tags        = var.tags
+}
+
+############################################################################
+# Resource-based policy (cross-account access to the table)
+############################################################################
+
+resource "aws_dynamodb_resource_policy" "this" {
+  count = var.create_table && var.resource_policy != null ? 1 : 0
+
+  resource_arn = local.table_arn
+  policy       = var.resource_policy
 }

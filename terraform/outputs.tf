@@ -1,31 +1,31 @@
 output "table_name" {
   description = "Name of the table."
-  value       = aws_dynamodb_table.this.name
+  value       = one(aws_dynamodb_table.this[*].name)
 }
 
 output "table_arn" {
   description = "ARN of the table."
-  value       = aws_dynamodb_table.this.arn
+  value       = one(aws_dynamodb_table.this[*].arn)
 }
 
 output "table_id" {
   description = "ID of the table (its name)."
-  value       = aws_dynamodb_table.this.id
+  value       = one(aws_dynamodb_table.this[*].id)
 }
 
 output "stream_arn" {
   description = "ARN of the table's stream; null when stream_enabled = false."
-  value       = var.stream_enabled ? aws_dynamodb_table.this.stream_arn : null
+  value       = var.stream_enabled ? one(aws_dynamodb_table.this[*].stream_arn) : null
 }
 
 output "stream_label" {
   description = "Timestamp label of the table's stream; null when stream_enabled = false."
-  value       = var.stream_enabled ? aws_dynamodb_table.this.stream_label : null
+  value       = var.stream_enabled ? one(aws_dynamodb_table.this[*].stream_label) : null
 }
 
 output "index_names" {
   description = "Names of the global secondary indexes, GSI1 first."
-  value       = local.index_names
+  value       = var.create_table ? local.index_names : []
 }
 
 output "index_arns" {
@@ -35,7 +35,7 @@ output "index_arns" {
 
 output "key_attributes" {
   description = "Key attribute names: the table's partition and sort keys and each GSI's, keyed by index name."
-  value = {
+  value = !var.create_table ? null : {
     partition_key = "PK"
     sort_key      = "SK"
     indexes       = { for i in local.indexes : i.name => { partition_key = i.hash_key, sort_key = i.range_key } }
@@ -44,22 +44,22 @@ output "key_attributes" {
 
 output "hash_key" {
   description = "The table's partition key attribute (PK)."
-  value       = aws_dynamodb_table.this.hash_key
+  value       = one(aws_dynamodb_table.this[*].hash_key)
 }
 
 output "range_key" {
   description = "The table's sort key attribute (SK)."
-  value       = aws_dynamodb_table.this.range_key
+  value       = one(aws_dynamodb_table.this[*].range_key)
 }
 
 output "ttl_attribute_name" {
   description = "The TTL attribute (epoch seconds); null when ttl_enabled = false."
-  value       = var.ttl_enabled ? var.ttl_attribute_name : null
+  value       = var.create_table && var.ttl_enabled ? var.ttl_attribute_name : null
 }
 
 output "billing_mode" {
   description = "The table's billing mode."
-  value       = aws_dynamodb_table.this.billing_mode
+  value       = one(aws_dynamodb_table.this[*].billing_mode)
 }
 
 output "autoscaling_policy_arns" {
@@ -85,4 +85,38 @@ output "iam_policy_read_only_arn" {
 output "iam_policy_read_write_arn" {
   description = "ARN of the read-write aws_iam_policy; null unless create_iam_policies."
   value       = one(aws_iam_policy.read_write[*].arn)
+}
+
+output "replica_arns" {
+  description = "ARNs of the table's replicas, keyed by region; empty without replica_regions. The IAM policy outputs cover them (and their indexes)."
+  value       = local.replica_arns
+}
+
+output "region" {
+  description = "Region of the table (the provider's region); replicas are in replica_arns."
+  value       = var.create_table ? data.aws_region.current.name : null
+}
+
+output "local_secondary_indexes" {
+  description = "Local secondary indexes and their keys (partition key PK, own sort key), keyed by name; empty without local_secondary_indexes. The IAM policies allow Query on them."
+  value       = var.create_table ? { for l in var.local_secondary_indexes : l.name => { partition_key = "PK", sort_key = l.range_key } } : {}
+}
+
+output "resource_policy_revision_id" {
+  description = "Revision of the table's resource-based policy; null without resource_policy."
+  value       = one(aws_dynamodb_resource_policy.this[*].revision_id)
+}
+
+output "alarm_arns" {
+  description = "CloudWatch alarm ARNs keyed by \"table/read-throttles\", \"index/GSI1/write-capacity\", \"table/system-errors\", \"replica/eu-west-1/replication-latency\" and so on; empty unless alarms_enabled."
+  value = merge(
+    { for k, a in aws_cloudwatch_metric_alarm.metric : k => a.arn },
+    { for k, a in aws_cloudwatch_metric_alarm.capacity : k => a.arn },
+    { for a in aws_cloudwatch_metric_alarm.system_errors : "table/system-errors" => a.arn },
+  )
+}
+
+output "contributor_insights" {
+  description = "Where Contributor Insights is on: \"table\" and \"index/<name>\" keys; empty unless contributor_insights_enabled."
+  value       = sort(keys(aws_dynamodb_contributor_insights.this))
 }

@@ -538,3 +538,462 @@ variable "iam_policy_allow_scan" {
   default     = false
   nullable    = false
 }
+
+############################################################################
+# Global tables (replicas in other regions)
+############################################################################
+
+variable "replica_regions" {
+  description = "Replicas of the table in other regions (a global table, version 2019.11.21). Each: region_name; kms_key_arn (a key in that region; required when kms_key_arn is set for the table); point_in_time_recovery (null = the table's setting); propagate_tags (default true). deletion_protection_enabled and consistency_mode need hashicorp/aws >= 6.9 / >= 6.3 and must stay null with the tested 5.x provider. Needs stream_enabled = true with NEW_AND_OLD_IMAGES, and autoscaling with PROVISIONED. Adding or removing a replica never replaces the table."
+  type = list(object({
+    region_name                 = string
+    kms_key_arn                 = optional(string)
+    point_in_time_recovery      = optional(bool)
+    propagate_tags              = optional(bool, true)
+    deletion_protection_enabled = optional(bool)
+    consistency_mode            = optional(string)
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for r in var.replica_regions : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", r.region_name))])
+    error_message = "Each replica_regions region_name must be an AWS region name, like \"eu-west-1\"."
+  }
+
+  validation {
+    condition     = length(distinct([for r in var.replica_regions : r.region_name])) == length(var.replica_regions)
+    error_message = "replica_regions lists a region twice: a table has at most one replica per region."
+  }
+
+  validation {
+    condition = alltrue([for r in var.replica_regions : r.kms_key_arn == null ? true : can(regex(
+      "^arn:aws[a-zA-Z-]*:kms:${r.region_name}:[0-9]{12}:(key|alias)/.+$", r.kms_key_arn
+    ))])
+    error_message = "A replica's kms_key_arn must be a KMS key or alias ARN in the replica's own region (KMS keys are regional), like arn:aws:kms:eu-west-1:111122223333:key/<id> for eu-west-1."
+  }
+
+  validation {
+    condition     = !(var.kms_key_arn != null && anytrue([for r in var.replica_regions : r.kms_key_arn == null]))
+    error_message = "The table uses a customer managed key (kms_key_arn), so every replica needs its own kms_key_arn in its region."
+  }
+
+  validation {
+    condition     = !(!var.enable_encryption && anytrue([for r in var.replica_regions : r.kms_key_arn != null]))
+    error_message = "A replica sets kms_key_arn but enable_encryption = false: set enable_encryption = true, or remove the replica keys."
+  }
+
+  validation {
+    condition     = length(var.replica_regions) == 0 || (var.stream_enabled && var.stream_view_type == "NEW_AND_OLD_IMAGES")
+    error_message = "Replicas are fed by the table's stream: set stream_enabled = true and stream_view_type = \"NEW_AND_OLD_IMAGES\"."
+  }
+
+  validation {
+    condition     = length(var.replica_regions) == 0 || var.billing_mode == "PAY_PER_REQUEST" || var.autoscaling_enabled
+    error_message = "A PROVISIONED global table needs write autoscaling in every region: set autoscaling_enabled = true, or billing_mode = \"PAY_PER_REQUEST\"."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.replica_regions : r.deletion_protection_enabled == null && r.consistency_mode == null])
+    error_message = "replica_regions deletion_protection_enabled and consistency_mode need hashicorp/aws >= 6.9 (replica.deletion_protection_enabled) and >= 6.3 (replica.consistency_mode); this module is tested with 5.100, which has neither: leave them null (a replica's deletion protection can be set in the console or with UpdateTable in its region meanwhile)."
+  }
+}
+
+############################################################################
+# Create from data (creation only: ignored once the table exists)
+############################################################################
+
+variable "import_table" {
+  description = "Create the table from data in S3 (ImportTable): input_format CSV, DYNAMODB_JSON or ION; input_compression_type GZIP, ZSTD or NONE; s3_bucket_source (bucket, key_prefix, bucket_owner); for CSV optionally input_format_options.csv (delimiter, header_list). Used only when the table is created: later changes (and removing it) are ignored, never a replacement. Excludes the restore_* inputs."
+  type = object({
+    input_format           = string
+    input_compression_type = optional(string, "NONE")
+    s3_bucket_source = object({
+      bucket       = string
+      key_prefix   = optional(string)
+      bucket_owner = optional(string)
+    })
+    input_format_options = optional(object({
+      csv = optional(object({
+        delimiter   = optional(string)
+        header_list = optional(list(string))
+      }))
+    }))
+  })
+  default = null
+
+  validation {
+    condition     = var.import_table == null ? true : contains(["CSV", "DYNAMODB_JSON", "ION"], var.import_table.input_format)
+    error_message = "import_table.input_format must be \"CSV\", \"DYNAMODB_JSON\" or \"ION\"."
+  }
+
+  validation {
+    condition     = var.import_table == null ? true : contains(["GZIP", "ZSTD", "NONE"], var.import_table.input_compression_type)
+    error_message = "import_table.input_compression_type must be \"GZIP\", \"ZSTD\" or \"NONE\"."
+  }
+
+  validation {
+    condition     = var.import_table == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.import_table.s3_bucket_source.bucket))
+    error_message = "import_table.s3_bucket_source.bucket must be an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-'), not an ARN or s3:// URL; put the folder in key_prefix."
+  }
+
+  validation {
+    condition     = try(var.import_table.s3_bucket_source.bucket_owner, null) == null ? true : can(regex("^[0-9]{12}$", var.import_table.s3_bucket_source.bucket_owner))
+    error_message = "import_table.s3_bucket_source.bucket_owner must be a 12-digit AWS account ID."
+  }
+
+  validation {
+    condition     = try(var.import_table.input_format_options.csv, null) == null ? true : var.import_table.input_format == "CSV"
+    error_message = "import_table.input_format_options.csv only applies to input_format = \"CSV\": remove it, or import CSV."
+  }
+
+  validation {
+    condition     = try(var.import_table.input_format_options.csv.delimiter, null) == null ? true : contains([",", "\t", ":", ";", "|", " "], var.import_table.input_format_options.csv.delimiter)
+    error_message = "import_table CSV delimiter must be one of , tab : ; | or space."
+  }
+
+  validation {
+    condition     = !(var.import_table != null && length(var.replica_regions) > 0)
+    error_message = "import_table creates a new single-region table: import first, then add replica_regions in a later apply."
+  }
+
+  validation {
+    condition     = !(var.import_table != null && (var.restore_source_name != null || var.restore_source_table_arn != null))
+    error_message = "A table is created from one source: import_table (S3) or a restore (restore_source_name / restore_source_table_arn), not both."
+  }
+}
+
+variable "restore_source_name" {
+  description = "Create the table as a point-in-time restore of this table (same account and region). Creation only: later changes are ignored. Excludes restore_source_table_arn and import_table; needs restore_to_latest_time or restore_date_time."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.restore_source_name == null ? true : can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.restore_source_name))
+    error_message = "restore_source_name must be a table name: 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' or '.'."
+  }
+
+  validation {
+    condition     = !(var.restore_source_name != null && var.restore_source_table_arn != null)
+    error_message = "Give the restore source once: restore_source_name (same region) or restore_source_table_arn (also cross-region), not both."
+  }
+}
+
+variable "restore_source_table_arn" {
+  description = "Create the table as a point-in-time restore of the table with this ARN (also another region). Creation only: later changes are ignored. Excludes restore_source_name and import_table; needs restore_to_latest_time or restore_date_time."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.restore_source_table_arn == null ? true : can(regex("^arn:aws[a-zA-Z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[a-zA-Z0-9_.-]{3,255}$", var.restore_source_table_arn))
+    error_message = "restore_source_table_arn must be a DynamoDB table ARN, like arn:aws:dynamodb:eu-west-1:111122223333:table/orders."
+  }
+}
+
+variable "restore_to_latest_time" {
+  description = "With restore_source_name or restore_source_table_arn: restore to the latest restorable time. Excludes restore_date_time. Creation only."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = !(var.restore_to_latest_time && var.restore_date_time != null)
+    error_message = "Restore to one point: restore_to_latest_time = true or restore_date_time, not both."
+  }
+
+  validation {
+    condition     = var.restore_source_name != null || var.restore_source_table_arn != null ? (var.restore_to_latest_time || var.restore_date_time != null) : !(var.restore_to_latest_time || var.restore_date_time != null)
+    error_message = "A restore needs a source and a point: restore_source_name or restore_source_table_arn, with restore_to_latest_time = true or restore_date_time."
+  }
+}
+
+variable "restore_date_time" {
+  description = "With restore_source_name or restore_source_table_arn: the point to restore to, an RFC 3339 time such as 2026-11-29T23:00:00Z (within the source's PITR window). Excludes restore_to_latest_time. Creation only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.restore_date_time == null ? true : can(formatdate("YYYY", var.restore_date_time))
+    error_message = "restore_date_time must be an RFC 3339 time, like 2026-11-29T23:00:00Z."
+  }
+}
+
+############################################################################
+# Module switch
+############################################################################
+
+variable "create_table" {
+  description = "Create the table and everything around it (autoscaling, IAM policies, resource policy, alarms, insights). false creates nothing and every output is null or empty: for modules instantiated per environment. Turning it off destroys the table (deletion protection refuses until lifted)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "region" {
+  description = "Region to manage the resources in (the resource-level region argument of hashicorp/aws >= 6.0). Gated: the module is tested with 5.100, which lacks it, so it must stay null; set the region on the provider instead."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.region == null
+    error_message = "region needs hashicorp/aws >= 6.0 (resource-level region); this module is tested with 5.100: leave region null and configure the region on the aws provider passed to the module."
+  }
+}
+
+############################################################################
+# More table settings
+############################################################################
+
+variable "point_in_time_recovery_period_in_days" {
+  description = "Days of continuous backups kept for point-in-time recovery, 1 to 35; null keeps AWS's default (35). Needs enable_point_in_time_recovery = true. The PITR price does not depend on it."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.point_in_time_recovery_period_in_days == null ? true : (var.point_in_time_recovery_period_in_days >= 1 && var.point_in_time_recovery_period_in_days <= 35 && floor(var.point_in_time_recovery_period_in_days) == var.point_in_time_recovery_period_in_days)
+    error_message = "point_in_time_recovery_period_in_days must be a whole number of days from 1 to 35."
+  }
+
+  validation {
+    condition     = !(var.point_in_time_recovery_period_in_days != null && !var.enable_point_in_time_recovery)
+    error_message = "point_in_time_recovery_period_in_days is set but enable_point_in_time_recovery = false: enable PITR, or remove the period."
+  }
+}
+
+variable "warm_throughput" {
+  description = "Pre-warmed read/write units per second for the table (read_units_per_second at least 12000, write_units_per_second at least 4000). Gated: the table's warm_throughput argument needs hashicorp/aws >= 6.13 and the module is tested with 5.100, so it must stay null; pre-warm with UpdateTable meanwhile."
+  type = object({
+    read_units_per_second  = optional(number)
+    write_units_per_second = optional(number)
+  })
+  default = null
+
+  validation {
+    condition = var.warm_throughput == null ? true : (
+      (try(var.warm_throughput.read_units_per_second, null) == null ? true : var.warm_throughput.read_units_per_second >= 12000) &&
+      (try(var.warm_throughput.write_units_per_second, null) == null ? true : var.warm_throughput.write_units_per_second >= 4000)
+    )
+    error_message = "warm_throughput below DynamoDB's floor: read_units_per_second must be at least 12000 and write_units_per_second at least 4000 (every table already has those)."
+  }
+
+  validation {
+    condition     = var.warm_throughput == null
+    error_message = "warm_throughput needs hashicorp/aws >= 6.13 (aws_dynamodb_table.warm_throughput); this module is tested with 5.100: leave it null (pre-warm with aws dynamodb update-table --warm-throughput meanwhile)."
+  }
+}
+
+variable "resource_policy" {
+  description = "A resource-based policy (JSON, for example from aws_iam_policy_document) attached to the table with aws_dynamodb_resource_policy: cross-account access without assuming a role. Its Resource entries must name the table (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME, known before creation) or its indexes. null = none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.resource_policy == null ? true : can(jsondecode(var.resource_policy).Statement)
+    error_message = "resource_policy must be a JSON policy document with a Statement (for example data.aws_iam_policy_document.x.json)."
+  }
+
+  validation {
+    condition     = var.resource_policy == null ? true : length(var.resource_policy) <= 20480
+    error_message = "resource_policy is longer than DynamoDB's 20 KB limit for a resource-based policy."
+  }
+}
+
+variable "local_secondary_indexes" {
+  description = "Local secondary indexes (partition key PK, their own sort key; strongly consistent reads; at most 5). DynamoDB creates LSIs only with the table: they are read at creation and later changes are ignored (they would replace the table). Sort key types S, N or B; a key must not be SK."
+  type = list(object({
+    name               = string
+    range_key          = string
+    range_key_type     = optional(string, "S")
+    projection_type    = optional(string, "ALL")
+    non_key_attributes = optional(list(string), [])
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = length(var.local_secondary_indexes) <= 5
+    error_message = "DynamoDB allows at most 5 local secondary indexes per table."
+  }
+
+  validation {
+    condition     = alltrue([for l in var.local_secondary_indexes : can(regex("^[a-zA-Z0-9_.-]{3,255}$", l.name))])
+    error_message = "Each local secondary index name must be 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' or '.'."
+  }
+
+  validation {
+    condition = length(distinct(concat(["GSI1"], [for g in var.additional_global_secondary_indexes : g.name], [for l in var.local_secondary_indexes : l.name]))) == (
+      1 + length(var.additional_global_secondary_indexes) + length(var.local_secondary_indexes)
+    )
+    error_message = "Index names must be unique across GSI1, the additional GSIs and the local secondary indexes: rename the duplicate."
+  }
+
+  validation {
+    condition     = alltrue([for l in var.local_secondary_indexes : !contains(["PK", "SK"], l.range_key) && contains(["S", "N", "B"], l.range_key_type)])
+    error_message = "A local secondary index sorts on its own attribute (not PK, the shared partition key, nor SK, the table's sort key), of type S, N or B."
+  }
+
+  validation {
+    condition = alltrue([for l in var.local_secondary_indexes :
+      contains(["ALL", "KEYS_ONLY", "INCLUDE"], l.projection_type) && (l.projection_type == "INCLUDE") == (length(l.non_key_attributes) > 0)
+    ])
+    error_message = "Each local secondary index needs projection_type ALL, KEYS_ONLY or INCLUDE; INCLUDE needs non_key_attributes and the others must leave them empty."
+  }
+
+  validation {
+    condition = alltrue([
+      for name, types in {
+        for pair in concat(
+          [for l in var.local_secondary_indexes : { name = l.range_key, type = l.range_key_type }],
+          flatten([for g in var.additional_global_secondary_indexes : concat(
+            [{ name = g.hash_key, type = g.hash_key_type }],
+            g.range_key == null ? [] : [{ name = g.range_key, type = g.range_key_type }],
+          )]),
+        ) : pair.name => pair.type...
+      } : length(distinct(types)) == 1
+    ])
+    error_message = "An attribute is a key of two indexes (local or global) with different types: give it one type (S, N or B) everywhere."
+  }
+}
+
+variable "timeouts" {
+  description = "How long terraform waits for the table to be created, updated or deleted, as durations like \"30m\" or \"1h\"; null keeps the provider's defaults (30m, 60m, 10m). Raise create for large imports or restores."
+  type = object({
+    create = optional(string)
+    update = optional(string)
+    delete = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for t in [var.timeouts.create, var.timeouts.update, var.timeouts.delete] : t == null ? true : can(regex("^([0-9]+(\\.[0-9]+)?(h|m|s))+$", t))])
+    error_message = "timeouts values are durations like \"45m\", \"2h\" or \"1h30m\"."
+  }
+}
+
+############################################################################
+# CloudWatch alarms (opt-in)
+############################################################################
+
+variable "alarms_enabled" {
+  description = "Create CloudWatch alarms: read and write throttle events for the table and each GSI, system errors, consumed above alarm_consumed_capacity_threshold_percent of provisioned (PROVISIONED only) and replication latency per replica. Notifies alarm_sns_topic_arns."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "alarm_sns_topic_arns" {
+  description = "SNS topics notified when an alarm fires and when it recovers. Empty = alarms without notifications (state in the console only)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.alarm_sns_topic_arns : can(regex("^arn:aws[a-zA-Z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$", a))])
+    error_message = "alarm_sns_topic_arns must be SNS topic ARNs, like arn:aws:sns:us-east-1:111122223333:dynamodb-alerts."
+  }
+
+  validation {
+    condition     = !(length(var.alarm_sns_topic_arns) > 0 && !var.alarms_enabled)
+    error_message = "alarm_sns_topic_arns is set but alarms_enabled = false: set alarms_enabled = true, or remove the topics."
+  }
+}
+
+variable "alarm_period_seconds" {
+  description = "Length of each alarm evaluation period in seconds: 10, 30 or a multiple of 60."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = contains([10, 30], var.alarm_period_seconds) || (var.alarm_period_seconds >= 60 && var.alarm_period_seconds % 60 == 0)
+    error_message = "alarm_period_seconds must be 10, 30 or a multiple of 60."
+  }
+}
+
+variable "alarm_evaluation_periods" {
+  description = "Consecutive breaching periods before an alarm fires."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.alarm_evaluation_periods >= 1 && floor(var.alarm_evaluation_periods) == var.alarm_evaluation_periods
+    error_message = "alarm_evaluation_periods must be a whole number of at least 1."
+  }
+}
+
+variable "alarm_throttle_events_threshold" {
+  description = "Throttle events per period above which a throttle alarm fires (0: any throttling)."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.alarm_throttle_events_threshold >= 0
+    error_message = "alarm_throttle_events_threshold cannot be negative."
+  }
+}
+
+variable "alarm_consumed_capacity_threshold_percent" {
+  description = "With PROVISIONED: alarm when consumed capacity exceeds this percentage of provisioned capacity (table and each GSI, read and write). Keep it above the autoscaling target."
+  type        = number
+  default     = 80
+  nullable    = false
+
+  validation {
+    condition     = var.alarm_consumed_capacity_threshold_percent > 0 && var.alarm_consumed_capacity_threshold_percent <= 100
+    error_message = "alarm_consumed_capacity_threshold_percent must be above 0 and at most 100."
+  }
+}
+
+variable "alarm_replication_latency_threshold_ms" {
+  description = "With replica_regions: alarm when the average replication latency to a replica exceeds this many milliseconds."
+  type        = number
+  default     = 60000
+  nullable    = false
+
+  validation {
+    condition     = var.alarm_replication_latency_threshold_ms > 0
+    error_message = "alarm_replication_latency_threshold_ms must be positive."
+  }
+}
+
+############################################################################
+# Contributor Insights (find the hot keys)
+############################################################################
+
+variable "contributor_insights_enabled" {
+  description = "Enable CloudWatch Contributor Insights on the table and on contributor_insights_indexes: the most accessed and most throttled partition keys, the hot keys `singletable lint` predicts from the design. Billed per event analysed."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "contributor_insights_indexes" {
+  description = "GSIs that get Contributor Insights when contributor_insights_enabled (GSI1, the inverted index, by default)."
+  type        = list(string)
+  default     = ["GSI1"]
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for n in var.contributor_insights_indexes : contains(concat(["GSI1"], [for g in var.additional_global_secondary_indexes : g.name]), n)])
+    error_message = "contributor_insights_indexes names an index this table does not have: use GSI1 or the name of one of additional_global_secondary_indexes."
+  }
+
+  validation {
+    condition     = length(distinct(var.contributor_insights_indexes)) == length(var.contributor_insights_indexes)
+    error_message = "contributor_insights_indexes lists an index twice."
+  }
+}
+
+variable "global_table_witness_region" {
+  description = "Witness region of a multi-region strongly consistent global table (one replica with consistency_mode STRONG). Gated: needs hashicorp/aws >= 6.3 (global_table_witness) and the module is tested with 5.100, so it must stay null."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.global_table_witness_region == null
+    error_message = "global_table_witness_region needs hashicorp/aws >= 6.3 (multi-region strong consistency); this module is tested with 5.100: leave it null."
+  }
+}

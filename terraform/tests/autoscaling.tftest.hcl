@@ -59,11 +59,11 @@ run "targets_and_policies_for_table_and_every_gsi" {
     error_message = "target tracking on the utilisation metric with the configured target and cooldowns"
   }
   assert {
-    condition     = aws_dynamodb_table.this.read_capacity == 5 && aws_dynamodb_table.this.write_capacity == 3
+    condition     = aws_dynamodb_table.this[0].read_capacity == 5 && aws_dynamodb_table.this[0].write_capacity == 3
     error_message = "a new autoscaled table starts at the autoscaling minimum"
   }
   assert {
-    condition = { for g in aws_dynamodb_table.this.global_secondary_index : g.name => [g.read_capacity, g.write_capacity] } == {
+    condition = { for g in aws_dynamodb_table.this[0].global_secondary_index : g.name => [g.read_capacity, g.write_capacity] } == {
       GSI1 = [5, 3], GSI2 = [1, 3]
     }
     error_message = "each new index starts at its own autoscaling minimum"
@@ -83,7 +83,7 @@ run "account_without_tables" {
   }
 
   assert {
-    condition     = length(data.aws_dynamodb_table.live) == 0 && aws_dynamodb_table.this.read_capacity == 5
+    condition     = length(data.aws_dynamodb_table.live) == 0 && aws_dynamodb_table.this[0].read_capacity == 5
     error_message = "an account with no tables at all (names is null) starts at the minimum"
   }
 }
@@ -97,7 +97,7 @@ run "explicit_initial_capacity" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.read_capacity == 20 && aws_dynamodb_table.this.write_capacity == 10
+    condition     = aws_dynamodb_table.this[0].read_capacity == 20 && aws_dynamodb_table.this[0].write_capacity == 10
     error_message = "an explicit starting capacity within [min, max] is used"
   }
 }
@@ -126,11 +126,11 @@ run "adopts_live_capacity_so_terraform_does_not_fight_the_autoscaler" {
     error_message = "the live table is read when it exists"
   }
   assert {
-    condition     = aws_dynamodb_table.this.read_capacity == 42 && aws_dynamodb_table.this.write_capacity == 17
+    condition     = aws_dynamodb_table.this[0].read_capacity == 42 && aws_dynamodb_table.this[0].write_capacity == 17
     error_message = "the table keeps whatever capacity the autoscaler set"
   }
   assert {
-    condition = { for g in aws_dynamodb_table.this.global_secondary_index : g.name => [g.read_capacity, g.write_capacity] } == {
+    condition = { for g in aws_dynamodb_table.this[0].global_secondary_index : g.name => [g.read_capacity, g.write_capacity] } == {
       GSI1 = [33, 9], GSI2 = [1, 3]
     }
     error_message = "live indexes keep their capacity; an index that does not exist yet starts at its minimum"
@@ -151,7 +151,7 @@ run "live_on_demand_table_switching_to_provisioned_starts_at_minimum" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.read_capacity == 5 && aws_dynamodb_table.this.write_capacity == 3
+    condition     = aws_dynamodb_table.this[0].read_capacity == 5 && aws_dynamodb_table.this[0].write_capacity == 3
     error_message = "a live capacity of 0 (on-demand) is not adopted"
   }
 }
@@ -167,7 +167,7 @@ run "autoscaling_off_applies_configured_capacity_and_skips_lookups" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.read_capacity == 8 && length(aws_appautoscaling_target.this) == 0
+    condition     = aws_dynamodb_table.this[0].read_capacity == 8 && length(aws_appautoscaling_target.this) == 0
     error_message = "without autoscaling the configured capacity is applied and no targets exist"
   }
   assert {

@@ -17,45 +17,45 @@ run "seed_defaults" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.billing_mode == "PAY_PER_REQUEST"
+    condition     = aws_dynamodb_table.this[0].billing_mode == "PAY_PER_REQUEST"
     error_message = "the seed table is on-demand, with no capacity"
   }
   assert {
-    condition     = aws_dynamodb_table.this.hash_key == "PK" && aws_dynamodb_table.this.range_key == "SK"
+    condition     = aws_dynamodb_table.this[0].hash_key == "PK" && aws_dynamodb_table.this[0].range_key == "SK"
     error_message = "keys are PK (hash) and SK (range)"
   }
   assert {
-    condition     = { for a in aws_dynamodb_table.this.attribute : a.name => a.type } == { PK = "S", SK = "S" }
+    condition     = { for a in aws_dynamodb_table.this[0].attribute : a.name => a.type } == { PK = "S", SK = "S" }
     error_message = "only PK and SK are declared, both strings"
   }
   assert {
-    condition = [for g in aws_dynamodb_table.this.global_secondary_index : [g.name, g.hash_key, g.range_key, g.projection_type]] == [
+    condition = [for g in aws_dynamodb_table.this[0].global_secondary_index : [g.name, g.hash_key, g.range_key, g.projection_type]] == [
       ["GSI1", "SK", "PK", "ALL"]
     ]
     error_message = "GSI1 inverts the keys (hash SK, range PK) and projects ALL"
   }
   assert {
-    condition     = aws_dynamodb_table.this.point_in_time_recovery[0].enabled
+    condition     = aws_dynamodb_table.this[0].point_in_time_recovery[0].enabled
     error_message = "PITR is on by default"
   }
   assert {
-    condition     = aws_dynamodb_table.this.server_side_encryption[0].enabled
+    condition     = aws_dynamodb_table.this[0].server_side_encryption[0].enabled
     error_message = "SSE with the AWS managed key by default"
   }
   assert {
-    condition     = aws_dynamodb_table.this.ttl[0].enabled && aws_dynamodb_table.this.ttl[0].attribute_name == "expires_at"
+    condition     = aws_dynamodb_table.this[0].ttl[0].enabled && aws_dynamodb_table.this[0].ttl[0].attribute_name == "expires_at"
     error_message = "TTL on expires_at by default"
   }
   assert {
-    condition     = aws_dynamodb_table.this.deletion_protection_enabled
+    condition     = aws_dynamodb_table.this[0].deletion_protection_enabled
     error_message = "deletion protection is on by default"
   }
   assert {
-    condition     = !aws_dynamodb_table.this.stream_enabled
+    condition     = !aws_dynamodb_table.this[0].stream_enabled
     error_message = "streams are off by default"
   }
   assert {
-    condition     = aws_dynamodb_table.this.table_class == "STANDARD" && length(aws_dynamodb_table.this.on_demand_throughput) == 0
+    condition     = aws_dynamodb_table.this[0].table_class == "STANDARD" && length(aws_dynamodb_table.this[0].on_demand_throughput) == 0
     error_message = "STANDARD class, no on-demand cap by default"
   }
   assert {
@@ -71,7 +71,7 @@ run "seed_defaults" {
     error_message = "no live capacity lookups without autoscaling"
   }
   assert {
-    condition     = output.index_names == ["GSI1"] && output.ttl_attribute_name == "expires_at"
+    condition     = output.index_names == tolist(["GSI1"]) && output.ttl_attribute_name == "expires_at"
     error_message = "outputs name the indexes and the TTL attribute"
   }
   assert {
@@ -97,11 +97,11 @@ run "provisioned_fixed_capacity" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.read_capacity == 10 && aws_dynamodb_table.this.write_capacity == 4
+    condition     = aws_dynamodb_table.this[0].read_capacity == 10 && aws_dynamodb_table.this[0].write_capacity == 4
     error_message = "table capacity as configured"
   }
   assert {
-    condition     = [for g in aws_dynamodb_table.this.global_secondary_index : [g.read_capacity, g.write_capacity]] == [[10, 2]]
+    condition     = [for g in aws_dynamodb_table.this[0].global_secondary_index : [g.read_capacity, g.write_capacity]] == [[10, 2]]
     error_message = "GSI1 inherits the table read capacity and takes its own write capacity"
   }
   assert {
@@ -119,7 +119,7 @@ run "gsi1_include_projection" {
   }
 
   assert {
-    condition = [for g in aws_dynamodb_table.this.global_secondary_index : [g.projection_type, g.non_key_attributes]] == [
+    condition = [for g in aws_dynamodb_table.this[0].global_secondary_index : [g.projection_type, g.non_key_attributes]] == [
       ["INCLUDE", toset(["name", "email"])]
     ]
     error_message = "GSI1 projects the listed attributes"
@@ -134,7 +134,7 @@ run "gsi1_keys_only_projection" {
   }
 
   assert {
-    condition     = one(aws_dynamodb_table.this.global_secondary_index).projection_type == "KEYS_ONLY"
+    condition     = one(aws_dynamodb_table.this[0].global_secondary_index).projection_type == "KEYS_ONLY"
     error_message = "GSI1 projects keys only"
   }
 }
@@ -151,13 +151,13 @@ run "additional_gsis" {
   }
 
   assert {
-    condition = { for a in aws_dynamodb_table.this.attribute : a.name => a.type } == {
+    condition = { for a in aws_dynamodb_table.this[0].attribute : a.name => a.type } == {
       PK = "S", SK = "S", GSI2PK = "S", GSI2SK = "N", status = "S"
     }
     error_message = "each key attribute is declared once with its type"
   }
   assert {
-    condition     = output.index_names == ["GSI1", "GSI2", "ByStatus", "ByStatusDate"]
+    condition     = output.index_names == tolist(["GSI1", "GSI2", "ByStatus", "ByStatusDate"])
     error_message = "GSI1 first, then the additional indexes in order"
   }
   assert {
@@ -165,7 +165,7 @@ run "additional_gsis" {
     error_message = "a hash-only index has no sort key"
   }
   assert {
-    condition     = length(aws_dynamodb_table.this.global_secondary_index) == 4
+    condition     = length(aws_dynamodb_table.this[0].global_secondary_index) == 4
     error_message = "four GSIs"
   }
 }
@@ -179,7 +179,7 @@ run "streams_enabled" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.stream_enabled && aws_dynamodb_table.this.stream_view_type == "KEYS_ONLY"
+    condition     = aws_dynamodb_table.this[0].stream_enabled && aws_dynamodb_table.this[0].stream_view_type == "KEYS_ONLY"
     error_message = "stream on with the requested view"
   }
 }
@@ -192,7 +192,7 @@ run "ttl_disabled" {
   }
 
   assert {
-    condition     = !aws_dynamodb_table.this.ttl[0].enabled && aws_dynamodb_table.this.ttl[0].attribute_name == ""
+    condition     = !aws_dynamodb_table.this[0].ttl[0].enabled && aws_dynamodb_table.this[0].ttl[0].attribute_name == ""
     error_message = "TTL off"
   }
   assert {
@@ -209,7 +209,7 @@ run "ttl_custom_attribute" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.ttl[0].attribute_name == "ttl"
+    condition     = aws_dynamodb_table.this[0].ttl[0].attribute_name == "ttl"
     error_message = "TTL attribute as configured"
   }
 }
@@ -222,7 +222,7 @@ run "encryption_aws_owned_key" {
   }
 
   assert {
-    condition     = !aws_dynamodb_table.this.server_side_encryption[0].enabled
+    condition     = !aws_dynamodb_table.this[0].server_side_encryption[0].enabled
     error_message = "enable_encryption = false falls back to the AWS owned key"
   }
 }
@@ -235,7 +235,7 @@ run "encryption_customer_key" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.server_side_encryption[0].kms_key_arn == "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    condition     = aws_dynamodb_table.this[0].server_side_encryption[0].kms_key_arn == "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     error_message = "the customer managed key is used"
   }
 }
@@ -249,7 +249,7 @@ run "pitr_off_deletion_protection_off" {
   }
 
   assert {
-    condition     = !aws_dynamodb_table.this.point_in_time_recovery[0].enabled && !aws_dynamodb_table.this.deletion_protection_enabled
+    condition     = !aws_dynamodb_table.this[0].point_in_time_recovery[0].enabled && !aws_dynamodb_table.this[0].deletion_protection_enabled
     error_message = "both can be turned off"
   }
 }
@@ -263,11 +263,11 @@ run "infrequent_access_class_and_tags" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.table_class == "STANDARD_INFREQUENT_ACCESS"
+    condition     = aws_dynamodb_table.this[0].table_class == "STANDARD_INFREQUENT_ACCESS"
     error_message = "table class as configured"
   }
   assert {
-    condition     = aws_dynamodb_table.this.tags["team"] == "data" && aws_dynamodb_table.this.tags["env"] == "test"
+    condition     = aws_dynamodb_table.this[0].tags["team"] == "data" && aws_dynamodb_table.this[0].tags["env"] == "test"
     error_message = "tags reach the table"
   }
 }
@@ -281,13 +281,46 @@ run "on_demand_cap" {
   }
 
   assert {
-    condition = aws_dynamodb_table.this.on_demand_throughput[0].max_read_request_units == 1000 && (
-      aws_dynamodb_table.this.on_demand_throughput[0].max_write_request_units == 200
+    condition = aws_dynamodb_table.this[0].on_demand_throughput[0].max_read_request_units == 1000 && (
+      aws_dynamodb_table.this[0].on_demand_throughput[0].max_write_request_units == 200
     )
     error_message = "the table is capped"
   }
   assert {
-    condition     = one(aws_dynamodb_table.this.global_secondary_index).on_demand_throughput[0].max_write_request_units == 200
+    condition     = one(aws_dynamodb_table.this[0].global_secondary_index).on_demand_throughput[0].max_write_request_units == 200
     error_message = "the indexes are capped too"
+  }
+}
+
+run "create_table_off_creates_nothing" {
+  command = plan
+
+  variables {
+    create_table        = false
+    billing_mode        = "PROVISIONED"
+    autoscaling_enabled = true
+    create_iam_policies = true
+  }
+
+  assert {
+    condition = length(aws_dynamodb_table.this) == 0 && length(aws_appautoscaling_target.this) == 0 && (
+      length(aws_iam_policy.read_only) == 0 && length(data.aws_dynamodb_tables.existing) == 0
+    )
+    error_message = "create_table = false creates no table, autoscaling or policies, and looks nothing up"
+  }
+  assert {
+    condition = output.table_arn == null && output.table_name == null && length(output.index_names) == 0 && (
+      output.iam_policy_read_write_json == null && output.key_attributes == null && length(output.replica_arns) == 0
+    )
+    error_message = "every output is null or empty"
+  }
+}
+
+run "create_table_on_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_dynamodb_table.this) == 1
+    error_message = "the table is created by default"
   }
 }

@@ -2,7 +2,7 @@
 # mocked; the table ARN is fixed (already at plan) so that the documents can be compared.
 mock_provider "aws" {
   override_resource {
-    target          = aws_dynamodb_table.this
+    target          = aws_dynamodb_table.this[0]
     override_during = plan
     values          = { arn = "arn:aws:dynamodb:us-east-1:111122223333:table/test-table" }
   }
@@ -102,7 +102,7 @@ run "create_policies" {
 
   # Values at apply only: a plan-time override would be invented twice, at plan and again at apply.
   override_resource {
-    target = aws_dynamodb_table.this
+    target = aws_dynamodb_table.this[0]
     values = { arn = "arn:aws:dynamodb:us-east-1:111122223333:table/test-table" }
   }
 

@@ -228,3 +228,18 @@ def test_provisioned_autoscaling_example_applies_without_fighting_the_autoscaler
     run_tf(["destroy", "-auto-approve", "-input=false", *tf_vars], workdir, env)
     assert name not in ddb.list_tables()["TableNames"]
     assert aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"] == []
+
+
+def test_global_production_example_plans_on_the_local_engine(endpoint: str, tmp_path: Path) -> None:
+    """Replicas, alarms and Contributor Insights are planned only: the engine serves one region and no
+    CloudWatch or Contributor Insights, so an apply could not succeed. The plan still proves the
+    configuration is coherent against a live endpoint (provider-side checks included)."""
+    workdir = copy_module(tmp_path) / "examples" / "global-production"
+    env = _terraform_env(tmp_path)
+    run_tf(["init", "-input=false"], workdir, env)
+    proc = run_tf(["plan", "-input=false", "-var", f"endpoint={endpoint}"], workdir, env)
+    # The table, 5 metric alarms (table and GSI1 read/write throttles, replication latency to
+    # eu-west-1), the system errors alarm, Contributor Insights on the table and GSI1.
+    assert "Plan: 9 to add, 0 to change, 0 to destroy." in proc.stdout, proc.stdout[-4000:]
+    assert 'region_name            = "eu-west-1"' in proc.stdout
+    assert "recovery_period_in_days = 14" in proc.stdout

@@ -64,9 +64,49 @@ def test_terraform_test(test_file: str, tmp_path: Path) -> None:
     assert "0 failed" in proc.stdout and "Success!" in proc.stdout, proc.stdout
 
 
-def test_readme_documents_every_input_and_output() -> None:
+def _readme_rows(section_start: str, section_end: str | None, columns: int) -> dict[str, list[str]]:
+    """The rows of one README table, keyed by the name in their first cell."""
     readme = (TERRAFORM_DIR / "README.md").read_text()
-    for kind, file in (("variable", "variables.tf"), ("output", "outputs.tf")):
-        names = re.findall(rf'^{kind} "([^"]+)"', (TERRAFORM_DIR / file).read_text(), flags=re.M)
-        missing = [n for n in names if f"| `{n}` |" not in readme]
-        assert not missing, f"README.md lacks rows for these {kind}s: {missing}"
+    start = readme.index(section_start)
+    section = readme[start : readme.index(section_end, start) if section_end else None]
+    cells = r" \| ".join(["(.*)"] * (columns - 1))
+    return {m[0]: list(m[1:]) for m in re.findall(rf"^\| `([^`]+)` \| {cells} \|$", section, flags=re.M)}
+
+
+def _blocks(kind: str, file: str) -> dict[str, str]:
+    text = (TERRAFORM_DIR / file).read_text()
+    return dict(re.findall(rf'^{kind} "([^"]+)" \{{\n(.*?)^\}}', text, flags=re.M | re.S))
+
+
+def test_readme_documents_every_input_and_output() -> None:
+    """The inputs and outputs tables cannot go stale: one row per variable and output and no other,
+    the Required and (literal) Default columns as in variables.tf, output descriptions verbatim."""
+    variables = _blocks("variable", "variables.tf")
+    inputs = _readme_rows("## Inputs", "## Outputs", 5)
+    assert sorted(inputs) == sorted(variables), (
+        f"README inputs table: missing {sorted(set(variables) - set(inputs))}, "
+        f"stale {sorted(set(inputs) - set(variables))}"
+    )
+    for name, body in variables.items():
+        _, _, default_cell, required_cell = inputs[name]
+        default = re.search(r"^  default\s*=\s*(.+)$", body, flags=re.M)
+        assert required_cell.strip() == ("no" if default else "yes"), f"{name}: Required column"
+        literal = default.group(1).strip() if default else None
+        if literal and re.fullmatch(r'true|false|null|-?[0-9.]+|"[^"]*"|\[.*\]', literal):
+            assert default_cell.strip() == f"`{literal}`", (
+                f"{name}: README default {default_cell} != {literal}"
+            )
+
+    outputs = {
+        name: re.search(r'^  description = "((?:[^"\\]|\\.)*)"', body, flags=re.M)
+        for name, body in _blocks("output", "outputs.tf").items()
+    }
+    rows = _readme_rows("## Outputs", None, 2)
+    assert sorted(rows) == sorted(outputs), (
+        f"README outputs table: missing {sorted(set(outputs) - set(rows))}, stale {sorted(set(rows) - set(outputs))}"
+    )
+    for name, match in outputs.items():
+        assert match is not None, f"output {name} has no description"
+        assert rows[name][0] == match.group(1).replace('\\"', '"'), (
+            f"{name}: README description differs from outputs.tf"
+        )

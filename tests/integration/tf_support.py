@@ -20,7 +20,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = REPO / "terraform"
-EXAMPLES = ("seed", "provisioned-autoscaling")
+EXAMPLES = ("seed", "provisioned-autoscaling", "global-production")
 
 # Places a filesystem mirror of terraform providers usually lives; searched in order.
 _MIRROR_ROOTS = (
