@@ -70,3 +70,26 @@ def test_readme_documents_every_input_and_output() -> None:
         names = re.findall(rf'^{kind} "([^"]+)"', (TERRAFORM_DIR / file).read_text(), flags=re.M)
         missing = [n for n in names if f"| `{n}` |" not in readme]
         assert not missing, f"README.md lacks rows for these {kind}s: {missing}"
+
+
+def _readme_hcl_blocks() -> list[str]:
+    text = (TERRAFORM_DIR / "README.md").read_text()
+    return re.findall(r"^```hcl\n(.*?)^```", text, flags=re.M | re.S)
+
+
+def test_readme_has_usage_snippets() -> None:
+    assert len(_readme_hcl_blocks()) >= 2
+
+
+@needs_terraform
+@pytest.mark.parametrize("index", range(len(_readme_hcl_blocks())))
+def test_readme_usage_snippet_validates(index: int, tmp_path: Path) -> None:
+    """Each ```hcl block of terraform/README.md, as a root module beside a copy of the module, validates
+    (it once used an `aws_iam_role.dynamodb_svc` it never declared)."""
+    copy_module(tmp_path)
+    (tmp_path / "main.tf").write_text(_readme_hcl_blocks()[index])
+    env = tf_env(tmp_path)
+    run_tf(["init", "-backend=false", "-input=false"], tmp_path, env)
+    proc = run_tf(["validate"], tmp_path, env)
+    assert "Success" in proc.stdout
+    run_tf(["fmt", "-check", "main.tf"], tmp_path, env)
