@@ -143,6 +143,18 @@ class EngineUnreachableError(SingleTableError):
         super().__init__(message, hint=hint)
 
 
+class DeletionProtectedError(SingleTableError):
+    """A table with deletion protection on was asked to be deleted."""
+
+    code = "ST320"
+
+
+class TableExistsError(SingleTableError):
+    """A table to be created exists already."""
+
+    code = "ST321"
+
+
 class TransactionCanceledError(SingleTableError):
     """A transaction was cancelled. ``reasons`` holds one entry per action, in order."""
 

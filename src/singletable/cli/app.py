@@ -20,9 +20,9 @@ def _root() -> None:
 
 def _register() -> None:
     # Each command group lives in its own module and adds itself through register(app).
-    from singletable.cli import cost, demo, doctor, items, local, transfer
+    from singletable.cli import cost, demo, doctor, env, items, local, tables, transfer
 
-    for module in (items, transfer, doctor, local, demo, cost):
+    for module in (items, transfer, tables, doctor, local, env, demo, cost):
         module.register(app)
 
 
