@@ -24,7 +24,7 @@ from singletable.cli.options import (
 from singletable.errors import ValidationError
 
 runner = CliRunner()
-COMMANDS = ("put", "get", "delete", "update", "query", "scan", "export", "import", "doctor")
+COMMANDS = ("put", "get", "delete", "update", "query", "scan", "export", "import", "doctor", "env")
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +52,32 @@ def test_every_command_help_shows_an_example(command: str) -> None:
     result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert f"Example: singletable {command}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [*COMMANDS, "local", "env", "demo", "cost", "table create", "table delete"]
+)
+def test_help_metavars_read_as_words(command: str) -> None:
+    result = runner.invoke(app, [*command.split(), "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for python_type in ("<bool>", "<str>", "<int", "<float", "<path>", "{file}", "{item}"):
+        assert python_type not in result.stdout, (command, python_type)
+
+
+def test_version_and_python_m() -> None:
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"singletable {version('singletable')}"
+    done = subprocess.run([sys.executable, "-m", "singletable", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("singletable "), done.stderr
+
+
+def test_completion_can_be_installed() -> None:
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert "--install-completion" in result.stdout and "--show-completion" in result.stdout
 
 
 def test_root_help_lists_the_commands() -> None:

@@ -98,7 +98,8 @@ def env(
 ) -> None:
     """Print the exports that point the aws CLI, boto3, Terraform and singletable at the local engine.
 
-    Example: singletable local --port 8000 &  then  eval "$(singletable env --port 8000)"
+    Example: singletable env --port 8000   (after singletable local --port 8000 &, as
+    eval "$(singletable env --port 8000)" so the exports take effect)
 
     Writes a local-only AWS config and credentials file (region us-east-1, dummy keys, profiles default
     and dynamodb-svc) under ~/.config/singletable/local-aws; ~/.aws is not touched. The exports hold
