@@ -155,6 +155,18 @@ class TableExistsError(SingleTableError):
     code = "ST321"
 
 
+class PortInUseError(ValidationError):
+    """The local engine's port is taken by another process."""
+
+    code = "ST322"
+
+
+class MissingExtraError(ValidationError):
+    """A feature needs an optional dependency that is not installed; the hint names the extra."""
+
+    code = "ST323"
+
+
 class TransactionCanceledError(SingleTableError):
     """A transaction was cancelled. ``reasons`` holds one entry per action, in order."""
 

@@ -1,4 +1,4 @@
-"""`singletable table create | describe | list | delete` and `singletable env` (the local-setup step)."""
+"""`singletable table create | describe | list | delete`, `singletable env` (the local-setup step) and `local`."""
 
 from __future__ import annotations
 
@@ -103,3 +103,23 @@ def test_env_warns_when_nothing_listens() -> None:
     assert done.exit_code == 0
     assert "nothing answers at http://127.0.0.1:9" in done.stderr
     assert "export AWS_CONFIG_FILE=" in done.stdout
+
+
+def test_local_on_a_busy_port_exits_2_at_once_naming_the_port() -> None:
+    import socket
+    import time
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "singletable", "local", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2, done.stderr
+    assert f"[ST322] port {port} on 127.0.0.1 is in use" in done.stderr
+    assert time.monotonic() - started < 30  # it hung for minutes before

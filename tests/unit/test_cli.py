@@ -237,3 +237,25 @@ def test_missing_option_is_click_usage_error() -> None:
     result = runner.invoke(app, ["get", "--pk", "USER#1"])
     assert result.exit_code == 2
     assert "Missing option '--sk'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("argv", "module", "extra"),
+    [
+        (["local", "--port", "0"], "moto", "local"),
+        (["demo", "--users", "1"], "moto", "local"),
+        (["cost", "examples/workloads/steady-api.toml"], "matplotlib", "cost"),
+    ],
+)
+def test_a_missing_extra_is_one_line_naming_it(
+    argv: list[str], module: str, extra: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    if argv[0] == "cost":
+        argv = ["cost", str(Path(__file__).resolve().parents[2] / argv[1])]
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if it were not installed
+    result = runner.invoke(app, argv, env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert "[ST323]" in result.stderr and f"pip install 'singletable[{extra}]'" in result.stderr
+    assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1

@@ -10,6 +10,10 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
+
+from singletable.cli.options import require_extra
+from singletable.errors import MissingExtraError
 
 EXIT_USAGE = 2
 
@@ -91,6 +95,10 @@ def cost(
         save_workload.write_text(w.model_dump_json(indent=2, exclude_defaults=True) + "\n", encoding="utf-8")
     plot_path: Path | None = None
     if not no_plot:
+        try:
+            require_extra("matplotlib", "cost", "the cost plot")
+        except MissingExtraError as exc:
+            raise _fail(escape(f"{exc} (or pass --no-plot)")) from None
         from singletable.cost.plot import plot_plan
 
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", w.name).strip("-") or "workload"

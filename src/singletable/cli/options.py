@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from singletable.errors import SingleTableError, ValidationError
+from singletable.errors import MissingExtraError, SingleTableError, ValidationError
 
 if TYPE_CHECKING:
     from singletable.table import Table
@@ -236,6 +236,23 @@ def load_config() -> dict[str, str]:
             )
         return {k: section[k] for k in CONFIG_KEYS if k in section}
     return {}
+
+
+# -- optional dependencies ------------------------------------------------------------------------------
+
+
+def require_extra(module: str, extra: str, feature: str) -> None:
+    """Refuse ``feature`` in one line naming the extra to install when ``module`` cannot be imported."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(
+            f"{feature} needs {module.split('.')[0]}, which is not installed ({exc})",
+            field=extra,
+            hint=f"pip install 'singletable[{extra}]'",
+        ) from None
 
 
 # -- errors ---------------------------------------------------------------------------------------------
