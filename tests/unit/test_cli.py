@@ -259,3 +259,47 @@ def test_a_missing_extra_is_one_line_naming_it(
     assert result.exit_code == 2, result.output
     assert "[ST323]" in result.stderr and f"pip install 'singletable[{extra}]'" in result.stderr
     assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["get", "--pk", "A", "--sk", "B", "--endpoint-url", "localhost:8000"],
+            "[ST100] endpoint URL 'localhost:8000' needs http:// or https:// and a host. "
+            "Fix: pass --endpoint-url http://localhost:8000",
+        ),
+        (
+            ["export", "no-such-folder/backup.jsonl", "--endpoint-url", "http://127.0.0.1:9"],
+            "[ST100] cannot export to no-such-folder/backup.jsonl: the folder no-such-folder does not exist. "
+            "Fix: create it first (mkdir -p no-such-folder)",
+        ),
+        (
+            ["put", '{"PK":"A","SK":"B","n":1e400}', "--endpoint-url", "http://127.0.0.1:9"],
+            "[ST100] number 1e400 is outside DynamoDB's number range",
+        ),
+        (
+            [
+                "put",
+                '{"PK":{"S":"A"},"SK":{"S":"B"},"n":{"N":"1e-131"}}',
+                "--endpoint-url",
+                "http://127.0.0.1:9",
+            ],
+            "[ST100] n 1e-131 is outside DynamoDB's number range",
+        ),
+        (
+            ["update", "--pk", "A", "--sk", "B", "--set", "n=1e400", "--endpoint-url", "http://127.0.0.1:9"],
+            "[ST100] number 1e400 is outside DynamoDB's number range",
+        ),
+        (
+            ["update", "--pk", "A", "--sk", "B", "--add", "v=abc", "--endpoint-url", "http://127.0.0.1:9"],
+            "--add v=abc adds to a number or a set, and 'abc' is neither. Fix: --set v=abc stores it as is",
+        ),
+    ],
+)
+def test_user_mistakes_are_catalogued_one_liners(argv: list[str], expected: str) -> None:
+    result = runner.invoke(app, argv, env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr
+    assert "unexpected" not in result.stderr and "report it" not in result.stderr
+    assert "set()" not in result.stderr and "append()" not in result.stderr

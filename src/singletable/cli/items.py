@@ -264,6 +264,13 @@ def update(
                         f"--add {name}= takes a number or a non-empty array of strings or numbers, got {value!r}"
                     )
                 parsed = set(parsed)
+            elif not isinstance(parsed, int | Decimal) or isinstance(parsed, bool):
+                # The data layer's refusal speaks Python (set(), append()); here the fix is a flag.
+                fail(
+                    f"--add {name}={value} adds to a number or a set, and {value!r} is neither. Fix: "
+                    f"--set {name}={value} stores it as is; --add {name}=1 counts; "
+                    f"--add {name}='[\"{value}\"]' adds it to a set"
+                )
             changes.add(name, parsed)
         for name in remove or []:
             changes.remove(name)
