@@ -24,7 +24,7 @@ from singletable.cli.options import (
 from singletable.errors import ValidationError
 
 runner = CliRunner()
-COMMANDS = ("put", "get", "delete", "update", "query", "scan", "export", "import", "doctor", "env")
+COMMANDS = ("put", "get", "delete", "update", "query", "scan", "export", "import", "doctor", "env", "cost")
 
 
 @pytest.fixture(autouse=True)
@@ -303,3 +303,15 @@ def test_user_mistakes_are_catalogued_one_liners(argv: list[str], expected: str)
     assert expected in result.stderr
     assert "unexpected" not in result.stderr and "report it" not in result.stderr
     assert "set()" not in result.stderr and "append()" not in result.stderr
+
+
+def test_cost_takes_the_common_output_option() -> None:
+    import json
+
+    workload = str(Path(__file__).resolve().parents[2] / "examples" / "workloads" / "steady-api.toml")
+    as_json = runner.invoke(app, ["cost", workload, "-o", "json", "--no-plot"])
+    assert as_json.exit_code == 0, as_json.output
+    one_line = runner.invoke(app, ["cost", workload, "-o", "jsonl", "--no-plot"])
+    legacy = runner.invoke(app, ["cost", workload, "--json", "--no-plot"])
+    assert json.loads(as_json.stdout) == json.loads(one_line.stdout) == json.loads(legacy.stdout)
+    assert len(one_line.stdout.strip().splitlines()) == 1
