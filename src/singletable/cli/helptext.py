@@ -11,8 +11,9 @@ from typing import Any
 
 from typer.core import TyperArgument, TyperOption
 
-_option_type = TyperOption.display_type_rich
-_argument_type = TyperArgument.display_type_rich
+# Older typer (< 0.20) prints click's own metavars (TEXT, INTEGER) and has no such methods: left alone.
+_PATCHABLE = hasattr(TyperOption, "display_type_rich") and hasattr(TyperArgument, "get_usage_pieces")
+_option_type = getattr(TyperOption, "display_type_rich", None)
 
 
 def _word(name: str | None) -> str:
@@ -25,7 +26,8 @@ def option_type(self: TyperOption, ctx: Any) -> str | None:
         return None
     if self.metavar is not None:
         return str(self.metavar)
-    if self.type_descriptor.is_choice:
+    descriptor = getattr(self, "type_descriptor", None)
+    if descriptor is not None and descriptor.is_choice and _option_type is not None:
         shown: str | None = _option_type(self, ctx)
         return shown
     return _word(self.name) + ("..." if self.nargs != 1 else "")
@@ -45,6 +47,8 @@ def usage_pieces(self: TyperArgument, ctx: Any) -> list[str]:
 
 def install() -> None:
     """Replace the methods (idempotent)."""
+    if not _PATCHABLE:
+        return
     TyperOption.display_type_rich = option_type  # type: ignore[method-assign]
     TyperArgument.display_type_rich = argument_type  # type: ignore[method-assign,assignment]
     TyperArgument.get_usage_pieces = usage_pieces  # type: ignore[method-assign]
