@@ -29,7 +29,7 @@ def option_type(self: TyperOption, ctx: Any) -> str | None:
     descriptor = getattr(self, "type_descriptor", None)
     if descriptor is not None and descriptor.is_choice and _option_type is not None:
         shown: str | None = _option_type(self, ctx)
-        return shown
+        return shown.strip("<>") if shown else shown  # json|jsonl|table
     return _word(self.name) + ("..." if self.nargs != 1 else "")
 
 
