@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-from singletable import capacity
+from singletable import capacity, logs
 from singletable.arguments import check_names
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import (
@@ -247,6 +247,7 @@ def _send_writes(
             retry.progress()
         if returned:
             result.unprocessed += len(returned)
+            logs.unprocessed("BatchWriteItem", table.name, len(returned), len(chunk), result.retries + 1)
             if not retry.wait():
                 raise incomplete(
                     f"batch write gave up after {retry.backoff.deadline:g} s with {len(returned) + len(pending)} "
@@ -449,6 +450,7 @@ def batch_get(
             retry.progress()
         if left:
             again = [(k[spec.pk]["S"], k[spec.sk]["S"]) for k in left]
+            logs.unprocessed("BatchGetItem", spec.name, len(left), len(chunk), retry.level + 1)
             if not retry.wait():
                 raise BatchIncompleteError(
                     f"batch get gave up with {len(again) + len(pending)} keys unread",
