@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,70 @@ def test_local_on_a_busy_port_exits_2_at_once_naming_the_port() -> None:
     assert done.returncode == 2, done.stderr
     assert f"[ST322] port {port} on 127.0.0.1 is in use" in done.stderr
     assert time.monotonic() - started < 30  # it hung for minutes before
+
+
+@pytest.fixture
+def filled(singletable_endpoint: str) -> Iterator[list[str]]:
+    name = f"cli-bg-{uuid.uuid4().hex[:8]}"
+    client = make_client(endpoint_url=singletable_endpoint)
+    TableSpec(name=name, deletion_protection=False).create(client)
+    common = ["--table", name, "--endpoint-url", singletable_endpoint]
+    for i in (1, 2, 3):
+        item = f'{{"PK":"USER#9","SK":"ORDER#{i}","order_date":"2023-0{i}-15","total":{i * 30}}}'
+        assert runner.invoke(app, ["put", item, *common]).exit_code == 0
+    yield common
+    TableSpec(name=name).delete(client)
+
+
+def test_batch_get_in_order_and_exit_1_naming_the_missing(filled: list[str], tmp_path: Path) -> None:
+    done = runner.invoke(
+        app,
+        [
+            "batch-get",
+            "--key",
+            "USER#9/ORDER#3",
+            "--key",
+            "USER#9/ORDER#7",
+            "--key",
+            "USER#9/ORDER#1",
+            *filled,
+            "-o",
+            "jsonl",
+        ],
+    )
+    assert done.exit_code == 1
+    assert [json.loads(line)["SK"] for line in done.stdout.splitlines()] == ["ORDER#3", "ORDER#1"]
+    assert "[ST200] 1 of 3 keys not found" in done.stderr and "USER#9/ORDER#7" in done.stderr
+    keys = tmp_path / "keys.jsonl"
+    keys.write_text('{"PK":"USER#9","SK":"ORDER#2"}\n')
+    from_file = runner.invoke(app, ["batch-get", "--keys", str(keys), *filled, "-o", "jsonl"])
+    assert from_file.exit_code == 0 and json.loads(from_file.stdout)["total"] == 60
+    bad = runner.invoke(app, ["batch-get", "--key", "USER#9", *filled])
+    assert bad.exit_code == 2 and "is not PK/SK" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (["total>=50"], ["ORDER#2", "ORDER#3"]),
+        (["total>=50", "order_date^=2023-03"], ["ORDER#3"]),
+        (["total=30"], ["ORDER#1"]),
+        (["total?"], ["ORDER#1", "ORDER#2", "ORDER#3"]),
+        (["!total"], []),
+        (["order_date!=2023-01-15"], ["ORDER#2", "ORDER#3"]),
+    ],
+)
+def test_query_filter(filled: list[str], filters: list[str], expected: list[str]) -> None:
+    argv = ["query", "--pk", "USER#9", *filled, "-o", "jsonl"]
+    for f in filters:
+        argv += ["--filter", f]
+    done = runner.invoke(app, argv)
+    assert done.exit_code == 0, done.output
+    assert [json.loads(line)["SK"] for line in done.stdout.splitlines()] == expected
+
+
+def test_query_filter_that_is_not_one() -> None:
+    done = runner.invoke(
+        app, ["query", "--pk", "A", "--filter", "total", "--endpoint-url", "http://127.0.0.1:9"]
+    )
+    assert done.exit_code == 2 and "--filter 'total' is not NAME OP VALUE" in done.stderr

@@ -254,7 +254,9 @@ def test_a_missing_extra_is_one_line_naming_it(
 
     if argv[0] == "cost":
         argv = ["cost", str(Path(__file__).resolve().parents[2] / argv[1])]
-    monkeypatch.setitem(sys.modules, module, None)  # import fails as if it were not installed
+    # Imports fail as if it were not installed (submodules too: another test may have imported them).
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")] + [module]:
+        monkeypatch.setitem(sys.modules, name, None)
     result = runner.invoke(app, argv, env={"COLUMNS": "300"})
     assert result.exit_code == 2, result.output
     assert "[ST323]" in result.stderr and f"pip install 'singletable[{extra}]'" in result.stderr
