@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test model
+.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test model pythons docs
 
 # setup.py and the C source too: an editable install compiles the codec's accelerator in place.
 $(STAMP): pyproject.toml setup.py src/singletable/_ccodec.c
@@ -59,5 +59,13 @@ model: $(STAMP) $(DYNALITE)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The user documentation (mkdocs.yml, docs/), API reference from the docstrings; --strict fails on any warning.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# Install and smoke-test the package (C codec included) on every CPython 3.11-3.13 this machine has.
+pythons:
+	scripts/check-pythons.sh
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .dynalite .venv-checkov
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .dynalite .venv-checkov

@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import sys
 import tempfile
 import time
 import uuid
@@ -52,6 +53,11 @@ def _upstream(prefer_dynalite: bool) -> Iterator[tuple[str, str, int | None]]:
         with DynaliteServer() as server:
             yield server.endpoint_url, "dynalite", server.pid
     else:
+        if prefer_dynalite:
+            print(
+                "# bulk: dynalite not installed, using moto over HTTP (make dynalite installs it)",
+                file=sys.stderr,
+            )
         from singletable.local import LocalServer
 
         with LocalServer(ttl_sweep_interval=None) as server:

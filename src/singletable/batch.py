@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-from singletable import capacity
+from singletable import capacity, logs
 from singletable.arguments import check_names
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import (
@@ -274,6 +274,7 @@ def write_exchange(
             retry.progress()
         if returned:
             result.unprocessed += len(returned)
+            logs.unprocessed("BatchWriteItem", name, len(returned), len(chunk), result.retries + 1)
             delay = retry.delay()
             if delay is None:
                 raise incomplete(
@@ -503,6 +504,7 @@ def get_exchange(
             retry.progress()
         if left:
             again = [(k[spec.pk]["S"], k[spec.sk]["S"]) for k in left]
+            logs.unprocessed("BatchGetItem", spec.name, len(left), len(chunk), retry.level + 1)
             delay = retry.delay()
             if delay is None:
                 raise BatchIncompleteError(

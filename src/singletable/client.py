@@ -11,6 +11,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
 
+from singletable.logs import observe
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
@@ -62,6 +64,7 @@ def make_client(
         )
     else:
         client = session.client("dynamodb", endpoint_url=endpoint_url, region_name=region_name, config=config)
+    observe(client)  # retries and slow calls to the "singletable" logger (silent unless configured)
     if loopback:
         budget = min(LOOPBACK_CONNECT_ATTEMPTS, max_attempts)
         # First in line: its answer (a pause, or the error raised) wins over botocore's retry handler.

@@ -143,6 +143,30 @@ class EngineUnreachableError(SingleTableError):
         super().__init__(message, hint=hint)
 
 
+class DeletionProtectedError(SingleTableError):
+    """A table with deletion protection on was asked to be deleted."""
+
+    code = "ST320"
+
+
+class TableExistsError(SingleTableError):
+    """A table to be created exists already."""
+
+    code = "ST321"
+
+
+class PortInUseError(ValidationError):
+    """The local engine's port is taken by another process."""
+
+    code = "ST322"
+
+
+class MissingExtraError(ValidationError):
+    """A feature needs an optional dependency that is not installed; the hint names the extra."""
+
+    code = "ST323"
+
+
 class TransactionCanceledError(SingleTableError):
     """A transaction was cancelled. ``reasons`` holds one entry per action, in order."""
 

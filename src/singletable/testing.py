@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="session")
 def singletable_server() -> Iterator[LocalServer]:
+    """The local engine over HTTP on a free loopback port, one per test session (tables outlive tests)."""
     from singletable.local import LocalServer
 
     with LocalServer(ttl_sweep_interval=None) as server:
@@ -33,11 +34,13 @@ def singletable_server() -> Iterator[LocalServer]:
 
 @pytest.fixture(scope="session")
 def singletable_endpoint(singletable_server: LocalServer) -> str:
+    """The session engine's URL, for code or tools that take an endpoint (aws CLI, Terraform, boto3)."""
     return singletable_server.endpoint_url
 
 
 @pytest.fixture
 def singletable_inprocess() -> Iterator[InProcessEngine]:
+    """moto in-process for one test (fastest, no port); ``.client()`` gives a client to it."""
     from singletable.local import InProcessEngine
 
     with InProcessEngine() as engine:
@@ -46,6 +49,7 @@ def singletable_inprocess() -> Iterator[InProcessEngine]:
 
 @pytest.fixture
 def singletable_table(singletable_inprocess: InProcessEngine) -> Table:
+    """A fresh my-app-main-table (the Terraform module's spec) in-process; ``.register(MyEntity)`` yours."""
     from singletable.spec import TableSpec
     from singletable.table import Table
 
@@ -57,6 +61,7 @@ def singletable_table(singletable_inprocess: InProcessEngine) -> Table:
 
 @pytest.fixture
 def singletable_http_table(singletable_endpoint: str) -> Iterator[Table]:
+    """A uniquely named table on the session engine over HTTP, dropped after the test."""
     from singletable.client import make_client
     from singletable.spec import TableSpec
     from singletable.table import Table

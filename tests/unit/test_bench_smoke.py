@@ -39,6 +39,16 @@ def test_capacity_equals_the_computed_minimum_on_moto() -> None:
     assert m["user + orders, naive N+1"]["round_trips"] == orders + 1
 
 
+def test_capacity_skips_dynalite_with_a_word_when_it_is_absent(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `make bench` asks for dynalite; without it the run goes on with moto (was a DynaliteNotInstalled traceback).
+    monkeypatch.setattr(capacity, "_dynalite_available", lambda: False)
+    r = capacity.run(users=2, max_orders=2, dynalite=True)
+    assert set(r.facts) == {"moto"}
+    assert "dynalite not installed" in capsys.readouterr().err
+
+
 def test_rule_size_matches_dynamodb_examples() -> None:
     # Attribute name bytes + value bytes; numbers: (significant digits + 1) // 2 + 1.
     assert capacity.rule_size({"ab": {"S": "xyz"}}) == 5

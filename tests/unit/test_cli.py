@@ -24,7 +24,7 @@ from singletable.cli.options import (
 from singletable.errors import ValidationError
 
 runner = CliRunner()
-COMMANDS = ("put", "get", "delete", "update", "query", "scan", "export", "import", "doctor")
+COMMANDS = ("put", "get", "delete", "update", "query", "scan", "export", "import", "doctor", "env", "cost")
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +52,32 @@ def test_every_command_help_shows_an_example(command: str) -> None:
     result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert f"Example: singletable {command}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [*COMMANDS, "local", "env", "demo", "cost", "table create", "table delete"]
+)
+def test_help_metavars_read_as_words(command: str) -> None:
+    result = runner.invoke(app, [*command.split(), "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for python_type in ("<bool>", "<str>", "<int", "<float", "<path>", "{file}", "{item}"):
+        assert python_type not in result.stdout, (command, python_type)
+
+
+def test_version_and_python_m() -> None:
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"singletable {version('singletable')}"
+    done = subprocess.run([sys.executable, "-m", "singletable", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("singletable "), done.stderr
+
+
+def test_completion_can_be_installed() -> None:
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert "--install-completion" in result.stdout and "--show-completion" in result.stdout
 
 
 def test_root_help_lists_the_commands() -> None:
@@ -211,3 +237,83 @@ def test_missing_option_is_click_usage_error() -> None:
     result = runner.invoke(app, ["get", "--pk", "USER#1"])
     assert result.exit_code == 2
     assert "Missing option '--sk'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("argv", "module", "extra"),
+    [
+        (["local", "--port", "0"], "moto", "local"),
+        (["demo", "--users", "1"], "moto", "local"),
+        (["cost", "examples/workloads/steady-api.toml"], "matplotlib", "cost"),
+    ],
+)
+def test_a_missing_extra_is_one_line_naming_it(
+    argv: list[str], module: str, extra: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    if argv[0] == "cost":
+        argv = ["cost", str(Path(__file__).resolve().parents[2] / argv[1])]
+    # Imports fail as if it were not installed (submodules too: another test may have imported them).
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")] + [module]:
+        monkeypatch.setitem(sys.modules, name, None)
+    result = runner.invoke(app, argv, env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert "[ST323]" in result.stderr and f"pip install 'singletable[{extra}]'" in result.stderr
+    assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["get", "--pk", "A", "--sk", "B", "--endpoint-url", "localhost:8000"],
+            "[ST100] endpoint URL 'localhost:8000' needs http:// or https:// and a host. "
+            "Fix: pass --endpoint-url http://localhost:8000",
+        ),
+        (
+            ["export", "no-such-folder/backup.jsonl", "--endpoint-url", "http://127.0.0.1:9"],
+            "[ST100] cannot export to no-such-folder/backup.jsonl: the folder no-such-folder does not exist. "
+            "Fix: create it first (mkdir -p no-such-folder)",
+        ),
+        (
+            ["put", '{"PK":"A","SK":"B","n":1e400}', "--endpoint-url", "http://127.0.0.1:9"],
+            "[ST100] number 1e400 is outside DynamoDB's number range",
+        ),
+        (
+            [
+                "put",
+                '{"PK":{"S":"A"},"SK":{"S":"B"},"n":{"N":"1e-131"}}',
+                "--endpoint-url",
+                "http://127.0.0.1:9",
+            ],
+            "[ST100] n 1e-131 is outside DynamoDB's number range",
+        ),
+        (
+            ["update", "--pk", "A", "--sk", "B", "--set", "n=1e400", "--endpoint-url", "http://127.0.0.1:9"],
+            "[ST100] number 1e400 is outside DynamoDB's number range",
+        ),
+        (
+            ["update", "--pk", "A", "--sk", "B", "--add", "v=abc", "--endpoint-url", "http://127.0.0.1:9"],
+            "--add v=abc adds to a number or a set, and 'abc' is neither. Fix: --set v=abc stores it as is",
+        ),
+    ],
+)
+def test_user_mistakes_are_catalogued_one_liners(argv: list[str], expected: str) -> None:
+    result = runner.invoke(app, argv, env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr
+    assert "unexpected" not in result.stderr and "report it" not in result.stderr
+    assert "set()" not in result.stderr and "append()" not in result.stderr
+
+
+def test_cost_takes_the_common_output_option() -> None:
+    import json
+
+    workload = str(Path(__file__).resolve().parents[2] / "examples" / "workloads" / "steady-api.toml")
+    as_json = runner.invoke(app, ["cost", workload, "-o", "json", "--no-plot"])
+    assert as_json.exit_code == 0, as_json.output
+    one_line = runner.invoke(app, ["cost", workload, "-o", "jsonl", "--no-plot"])
+    legacy = runner.invoke(app, ["cost", workload, "--json", "--no-plot"])
+    assert json.loads(as_json.stdout) == json.loads(one_line.stdout) == json.loads(legacy.stdout)
+    assert len(one_line.stdout.strip().splitlines()) == 1

@@ -10,6 +10,10 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
+
+from singletable.cli.options import Output, require_extra
+from singletable.errors import MissingExtraError
 
 EXIT_USAGE = 2
 
@@ -39,13 +43,20 @@ def cost(
         Path | None, typer.Option("--plot", help="Where to write the PNG (default: <workload>-cost.png).")
     ] = None,
     no_plot: Annotated[bool, typer.Option("--no-plot", help="Do not write the plot.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    output: Annotated[
+        Output,
+        typer.Option("--output", "-o", help="table, json or jsonl (the JSON on one line), as every command."),
+    ] = Output.table,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as -o json.")] = False,
     save_workload: Annotated[
         Path | None,
         typer.Option("--save-workload", help="Write the (e.g. ledger-derived) workload as JSON to edit."),
     ] = None,
 ) -> None:
-    """Compare on-demand, provisioned, autoscaling and reserved capacity for one month of a workload."""
+    """Compare on-demand, provisioned, autoscaling and reserved capacity for one month of a workload.
+
+    Example: singletable cost examples/workloads/steady-api.toml -o json --no-plot
+    """
     from singletable.capacity import CapacityLedger
     from singletable.cost import WorkloadError, load_pricing, load_workload, plan, workload_from_records
     from singletable.cost.report import render
@@ -91,13 +102,19 @@ def cost(
         save_workload.write_text(w.model_dump_json(indent=2, exclude_defaults=True) + "\n", encoding="utf-8")
     plot_path: Path | None = None
     if not no_plot:
+        try:
+            require_extra("matplotlib", "cost", "the cost plot")
+        except MissingExtraError as exc:
+            raise _fail(escape(f"{exc} (or pass --no-plot)")) from None
         from singletable.cost.plot import plot_plan
 
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", w.name).strip("-") or "workload"
         plot_path = plot_plan(result, plot or Path(f"{slug}-cost.png"))
     if as_json:
+        output = Output.json
+    if output is not Output.table:
         data = result.to_dict() | {"plot": str(plot_path) if plot_path else None}
-        typer.echo(json.dumps(data, indent=2))
+        typer.echo(json.dumps(data, indent=2 if output is Output.json else None))
         return
     console = Console(highlight=False)
     if not console.is_terminal:

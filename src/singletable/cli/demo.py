@@ -23,6 +23,11 @@ def demo(
 
     Example: singletable demo --users 500 --ledger demo-ledger.jsonl
     """
+    from singletable.cli.options import errors, require_extra
+
+    with errors(debug=False):
+        if endpoint_url is None:  # the embedded engine is moto
+            require_extra("moto.server" if http else "moto", "local", "singletable demo")
     from singletable.demo import run
 
     run(

@@ -264,6 +264,13 @@ def update(
                         f"--add {name}= takes a number or a non-empty array of strings or numbers, got {value!r}"
                     )
                 parsed = set(parsed)
+            elif not isinstance(parsed, int | Decimal) or isinstance(parsed, bool):
+                # The data layer's refusal speaks Python (set(), append()); here the fix is a flag.
+                fail(
+                    f"--add {name}={value} adds to a number or a set, and {value!r} is neither. Fix: "
+                    f"--set {name}={value} stores it as is; --add {name}=1 counts; "
+                    f"--add {name}='[\"{value}\"]' adds it to a set"
+                )
             changes.add(name, parsed)
         for name in remove or []:
             changes.remove(name)
@@ -315,6 +322,17 @@ def query(
         int | None, typer.Option("--limit", min=1, help="At most N items.", show_default=False)
     ] = None,
     desc: Annotated[bool, typer.Option("--desc", help="Sort keys in descending order.")] = False,
+    filter_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            metavar="NAME OP VALUE",
+            help="Keep items where it holds (read capacity is still charged for every item read): "
+            "total>=50, name^=Jo (begins with), tags~=red (contains), nickname? (exists), !nickname. "
+            "Repeatable (all must hold).",
+            show_default=False,
+        ),
+    ] = None,
     cursor: Annotated[
         str | None,
         typer.Option("--cursor", help="Resume after the last item of a --limit run.", show_default=False),
@@ -335,7 +353,10 @@ def query(
     Example: singletable query --pk USER#123 --sk-begins-with ORDER# --desc --limit 10 -o table
 
     Reverse lookup (who has order 456): singletable query --index GSI1 --pk ORDER#456
+
+    Filtered: singletable query --pk USER#123 --sk-begins-with ORDER# --filter 'order_date>=2023-04-01'
     """
+    from singletable.cli.filters import parse_filters
     from singletable.query import SortKey
 
     with errors(debug) as run:
@@ -350,11 +371,13 @@ def query(
         sk = SortKey.begins_with(sk_begins_with) if sk_begins_with is not None else None
         if between is not None:
             sk = SortKey.between(*between)
+        condition = parse_filters(filter_ or [])
         t = conn.open()
         q = t.query(
             pk=pk,
             sk=sk,
             index=index,
+            filter=condition,
             limit=limit,
             reverse=desc,
             consistent=consistent,
@@ -366,6 +389,8 @@ def query(
         where = f"{index} partition {pk!r}" if index else f"partition {pk!r}"
         if not items:
             extra = " matching the sort-key condition" if sk is not None else ""
+            extra += " and the filter" if condition is not None and extra else ""
+            extra = extra or (" matching the filter" if condition is not None else "")
             note(f"no items in {where}{extra} of {t.name!r} (keys are case-sensitive)")
         elif output is Output.table:
             groups = ", ".join(f"{name} {len(g)}" for name, g in group_by_entity(t, items))
@@ -375,6 +400,83 @@ def query(
             note(f"more items: add --cursor {q.cursor}")
         if capacity:
             print_capacity(t.ledger)
+
+
+def batch_get(
+    key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--key",
+            metavar="PK/SK",
+            help="One key as PK/SK (split at the first / that a sort key follows), e.g. USER#123/PROFILE. "
+            "Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    keys_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--keys",
+            metavar="FILE",
+            help='JSON lines of keys, {"PK":"USER#123","SK":"PROFILE"} (- for stdin).',
+            show_default=False,
+        ),
+    ] = None,
+    consistent: ConsistentOpt = False,
+    table: TableOpt = None,
+    endpoint_url: EndpointOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+    max_attempts: AttemptsOpt = 3,
+    output: OutputOpt = Output.json,
+    capacity: CapacityOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Read many items by key in batches of 100, in the order given (exit 1 when some are missing).
+
+    Example: singletable batch-get --key USER#123/PROFILE --key ORDER#456/METADATA -o jsonl
+    """
+    from singletable.table import Table
+
+    with errors(debug) as run:
+        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
+        run.endpoint_url = conn.endpoint_url
+        wanted = [_split_key(k) for k in key or []]
+        if keys_file is not None:
+            text = sys.stdin.read() if str(keys_file) == "-" else keys_file.read_text(encoding="utf-8")
+            for n, line in enumerate(text.splitlines(), 1):
+                if line.strip():
+                    obj = parse_item(line, what=f"{keys_file}:{n}")
+                    pk, sk = obj.get("PK"), obj.get("SK")
+                    if not isinstance(pk, str) or not isinstance(sk, str):
+                        fail(
+                            f'{keys_file}:{n}: a key needs string PK and SK. Fix: {{"PK":"USER#123","SK":"PROFILE"}}'
+                        )
+                    wanted.append((pk, sk))
+        if not wanted:
+            fail("no keys given. Fix: --key USER#123/PROFILE (repeatable) or --keys keys.jsonl")
+        t = conn.open()
+        # Read as stored (no entity parsing); t, with the seed's entities, only shapes -o table.
+        plain = Table(t.spec, client=t.client)
+        found = plain.batch_get(wanted, consistent=consistent)
+        items = [cast(dict[str, Any], f) for f in found if f is not None]
+        emit_items(items, output, t)
+        missing = [f"{pk}/{sk}" for (pk, sk), f in zip(wanted, found, strict=True) if f is None]
+        if capacity:
+            print_capacity(plain.ledger)
+        if missing:
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            raise ItemNotFoundError(
+                f"{len(missing)} of {len(wanted)} keys not found in {t.name!r}: {shown}",
+                hint="check the keys (PK and SK are case-sensitive)",
+            )
+
+
+def _split_key(text: str) -> tuple[str, str]:
+    pk, sep, sk = text.partition("/")
+    if not sep or not pk or not sk:
+        fail(f"--key {text!r} is not PK/SK. Fix: --key USER#123/PROFILE")
+    return pk, sk
 
 
 def scan(
@@ -429,10 +531,11 @@ def scan(
 
 
 def register(app: typer.Typer) -> None:
-    """Add put, get, delete, update, query and scan."""
+    """Add put, get, delete, update, query, batch-get and scan."""
     app.command("put")(put)
     app.command("get")(get)
     app.command("delete")(delete)
     app.command("update")(update)
     app.command("query")(query)
+    app.command("batch-get")(batch_get)
     app.command("scan")(scan)

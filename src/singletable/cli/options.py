@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from singletable.errors import SingleTableError, ValidationError
+from singletable.errors import MissingExtraError, SingleTableError, ValidationError
 
 if TYPE_CHECKING:
     from singletable.table import Table
@@ -140,6 +140,8 @@ class Connection:
             region = config.get("region")
         if profile is None and not (env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE")):
             profile = config.get("profile")
+        if endpoint_url:
+            check_endpoint(endpoint_url)
         return cls(
             table=table or config.get("table") or DEFAULT_TABLE,
             endpoint_url=endpoint_url or None,
@@ -166,6 +168,20 @@ class Connection:
 
         return Table(
             TableSpec(name=self.table), client=self.client(), entities=ENTITIES, hide_expired=hide_expired
+        )
+
+
+def check_endpoint(url: str) -> None:
+    """Refuse an endpoint botocore would reject with a bare ValueError (``localhost:8000``: no scheme)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        guess = url if "://" in url else f"http://{url}"
+        raise ValidationError(
+            f"endpoint URL {url!r} needs http:// or https:// and a host",
+            field="endpoint_url",
+            hint=f"pass --endpoint-url {guess} (or set AWS_ENDPOINT_URL_DYNAMODB to it)",
         )
 
 
@@ -236,6 +252,23 @@ def load_config() -> dict[str, str]:
             )
         return {k: section[k] for k in CONFIG_KEYS if k in section}
     return {}
+
+
+# -- optional dependencies ------------------------------------------------------------------------------
+
+
+def require_extra(module: str, extra: str, feature: str) -> None:
+    """Refuse ``feature`` in one line naming the extra to install when ``module`` cannot be imported."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(
+            f"{feature} needs {module.split('.')[0]}, which is not installed ({exc})",
+            field=extra,
+            hint=f"pip install 'singletable[{extra}]'",
+        ) from None
 
 
 # -- errors ---------------------------------------------------------------------------------------------
@@ -349,9 +382,42 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: DynamoDB's number range: magnitudes from 1E-130 to 9.9999999999999999999999999999999999999E+125, and 0.
+MIN_EXPONENT, MAX_EXPONENT = -130, 125
+
+
+def check_number_range(value: Decimal | int, text: str, field: str = "number") -> None:
+    """Refuse a number DynamoDB cannot store (1e400 once reached the engine, or was stored by moto)."""
+    if value and not MIN_EXPONENT <= Decimal(value).adjusted() <= MAX_EXPONENT:
+        raise ValidationError(
+            f"{field} {text} is outside DynamoDB's number range (magnitudes 1E-130 to 9.99...E+125)",
+            field=field,
+            hint="store it as a string, or in another unit",
+        )
+
+
+def _decimal(text: str) -> Decimal:
+    value = Decimal(text)
+    check_number_range(value, text)
+    return value
+
+
+def _int(text: str) -> int:
+    value = int(text)
+    check_number_range(value, text if len(text) <= 20 else f"{text[:8]}...({len(text)} digits)")
+    return value
+
+
 def loads(text: str) -> Any:
-    """JSON with exact numbers: 99.99 becomes Decimal('99.99'), never a float."""
-    return json.loads(text, parse_float=Decimal, parse_constant=_no_constants, object_pairs_hook=_unique_keys)
+    """JSON with exact numbers: 99.99 becomes Decimal('99.99'), never a float; numbers out of DynamoDB's
+    range are refused (ValidationError)."""
+    return json.loads(
+        text,
+        parse_float=_decimal,
+        parse_int=_int,
+        parse_constant=_no_constants,
+        object_pairs_hook=_unique_keys,
+    )
 
 
 def is_typed(obj: Mapping[str, Any]) -> bool:
@@ -365,6 +431,8 @@ def parse_item(text: str, *, what: str = "item") -> dict[str, Any]:
     """One item from JSON text, plain or DynamoDB-typed (detected), as Python values."""
     try:
         obj = loads(text)
+    except ValidationError:
+        raise
     except ValueError as exc:
         raise ValidationError(
             f"{what} is not valid JSON: {exc}",
@@ -460,6 +528,7 @@ def _typed_number(raw: Any, path: str) -> int | Decimal:
         raise _bad(path, f"N value {raw!r} is not a number") from None
     if not value.is_finite():
         raise _bad(path, f"N value {raw!r} is not a number DynamoDB can store")
+    check_number_range(value, raw, path)
     return int(raw) if raw.strip().lstrip("-").isdigit() else value
 
 
@@ -476,6 +545,8 @@ def parse_value(text: str) -> Any:
     """A ``--set`` value: JSON when it parses as JSON (30, true, [1,2], {"a":1}, "007"), else the text."""
     try:
         return loads(text)
+    except ValidationError:
+        raise
     except ValueError:
         return text
 

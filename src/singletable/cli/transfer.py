@@ -138,6 +138,12 @@ def export(
         state: dict[str, Any] = {"table": conn.table, "pk": pk, "cursor": None, "offset": 0, "count": 0}
         if to_stdout and resume:
             fail("an export to stdout cannot be resumed. Fix: export to a file")
+        if not to_stdout and not file.parent.is_dir():
+            raise ValidationError(
+                f"cannot export to {file}: the folder {file.parent} does not exist",
+                field="file",
+                hint=f"create it first (mkdir -p {file.parent}) or export to another path",
+            )
         if checkpoint is not None:
             if resume:
                 if not checkpoint.exists():
