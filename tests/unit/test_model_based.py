@@ -401,13 +401,15 @@ class DataLayerModel(RuleBasedStateMachine):
             if name in item.attrs:
                 assert projected(got, name) == item.attrs[name], name
             elif ref.PROJECTION_SAFE:  # today: the field's default, as if it were stored
-                assert projected(got, name, missing=None) is None, name
+                assert projected(got, name, missing=None) == ref.read_back(cls, name, item.attrs), name
         if ref.PROJECTION_SAFE:
             # Nothing that was not read may show a value other than the stored one, and the result
             # cannot be written back as a whole item.
             for name in set(OPTIONAL_FIELDS[cls]) - set(names):
                 value = projected(got, name, missing=_MISSING)
-                assert value is _MISSING or value == item.attrs.get(name), f"{name} shows {value!r}"
+                assert value is _MISSING or value == ref.read_back(cls, name, item.attrs), (
+                    f"{name} shows {value!r}"
+                )
             refused = False
             try:
                 self.table.put(got)  # type: ignore[type-var]
@@ -667,7 +669,7 @@ class DataLayerModel(RuleBasedStateMachine):
         assert len(got) == len(expected), f"{len(got)} projected rows, {len(expected)} {cls.__name__} items"
         for row, (_, item) in zip(got, expected, strict=True):
             for name in names:
-                assert projected(row, name, missing=None) == item.attrs.get(name), name
+                assert projected(row, name, missing=None) == ref.read_back(cls, name, item.attrs), name
 
     # -- optimistic locking ---------------------------------------------------------------------------
 
