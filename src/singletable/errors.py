@@ -206,3 +206,33 @@ class ProjectionError(ValidationError):
     """A projection names something the entity does not store as an attribute of its own."""
 
     code = "ST114"
+
+
+class TransferStalledError(SingleTableError):
+    """A call of a long transfer (export, import) kept failing transiently (throttling, 5xx, dropped
+    connections) until its deadline. ``cause`` names the last fault (an AWS error code or a class)."""
+
+    code = "ST510"
+
+    def __init__(self, message: str, *, cause: str, hint: str | None = None) -> None:
+        self.cause = cause
+        super().__init__(message, hint=hint)
+
+
+class ImportShortfallError(SingleTableError):
+    """An import's final check read back fewer items (or other contents) than it wrote: the table was
+    recreated, items were deleted or overwritten meanwhile. ``missing`` and ``different`` list keys."""
+
+    code = "ST511"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing: list[tuple[str, str]] | None = None,
+        different: list[tuple[str, str]] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.missing = missing or []
+        self.different = different or []
+        super().__init__(message, hint=hint)

@@ -1,0 +1,282 @@
+"""export and import through the FaultProxy: one retry policy for every call, a final check that
+catches a false success, resume after kill -9.
+
+Sizes, small for ``make test``: ``SINGLETABLE_TRANSFER_ITEMS`` (default 2,000; the issue's 20,000 with
+``SINGLETABLE_TRANSFER_ITEMS=20000``). The CLI runs with ``--max-attempts 1``: botocore does not retry,
+so every transient fault reaches the transfer's own policy (and no test waits on botocore's backoff).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from singletable import TableSpec, make_client
+from singletable.cli.app import app
+from singletable.local import LocalServer
+from singletable.local.faults import FaultProxy, FaultRates
+from singletable.table import Table
+
+pytestmark = pytest.mark.integration
+
+ITEMS = int(os.environ.get("SINGLETABLE_TRANSFER_ITEMS", "2000"))
+#: At 50 % faults the batch layer's backoff makes an import take ~15 ms an item on 2 cores: fewer items.
+FAULTED_ITEMS = int(os.environ.get("SINGLETABLE_TRANSFER_FAULTED_ITEMS", "400"))
+runner = CliRunner()
+REAL_BATCH_WRITE = Table.batch_write
+
+#: Half of all requests fail, split evenly over the kinds (reset_after: applied, then the answer lost),
+#: and a tenth of each batch comes back unprocessed.
+HALF = FaultRates(
+    throughput_exceeded=0.5 / 6,
+    throttling=0.5 / 6,
+    http_500=0.5 / 6,
+    http_503=0.5 / 6,
+    reset_before=0.5 / 6,
+    reset_after=0.5 / 6,
+    unprocessed=0.1,
+)
+
+
+@pytest.fixture(scope="module")
+def direct(singletable_server: LocalServer) -> Any:
+    return make_client(endpoint_url=singletable_server.endpoint_url)
+
+
+def new_table(direct: Any) -> str:
+    name = f"xfer-{uuid.uuid4().hex[:10]}"
+    TableSpec(name=name, deletion_protection=False).create(direct)
+    return name
+
+
+@pytest.fixture
+def table(direct: Any) -> Iterator[str]:
+    name = new_table(direct)
+    yield name
+    TableSpec(name=name).delete(direct)
+
+
+@pytest.fixture
+def proxy(singletable_server: LocalServer) -> Iterator[FaultProxy]:
+    with FaultProxy(singletable_server.endpoint_url, seed=21) as p:
+        yield p
+
+
+@pytest.fixture(autouse=True)
+def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    for var in ("SINGLETABLE_TABLE", "SINGLETABLE_CONFIG", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_MAX_ATTEMPTS"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
+def cli(endpoint: str, table: str, *args: str, input: str | None = None) -> Result:
+    return runner.invoke(
+        app,
+        [*args, "--table", table, "--endpoint-url", endpoint, "--max-attempts", "1"],
+        input=input,
+        env={"COLUMNS": "200"},
+    )
+
+
+def reading(i: int) -> str:
+    """One line of a sensor-readings file (a non-seed domain); every 7th line typed, with a set and bytes."""
+    if i % 7 == 0:
+        return json.dumps(
+            {
+                "PK": {"S": f"SENSOR#{i % 50:03d}"},
+                "SK": {"S": f"READING#{i:06d}"},
+                "tags": {"SS": ["calibrated", f"batch-{i % 3}"]},
+                "raw": {"B": "AAECAw=="},
+                "temp": {"N": f"{i % 40}.25"},
+            }
+        )
+    return json.dumps(
+        {"PK": f"SENSOR#{i % 50:03d}", "SK": f"READING#{i:06d}", "temp": float(f"{i % 40}.5"), "ok": True}
+    )
+
+
+def write_input(path: Path, n: int = ITEMS) -> Path:
+    path.write_text("".join(reading(i) + "\n" for i in range(n)), encoding="utf-8")
+    return path
+
+
+def raw_items(direct: Any, table: str) -> list[dict[str, Any]]:
+    pages = direct.get_paginator("scan").paginate(TableName=table, ConsistentRead=True)
+    return [row for page in pages for row in page["Items"]]
+
+
+def content_hash(rows: list[dict[str, Any]]) -> str:
+    def canon(row: dict[str, Any]) -> str:
+        fixed = {k: ({t: sorted(v) for t, v in av.items()} if "SS" in av else av) for k, av in row.items()}
+        return json.dumps(fixed, sort_keys=True, default=lambda b: base64.b64encode(b).decode())
+
+    return hashlib.sha256("\n".join(sorted(canon(r) for r in rows)).encode()).hexdigest()
+
+
+# -- 1. one retry policy -------------------------------------------------------------------------------
+
+
+def test_import_and_export_complete_through_half_faults(
+    proxy: FaultProxy, direct: Any, table: str, clean_env: Path
+) -> None:
+    source = write_input(clean_env / "in.jsonl", FAULTED_ITEMS)
+    proxy.set_rates(HALF)
+    imported = cli(proxy.endpoint_url, table, "import", "in.jsonl")
+    assert imported.exit_code == 0, imported.output
+    assert (
+        f"imported {FAULTED_ITEMS} of {FAULTED_ITEMS} items from in.jsonl into '{table}'" in imported.stderr
+    )
+    assert (
+        f"checked: '{table}' holds {FAULTED_ITEMS} items, at least the {FAULTED_ITEMS} imported"
+        in imported.stderr
+    )
+    assert not (clean_env / "in.jsonl.import-checkpoint").exists()
+    stored = raw_items(direct, table)
+    assert len(stored) == FAULTED_ITEMS
+
+    exported = cli(proxy.endpoint_url, table, "export", "out.jsonl", "--page-size", "50")
+    assert exported.exit_code == 0, exported.output
+    assert f"exported {FAULTED_ITEMS} items from '{table}' to out.jsonl" in exported.stderr
+    lines = (clean_env / "out.jsonl").read_text().splitlines()
+    assert len(lines) == len(set(lines)) == FAULTED_ITEMS
+    counts = proxy.counts()
+    assert counts["requests"] > counts["forwarded"] > 0
+    for kind in ("throttling", "http_500", "http_503", "reset_before", "reset_after"):
+        assert counts[kind] > 0, counts
+
+    proxy.set_rates(FaultRates())
+    copy = new_table(direct)
+    try:
+        again = cli(proxy.endpoint_url, copy, "import", "out.jsonl", "--verify", "scan")
+        assert again.exit_code == 0, again.output
+        assert f"verified by scan: all {FAULTED_ITEMS} items read back as written" in again.stderr
+        assert content_hash(raw_items(direct, copy)) == content_hash(stored)
+    finally:
+        TableSpec(name=copy).delete(direct)
+    assert source.exists()
+
+
+def test_a_transient_fault_before_the_first_write_is_retried_not_blamed_on_the_configuration(
+    proxy: FaultProxy, direct: Any, table: str, clean_env: Path
+) -> None:
+    write_input(clean_env / "in.jsonl", 30)
+    # Every DescribeTable fails: the import retries it until --deadline, then names the transient cause.
+    proxy.set_rates(FaultRates(reset_before=1.0, operations=frozenset({"DescribeTable"})))
+    result = cli(proxy.endpoint_url, table, "import", "in.jsonl", "--deadline", "1")
+    assert result.exit_code == 1
+    err = result.stderr.replace("\n", " ")
+    assert (
+        "error: [ST510] DescribeTable gave up after 1 s of transient faults (last: ConnectionClosedError"
+        in err
+    )
+    assert "Fix: the engine kept failing transiently" in err
+    assert "check --endpoint-url" not in err
+    assert proxy.counts()["reset_before"] >= 3  # retried, not given up after --max-attempts
+    assert raw_items(direct, table) == []
+
+    # Half of them fail: the import goes through, the same for an export's page reads.
+    proxy.set_rates(
+        FaultRates(reset_before=0.25, http_503=0.25, operations=frozenset({"DescribeTable", "Scan"}))
+    )
+    ok = cli(proxy.endpoint_url, table, "import", "in.jsonl")
+    assert ok.exit_code == 0, ok.output
+    out = cli(proxy.endpoint_url, table, "export", "out.jsonl", "--page-size", "5")
+    assert out.exit_code == 0, out.output
+    assert len((clean_env / "out.jsonl").read_text().splitlines()) == 30
+    assert proxy.counts()["http_503"] > 0
+
+
+def test_an_export_that_gives_up_names_resume(proxy: FaultProxy, table: str, clean_env: Path) -> None:
+    write_input(clean_env / "in.jsonl", 40)
+    assert cli(proxy.endpoint_url, table, "import", "in.jsonl").exit_code == 0
+    proxy.set_rates(FaultRates(http_500=1.0, operations=frozenset({"Scan"})))
+    result = cli(proxy.endpoint_url, table, "export", "out.jsonl", "--page-size", "10", "--deadline", "1")
+    assert result.exit_code == 1
+    err = result.stderr.replace("\n", " ")
+    assert "[ST510] export page 1 gave up after 1 s of transient faults (last: InternalServerError" in err
+    assert "carry on with: singletable export out.jsonl --resume" in err
+    proxy.set_rates(FaultRates())
+    resumed = cli(proxy.endpoint_url, table, "export", "out.jsonl", "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert len((clean_env / "out.jsonl").read_text().splitlines()) == 40
+
+
+# -- 2. no false success -------------------------------------------------------------------------------
+
+
+def recreate_after(monkeypatch: pytest.MonkeyPatch, direct: Any, table: str, calls: int) -> None:
+    """Drop and recreate ``table`` right after the import's ``calls``-th batch write."""
+    real = Table.batch_write
+    seen = []
+
+    def batch_write(self: Table, *args: Any, **kwargs: Any) -> Any:
+        result = real(self, *args, **kwargs)
+        seen.append(1)
+        if len(seen) == calls:
+            TableSpec(name=table).delete(direct)
+            TableSpec(name=table, deletion_protection=False).create(direct)
+        return result
+
+    monkeypatch.setattr(Table, "batch_write", batch_write)
+
+
+def test_a_table_recreated_mid_import_is_a_shortfall_not_a_success(
+    proxy: FaultProxy, direct: Any, table: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_input(clean_env / "in.jsonl", 500)
+    recreate_after(monkeypatch, direct, table, 2)
+    result = cli(proxy.endpoint_url, table, "import", "in.jsonl")
+    assert result.exit_code == 1, result.output
+    assert "imported" not in result.stderr
+    err = result.stderr.replace("\n", " ")
+    assert (
+        f"error: [ST511] the import wrote 500 distinct keys but '{table}' holds only 300 items: at least 200 "
+        "are missing. Fix: the table was recreated or items were deleted or changed meanwhile: run the same "
+        "import again from the start"
+    ) in err
+    assert not (clean_env / "in.jsonl.import-checkpoint").exists()  # its records are no longer true
+    monkeypatch.setattr(Table, "batch_write", REAL_BATCH_WRITE)
+    again = cli(proxy.endpoint_url, table, "import", "in.jsonl", "--verify", "get")
+    assert again.exit_code == 0, again.output
+    assert "verified by batch get: all 500 items read back as written" in again.stderr
+
+
+@pytest.mark.parametrize("how", ["get", "scan"])
+def test_verify_names_missing_and_changed_items(
+    proxy: FaultProxy, direct: Any, table: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    write_input(clean_env / "in.jsonl", 120)
+    real = Table.batch_write
+
+    def batch_write(self: Table, *args: Any, **kwargs: Any) -> Any:
+        result = real(self, *args, **kwargs)
+        if any(i["SK"] == "READING#000119" for i in kwargs["puts"]):  # the last batch: tamper afterwards
+            direct.delete_item(
+                TableName=table, Key={"PK": {"S": "SENSOR#003"}, "SK": {"S": "READING#000003"}}
+            )
+            direct.put_item(
+                TableName=table,
+                Item={"PK": {"S": "SENSOR#005"}, "SK": {"S": "READING#000005"}, "temp": {"N": "99"}},
+            )
+        return result
+
+    monkeypatch.setattr(Table, "batch_write", batch_write)
+    result = cli(proxy.endpoint_url, table, "import", "in.jsonl", "--verify", how)
+    assert result.exit_code == 1, result.output
+    err = result.stderr.replace("\n", " ")
+    assert (
+        f"error: [ST511] verified by {'batch get' if how == 'get' else 'scan'}: of the 120 items imported into "
+        f"'{table}', 1 missing (SENSOR#003/READING#000003) and 1 with other contents (SENSOR#005/READING#000005)"
+    ) in err
