@@ -9,11 +9,16 @@ so every transient fault reaches the transfer's own policy (and no test waits on
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +27,10 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from singletable import TableSpec, make_client
+from singletable.cli import verify
 from singletable.cli.app import app
+from singletable.cli.options import parse_item
+from singletable.codec import deserialize
 from singletable.local import LocalServer
 from singletable.local.faults import FaultProxy, FaultRates
 from singletable.table import Table
@@ -33,6 +41,7 @@ ITEMS = int(os.environ.get("SINGLETABLE_TRANSFER_ITEMS", "2000"))
 #: At 50 % faults the batch layer's backoff makes an import take ~15 ms an item on 2 cores: fewer items.
 FAULTED_ITEMS = int(os.environ.get("SINGLETABLE_TRANSFER_FAULTED_ITEMS", "400"))
 runner = CliRunner()
+SRC = Path(__file__).resolve().parents[2] / "src"
 REAL_BATCH_WRITE = Table.batch_write
 
 #: Half of all requests fail, split evenly over the kinds (reset_after: applied, then the answer lost),
@@ -280,3 +289,136 @@ def test_verify_names_missing_and_changed_items(
         f"error: [ST511] verified by {'batch get' if how == 'get' else 'scan'}: of the 120 items imported into "
         f"'{table}', 1 missing (SENSOR#003/READING#000003) and 1 with other contents (SENSOR#005/READING#000005)"
     ) in err
+
+
+# -- 3. resume after kill -9 ---------------------------------------------------------------------------
+
+#: Faults while a transfer is killed and resumed: every kind, a tenth of the requests.
+TENTH = FaultRates(
+    throughput_exceeded=0.02,
+    throttling=0.02,
+    http_500=0.02,
+    http_503=0.02,
+    reset_before=0.01,
+    reset_after=0.01,
+    unprocessed=0.02,
+)
+
+
+def run_cli(args: list[str], cwd: Path, endpoint: str, table: str) -> subprocess.Popen[str]:
+    """The CLI as a real process (``python -m singletable.cli``), so that it can be killed with SIGKILL."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SINGLETABLE_"))}
+    env |= {"PYTHONPATH": str(SRC), "COLUMNS": "200", "XDG_CONFIG_HOME": str(cwd / "xdg")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "singletable.cli", *args, "--table", table, "--endpoint-url", endpoint],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def kill_when(process: subprocess.Popen[str], ready: Callable[[], bool], timeout: float = 60.0) -> None:
+    """SIGKILL ``process`` as soon as ``ready()`` (the transfer is under way), polled every 10 ms."""
+    stop = time.monotonic() + timeout
+    while not ready():
+        assert process.poll() is None, f"finished before it could be killed: {process.communicate()}"
+        assert time.monotonic() < stop, "the transfer did not get under way"
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+
+
+def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
+    _, err = process.communicate(timeout=120)
+    return process.returncode, " ".join(err.split())
+
+
+def checkpointed_lines(path: Path) -> int:
+    """Lines an import checkpoint records as durably written (a record torn by the kill is not)."""
+    if not path.exists():
+        return 0
+    done = 0
+    for text in path.read_text(encoding="utf-8").splitlines()[1:]:
+        with contextlib.suppress(ValueError, KeyError):  # a record torn by the kill does not count
+            done += sum(last - first + 1 for first, last in json.loads(text)["lines"])
+    return done
+
+
+def file_hash(path: Path) -> str:
+    return content_hash_of(parse_item(line, what="line") for line in path.read_text().splitlines() if line)
+
+
+def table_hash(direct: Any, table: str) -> str:
+    return content_hash_of(deserialize(row) for row in raw_items(direct, table))
+
+
+def content_hash_of(items: Iterable[dict[str, Any]]) -> str:
+    return verify.content_hash(verify.item_hash(i) for i in items)
+
+
+def test_import_killed_mid_transfer_resumes_with_only_the_rest(
+    proxy: FaultProxy, direct: Any, table: str, clean_env: Path
+) -> None:
+    source = write_input(clean_env / "in.jsonl")
+    checkpoint = clean_env / "in.jsonl.import-checkpoint"
+    proxy.set_rates(TENTH)
+    proxy.latency = 0.005
+    started = time.monotonic()
+    first = run_cli(["import", "in.jsonl"], clean_env, proxy.endpoint_url, table)
+    kill_when(first, lambda: checkpointed_lines(checkpoint) >= ITEMS // 3)
+    done, stored = checkpointed_lines(checkpoint), len(raw_items(direct, table))
+    # Only the batch in flight (at most --batch-size items) can be written without being checkpointed.
+    assert done <= stored <= done + 100, (done, stored)
+
+    resumed = run_cli(
+        ["import", "in.jsonl", "--resume", "--verify", "scan"], clean_env, proxy.endpoint_url, table
+    )
+    code, err = finish(resumed)
+    elapsed = time.monotonic() - started
+    assert code == 0, err
+    assert (
+        f"imported {ITEMS} of {ITEMS} items from in.jsonl into '{table}'; {done} already written before"
+        in err
+    )
+    assert f"verified by scan: all {ITEMS} items read back as written" in err
+    assert not checkpoint.exists()
+    rows = raw_items(direct, table)
+    assert len(rows) == len({(r["PK"]["S"], r["SK"]["S"]) for r in rows}) == ITEMS
+    assert table_hash(direct, table) == file_hash(source)
+    print(  # the figures for the report (pytest -s)
+        f"import of {ITEMS} killed after {done} checkpointed / {stored} stored; the resume wrote "
+        f"{ITEMS - done} (rewrote {stored - done}); {elapsed:.1f} s in all; proxy {proxy.counts()}"
+    )
+
+
+def test_export_killed_mid_transfer_resumes_without_doubling(
+    proxy: FaultProxy, direct: Any, table: str, clean_env: Path
+) -> None:
+    source = write_input(clean_env / "in.jsonl")
+    loaded = cli(proxy.endpoint_url, table, "import", "in.jsonl")
+    assert loaded.exit_code == 0, loaded.output
+    out, checkpoint = clean_env / "out.jsonl", clean_env / "out.jsonl.checkpoint"
+    proxy.set_rates(TENTH)
+    proxy.latency = 0.005
+    args = ["export", "out.jsonl", "--page-size", "100"]
+
+    def under_way() -> bool:
+        try:
+            return int(json.loads(checkpoint.read_text())["count"]) >= ITEMS // 3
+        except (OSError, ValueError, KeyError):
+            return False
+
+    first = run_cli(args, clean_env, proxy.endpoint_url, table)
+    kill_when(first, under_way)
+    at_kill = json.loads(checkpoint.read_text())["count"]
+    assert at_kill < ITEMS
+    code, err = finish(run_cli([*args, "--resume"], clean_env, proxy.endpoint_url, table))
+    assert code == 0, err
+    assert f"exported {ITEMS} items from '{table}' to out.jsonl" in err
+    lines = out.read_text().splitlines()
+    assert len(lines) == len(set(lines)) == ITEMS
+    assert file_hash(out) == file_hash(source) == table_hash(direct, table)
+    assert not checkpoint.exists()
