@@ -22,7 +22,10 @@ class SingleTableError(Exception):
     def __str__(self) -> str:
         # A blank hint prints no "Fix:" at all: an empty fix is worse than none.
         hint = self.hint.strip() if self.hint else ""
-        return f"[{self.code}] {self.message}" + (f". Fix: {hint}" if hint else "")
+        if not hint:
+            return f"[{self.code}] {self.message}"
+        # A message ending in a sentence of its own (an engine's "... was exceeded.") gets no second period.
+        return f"[{self.code}] {self.message.rstrip().rstrip('.')}. Fix: {hint}"
 
 
 class ValidationError(SingleTableError, ValueError):

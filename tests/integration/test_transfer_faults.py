@@ -422,3 +422,102 @@ def test_export_killed_mid_transfer_resumes_without_doubling(
     assert len(lines) == len(set(lines)) == ITEMS
     assert file_hash(out) == file_hash(source) == table_hash(direct, table)
     assert not checkpoint.exists()
+
+
+# -- Ctrl-C, errors that match the cause, invalid UTF-8 ------------------------------------------------
+
+
+def hook_batch_write(monkeypatch: pytest.MonkeyPatch, on_call: int, action: Callable[[], None]) -> None:
+    """Run ``action`` right after the import's ``on_call``-th batch write (before it returns)."""
+    calls = []
+
+    def batch_write(self: Table, *args: Any, **kwargs: Any) -> Any:
+        result = REAL_BATCH_WRITE(self, *args, **kwargs)
+        calls.append(1)
+        if len(calls) == on_call:
+            action()
+        return result
+
+    monkeypatch.setattr(Table, "batch_write", batch_write)
+
+
+def test_ctrl_c_during_an_import_says_what_was_done_and_how_to_resume(
+    proxy: FaultProxy, direct: Any, table: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_input(clean_env / "in.jsonl", 300)
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    hook_batch_write(monkeypatch, 2, interrupt)  # the second batch is written, not yet checkpointed
+    result = cli(proxy.endpoint_url, table, "import", "in.jsonl")
+    assert result.exit_code == 130
+    assert (
+        "interrupted with 100 of 300 items written: carry on with: singletable import in.jsonl --resume"
+        in " ".join(result.stderr.split())
+    )
+    monkeypatch.setattr(Table, "batch_write", REAL_BATCH_WRITE)
+    resumed = cli(proxy.endpoint_url, table, "import", "in.jsonl", "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert f"imported 300 of 300 items from in.jsonl into '{table}'; 100 already written before" in " ".join(
+        resumed.stderr.split()
+    )
+    assert len(raw_items(direct, table)) == 300
+
+
+def test_a_table_dropped_mid_import_is_named_with_one_fix(
+    proxy: FaultProxy, direct: Any, table: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_input(clean_env / "in.jsonl", 300)
+    hook_batch_write(monkeypatch, 1, lambda: TableSpec(name=table).delete(direct))
+    try:
+        result = cli(proxy.endpoint_url, table, "import", "in.jsonl")
+    finally:
+        TableSpec(name=table, deletion_protection=False).create(direct)
+    assert result.exit_code == 1
+    err = " ".join(result.stderr.split())
+    assert (
+        f"error: [ST500] import into '{table}' stopped with 100 of 300 items written (the first not written is "
+        f"line 101): table '{table}' not found at {proxy.endpoint_url}. Fix: check --table/--endpoint-url/"
+        "--region, apply the Terraform module, or TableSpec.create(); then carry on with: singletable import "
+        "in.jsonl --resume"
+    ) in err
+    assert err.count("Fix:") == 1 and ".unprocessed" not in err and ".." not in err
+
+
+def test_invalid_utf8_is_a_bad_line_named_by_its_number(
+    proxy: FaultProxy, direct: Any, table: str, clean_env: Path
+) -> None:
+    data = (reading(1) + "\n" + '{"PK":"SENSOR#001","SK":"\xff"}\n').encode() + b'{"PK":"X","SK":"\xff"}\n'
+    data += (reading(2) + "\n").encode()
+    (clean_env / "in.jsonl").write_bytes(data)
+    refused = cli(proxy.endpoint_url, table, "import", "in.jsonl")
+    assert refused.exit_code == 2
+    assert "in.jsonl:3: line is not UTF-8 text (invalid start byte at byte 17 of the line)" in refused.stderr
+    assert raw_items(direct, table) == []
+    from_stdin = runner.invoke(
+        app, ["import", "-", "--table", table, "--endpoint-url", proxy.endpoint_url], input=data
+    )
+    assert from_stdin.exit_code == 2
+    assert "stdin:3: line is not UTF-8 text" in from_stdin.stderr
+    skipped = cli(proxy.endpoint_url, table, "import", "in.jsonl", "--skip-bad")
+    assert skipped.exit_code == 0, skipped.output
+    assert "skipped 1 bad line (3)" in " ".join(skipped.stderr.split())
+    assert len(raw_items(direct, table)) == 3  # line 2 is valid UTF-8 (ÿ): imported
+
+
+def test_engine_messages_get_one_period_and_transient_ones_a_fix() -> None:
+    from singletable.cli.options import describe
+    from singletable.errors import EngineError
+
+    err = EngineError(
+        "Scan failed: InternalServerError: Internal server error.", aws_code="InternalServerError"
+    )
+    text, code = describe(err, None) or ("", 0)
+    assert text == (
+        "[ST900] Scan failed: InternalServerError: Internal server error. Fix: this fault is transient "
+        "(throttling or an engine error): run the command again (a transfer: with --resume), or raise --max-attempts"
+    )
+    assert code == 1
+    refused = EngineError("Scan failed: Odd: the engine said so.", aws_code="Odd", hint="read it")
+    assert str(refused) == "[ST900] Scan failed: Odd: the engine said so. Fix: read it"

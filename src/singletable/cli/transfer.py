@@ -222,6 +222,12 @@ def export(
                         )
                     bar.update(task, completed=count, total=max(count, total) if total else None)
                 bar.update(task, total=count, completed=count)
+        except SingleTableError as exc:
+            if again and "--resume" not in (exc.hint or ""):
+                # Whatever stopped it (a vanished table, a refused read), what was written is kept.
+                fix = (exc.hint or "").strip().rstrip(".")
+                exc.hint = f"{fix}; then carry on with: {again}" if fix else f"carry on with: {again}"
+            raise
         except KeyboardInterrupt:
             if to_stdout:
                 note(f"interrupted after {count} items (an export to stdout cannot be resumed)")
@@ -282,12 +288,27 @@ def _pages(
 # -- import ---------------------------------------------------------------------------------------------
 
 
-def _lines(file: Path, stdin_lines: list[str] | None) -> Iterator[tuple[int, str]]:
-    if stdin_lines is not None:
-        yield from enumerate(stdin_lines, start=1)
+class NotUtf8(str):
+    """A line that is not UTF-8 text: its text is the reason (a bad line of its own, not a failed file)."""
+
+
+def _lines(file: Path, stdin_data: bytes | None) -> Iterator[tuple[int, str]]:
+    """(line number, text) per line, split on newlines only (a JSON string may hold U+2028); a line that
+    is not UTF-8 comes as :class:`NotUtf8` naming the byte, so that it is reported by its line number."""
+
+    def decode(n: int, raw: bytes) -> tuple[int, str]:
+        try:
+            return n, raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return n, NotUtf8(f"line is not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)")
+
+    if stdin_data is not None:
+        for n, raw in enumerate(stdin_data.split(b"\n"), start=1):
+            yield decode(n, raw.rstrip(b"\r"))
         return
-    with file.open(encoding="utf-8", errors="strict") as fh:
-        yield from enumerate(fh, start=1)
+    with file.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            yield decode(n, raw.rstrip(b"\r\n"))
 
 
 def _check(t: Any, item: dict[str, Any]) -> None:
@@ -390,8 +411,8 @@ def import_(
         from_stdin = str(file) == "-"
         if from_stdin and (resume or checkpoint_file is not None):
             fail("an import from stdin cannot be resumed. Fix: import from a file")
-        stdin_lines = sys.stdin.read().splitlines() if from_stdin else None
-        if stdin_lines is None and not file.is_file():
+        stdin_data = sys.stdin.buffer.read() if from_stdin else None
+        if stdin_data is None and not file.is_file():
             fail(f"cannot read {file}: no such file. Fix: check the path (or pass - to read stdin)")
         ckpt_path = None if from_stdin else _import_checkpoint(file, checkpoint_file, resume)
         again = f"singletable import {file} --resume" if ckpt_path is not None else ""
@@ -407,30 +428,28 @@ def import_(
         hashes: dict[tuple[str, str], str] = {}
         good = 0
         nulls = 0
-        try:
-            for n, line in _lines(file, stdin_lines):
-                if not line.strip():
-                    continue
-                try:
-                    item = parse_item(line, what="line")
-                    _check(t, item)
-                except ValidationError as exc:
-                    bad.append((n, _reason(exc)))
-                    continue
-                key = (item[pk_attr], item[sk_attr])
-                if key in seen:
-                    bad.append((n, f"duplicate key {key[0]}/{key[1]} (first on line {seen[key]})"))
-                    continue
-                seen[key] = n
-                if verify is not None:
-                    hashes[key] = check.item_hash(item)
-                nulls += sum(1 for v in item.values() if v is None)
-                good += 1
-        except UnicodeDecodeError as exc:
-            fail(
-                f"{file} is not UTF-8 text ({exc.reason} at byte {exc.start}). Fix: export it as UTF-8 JSON lines"
-            )
-        source = "stdin" if stdin_lines is not None else str(file)
+        for n, line in _lines(file, stdin_data):
+            if isinstance(line, NotUtf8):
+                bad.append((n, str(line)))
+                continue
+            if not line.strip():
+                continue
+            try:
+                item = parse_item(line, what="line")
+                _check(t, item)
+            except ValidationError as exc:
+                bad.append((n, _reason(exc)))
+                continue
+            key = (item[pk_attr], item[sk_attr])
+            if key in seen:
+                bad.append((n, f"duplicate key {key[0]}/{key[1]} (first on line {seen[key]})"))
+                continue
+            seen[key] = n
+            if verify is not None:
+                hashes[key] = check.item_hash(item)
+            nulls += sum(1 for v in item.values() if v is None)
+            good += 1
+        source = "stdin" if stdin_data is not None else str(file)
         if bad and not skip_bad:
             for n, why in bad[:SHOW_BAD]:
                 note(f"{source}:{n}: {why}")
@@ -465,18 +484,7 @@ def import_(
             try:
                 result = t.batch_write(puts=chunk, backoff=policy.backoff)
             except BatchIncompleteError as exc:
-                # unprocessed lists the chunk's items not written, in input order.
-                left = len(exc.unprocessed)
-                done = already + written + len(chunk) - left
-                first = chunk_lines[len(chunk) - left] if 0 < left <= len(chunk) else chunk_lines[0]
-                how = f"carry on with: {again}" if again else "run the same import again"
-                stopped = BatchIncompleteError(
-                    f"import into {t.name!r} stopped with {done} of {good} items written (the first not "
-                    f"written is line {first}): {_detail(exc)}",
-                    unprocessed=exc.unprocessed,
-                )
-                stopped.hint = f"fix the cause and {how} (writing an item twice is harmless)"
-                raise stopped from exc
+                raise _stopped(exc, t.name, chunk, chunk_lines, already + written, good, again) from exc
             if ckpt is not None:
                 ckpt.record(list(chunk_lines))  # only now: the whole batch was acknowledged
             written += result.processed
@@ -487,7 +495,7 @@ def import_(
         try:
             with _progress(f"import {t.name}") as bar:
                 task = bar.add_task("import", total=good, completed=already)
-                for n, line in _lines(file, stdin_lines):
+                for n, line in _lines(file, stdin_data):
                     if n in bad_lines or n in done_before or not line.strip():
                         continue
                     chunk.append(parse_item(line, what="line"))
@@ -539,6 +547,45 @@ def import_(
             note(f"rode through {policy.retried} transient fault(s) outside the batch writes")
         if capacity:
             print_capacity(t.ledger)
+
+
+def _stopped(
+    exc: BatchIncompleteError,
+    name: str,
+    chunk: list[dict[str, Any]],
+    chunk_lines: list[int],
+    written: int,
+    good: int,
+    again: str,
+) -> BatchIncompleteError:
+    """The import's error for a batch that gave up: what was written, where to carry on, one fix."""
+    from singletable.batch import is_transient
+    from singletable.cli.policy import cause_of
+
+    left = {id(o) for o in exc.unprocessed}  # the chunk's items not written, in input order
+    lines = [n for n, o in zip(chunk_lines, chunk, strict=True) if id(o) in left] or chunk_lines[:1]
+    done = written + len(chunk) - len(left)
+    how = (
+        f"carry on with: {again}"
+        if again
+        else "run the same import again (writing an item twice is harmless)"
+    )
+    cause = exc.__cause__
+    if isinstance(cause, SingleTableError) and not is_transient(cause):
+        # The cause's own message and fix (a vanished table, a refused item), not the batch's generic ones.
+        reason, fix = _detail(cause), (cause.hint or "").strip().rstrip(".")
+    elif cause is not None and is_transient(cause):
+        reason = f"the engine kept failing transiently ({cause_of(cause)})"
+        fix = "wait for the engine to recover (or pass a longer --deadline)"
+    else:
+        reason, fix = _detail(exc), ""
+    stopped = BatchIncompleteError(
+        f"import into {name!r} stopped with {done} of {good} items written (the first not written is line "
+        f"{lines[0]}): {reason}",
+        unprocessed=exc.unprocessed,
+    )
+    stopped.hint = f"{fix}; then {how}" if fix else f"fix the cause, then {how}"
+    return stopped
 
 
 def _detail(exc: SingleTableError) -> str:
