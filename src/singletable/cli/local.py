@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,18 @@ def local(
     ttl_sweep: Annotated[
         float, typer.Option(help="Seconds between TTL sweeps (0 turns sweeping off).")
     ] = 2.0,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Keep the tables in this directory across restarts (restored on start, saved every "
+            "--snapshot-interval seconds and on Ctrl-C). Default: nothing is kept.",
+            show_default=False,
+        ),
+    ] = None,
+    snapshot_interval: Annotated[
+        float, typer.Option(help="Seconds between snapshots with --data (0: only on Ctrl-C).")
+    ] = 30.0,
 ) -> None:
     """Run the local DynamoDB engine (moto over HTTP) until Ctrl-C.
 
@@ -24,10 +37,18 @@ def local(
     from singletable.local import LocalServer
 
     console = Console(stderr=True)
-    server = LocalServer(host=host, port=port, ttl_sweep_interval=ttl_sweep or None).start()
+    server = LocalServer(
+        host=host,
+        port=port,
+        ttl_sweep_interval=ttl_sweep or None,
+        data_dir=data,
+        snapshot_interval=snapshot_interval or None,
+    ).start()
     # The endpoint goes to stdout alone, so scripts can read it; the chatter goes to stderr.
     print(server.endpoint_url, flush=True)
     console.print(f"[green]local engine listening on {server.endpoint_url}[/] (Ctrl-C to stop)")
+    if data is not None:
+        console.print(f"keeping the tables in {data} ({server.restored} items restored)", markup=False)
     try:
         while True:
             time.sleep(3600)

@@ -9,6 +9,7 @@ from typing import Any
 
 from singletable.client import make_client
 from singletable.local import gaps
+from singletable.local.snapshot import Snapshotter, restore
 from singletable.local.ttl import TTLSweeper
 
 
@@ -17,16 +18,29 @@ class LocalServer:
 
     One port serves DynamoDB, application-autoscaling, IAM, KMS and STS, which is what Terraform's
     aws provider needs to apply the module.
+
+    With ``data_dir`` the DynamoDB tables survive a restart: restored from the directory on start,
+    saved to it every ``snapshot_interval`` seconds and on stop (see :mod:`singletable.local.snapshot`).
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, ttl_sweep_interval: float | None = 2.0
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ttl_sweep_interval: float | None = 2.0,
+        *,
+        data_dir: str | os.PathLike[str] | None = None,
+        snapshot_interval: float | None = 30.0,
     ) -> None:
         self.host = host
         self.port = port
+        self.data_dir = data_dir
+        self.snapshot_interval = snapshot_interval
+        self.restored = 0
         self._ttl_interval = ttl_sweep_interval
         self._server: Any = None
         self._sweeper: TTLSweeper | None = None
+        self._snapshotter: Snapshotter | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -43,12 +57,19 @@ class LocalServer:
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         self.port = self._server.get_host_and_port()[1]
+        if self.data_dir is not None:
+            client = make_client(endpoint_url=self.endpoint_url)
+            self.restored = restore(client, self.data_dir)
+            self._snapshotter = Snapshotter(client, self.data_dir, self.snapshot_interval).start()
         if self._ttl_interval:
             self._sweeper = TTLSweeper(make_client(endpoint_url=self.endpoint_url), self._ttl_interval)
             self._sweeper.start()
         return self
 
     def stop(self) -> None:
+        if self._snapshotter is not None:
+            self._snapshotter.stop()  # the final snapshot, while the engine still answers
+            self._snapshotter = None
         if self._sweeper is not None:
             self._sweeper.stop()
             self._sweeper = None
