@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from singletable.batch import BatchResult
 from singletable.cli.options import (
     EXIT_USAGE,
     AttemptsOpt,
@@ -476,6 +477,7 @@ def import_(
         bad_lines = {n for n, _ in bad}
         already = sum(1 for n in seen.values() if n in done_before)
         written = 0
+        totals = BatchResult()
         chunk: list[dict[str, Any]] = []
         chunk_lines: list[int] = []
 
@@ -487,6 +489,7 @@ def import_(
                 raise _stopped(exc, t.name, chunk, chunk_lines, already + written, good, again) from exc
             if ckpt is not None:
                 ckpt.record(list(chunk_lines))  # only now: the whole batch was acknowledged
+            totals.add(result)
             written += result.processed
             bar.update(task, completed=already + written)
             chunk.clear()
@@ -543,8 +546,12 @@ def import_(
             f"{t.name!r}{skipped}{resumed}"
         )
         note(_checked(t.name, found))
-        if policy.retried:
-            note(f"rode through {policy.retried} transient fault(s) outside the batch writes")
+        if totals.errors or totals.unprocessed or policy.retried:
+            note(
+                f"retried: {totals.errors} transient error(s) and {totals.unprocessed} unprocessed item(s) in "
+                f"{totals.round_trips} write requests ({totals.waited:.1f} s of backoff), "
+                f"{policy.retried} transient fault(s) in the other calls"
+            )
         if capacity:
             print_capacity(t.ledger)
 
