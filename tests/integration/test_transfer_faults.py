@@ -521,3 +521,9 @@ def test_engine_messages_get_one_period_and_transient_ones_a_fix() -> None:
     assert code == 1
     refused = EngineError("Scan failed: Odd: the engine said so.", aws_code="Odd", hint="read it")
     assert str(refused) == "[ST900] Scan failed: Odd: the engine said so. Fix: read it"
+    bare = EngineError("Scan failed: Odd: the engine said so.", aws_code="Odd")
+    assert describe(bare, None) == (
+        "[ST900] Scan failed: Odd: the engine said so. Fix: the engine refused the request for the reason "
+        "above; re-run with --debug for the full traceback",
+        1,
+    )

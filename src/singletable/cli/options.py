@@ -273,6 +273,13 @@ def describe(exc: BaseException, endpoint_url: str | None) -> tuple[str, int] | 
                 "run the command again (a transfer: with --resume), or raise --max-attempts",
                 exit_code(exc),
             )
+        if not (exc.hint or "").strip():
+            # Every error line ends with a fix, even the engine's uncatalogued refusals.
+            return (
+                f"[{exc.code}] {_detail(exc)}. Fix: the engine refused the request for the reason above; "
+                "re-run with --debug for the full traceback",
+                exit_code(exc),
+            )
         return str(exc), exit_code(exc)
     if isinstance(exc, bex.EndpointConnectionError | bex.ConnectTimeoutError):
         from singletable.request import unreachable
