@@ -49,6 +49,18 @@ def stored(client: Any, table: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["PK"]["S"], r["SK"]["S"]))
 
 
+def end(process: subprocess.Popen[str], sig: int) -> str:
+    """Signal ``process`` and wait for it (killed if it does not end); its stderr."""
+    process.send_signal(sig)
+    try:
+        _, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+    return err
+
+
 def start_cli(data: Path) -> tuple[subprocess.Popen[str], Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SINGLETABLE_"))}
     env["PYTHONPATH"] = str(SRC)
@@ -119,8 +131,7 @@ def test_singletable_local_data_keeps_tables_across_kill_9_and_ctrl_c(tmp_path: 
             assert time.monotonic() < stop, "no periodic snapshot"
             time.sleep(0.05)
     finally:
-        first.send_signal(signal.SIGKILL)  # a crash: only the periodic snapshot is left
-        first.communicate(timeout=10)
+        end(first, signal.SIGKILL)  # a crash: only the periodic snapshot is left
 
     second, client = start_cli(tmp_path)
     try:
@@ -128,8 +139,7 @@ def test_singletable_local_data_keeps_tables_across_kill_9_and_ctrl_c(tmp_path: 
         client.put_item(TableName="garden", Item=ITEMS[2])
         after = stored(client, "garden")
     finally:
-        second.send_signal(signal.SIGINT)  # Ctrl-C: the final snapshot holds the last write
-        _, err = second.communicate(timeout=30)
+        err = end(second, signal.SIGINT)  # Ctrl-C: the final snapshot holds the last write
     assert second.returncode == 0, err
     assert f"keeping the tables in {tmp_path} (2 items restored)" in " ".join(err.split())
 
@@ -138,5 +148,4 @@ def test_singletable_local_data_keeps_tables_across_kill_9_and_ctrl_c(tmp_path: 
         check_restored(client, after, described)
         assert json.loads((tmp_path / SNAPSHOT_FILE).read_text())["version"] == 1
     finally:
-        third.send_signal(signal.SIGINT)
-        third.communicate(timeout=30)
+        end(third, signal.SIGINT)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -331,8 +332,16 @@ def kill_when(process: subprocess.Popen[str], ready: Callable[[], bool], timeout
     assert process.returncode == -signal.SIGKILL
 
 
-def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
-    _, err = process.communicate(timeout=120)
+def finish(process: subprocess.Popen[str], sig: int | None = None) -> tuple[int, str]:
+    """Wait for ``process`` (after sending it ``sig``), killed if it does not end: (exit code, stderr)."""
+    if sig is not None:
+        process.send_signal(sig)
+    try:
+        _, err = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
     return process.returncode, " ".join(err.split())
 
 
@@ -527,3 +536,85 @@ def test_engine_messages_get_one_period_and_transient_ones_a_fix() -> None:
         "above; re-run with --debug for the full traceback",
         1,
     )
+
+
+# -- the engine restarted mid-import -------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_engine(port: int, data: Path) -> subprocess.Popen[str]:
+    """``singletable local --data`` as a process of its own (one moto state per process)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SINGLETABLE_"))}
+    env["PYTHONPATH"] = str(SRC)
+    engine = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "singletable.cli",
+            "local",
+            "--port",
+            str(port),
+            "--ttl-sweep",
+            "0",
+            "--data",
+            str(data),
+            "--snapshot-interval",
+            "0",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert engine.stdout is not None
+    assert engine.stdout.readline().strip() == f"http://127.0.0.1:{port}", engine.communicate(timeout=10)
+    return engine
+
+
+@pytest.mark.parametrize("restart", ["ctrl-c", "kill-9"])
+def test_an_import_rides_through_an_engine_restart_or_names_the_shortfall(
+    tmp_path: Path, restart: str
+) -> None:
+    """Ctrl-C: the engine's final snapshot holds every acknowledged write, the import waits for the
+    engine to come back and completes. kill -9: the engine comes back with its last snapshot (the empty
+    table), the import completes its writes but its final check finds the loss: exit 1, ST511."""
+    port, data = free_port(), tmp_path / "engine"
+    engine = start_engine(port, data)
+    endpoint = f"http://127.0.0.1:{port}"
+    importer: subprocess.Popen[str] | None = None
+    try:
+        TableSpec(name="readings", deletion_protection=False).create(make_client(endpoint_url=endpoint))
+        finish(engine, signal.SIGINT)  # a snapshot holding the empty table
+        engine = start_engine(port, data)
+        source = write_input(tmp_path / "in.jsonl")
+        checkpoint = tmp_path / "in.jsonl.import-checkpoint"
+        importer = run_cli(["import", "in.jsonl", "--deadline", "60"], tmp_path, endpoint, "readings")
+        stop = time.monotonic() + 60
+        while checkpointed_lines(checkpoint) < ITEMS // 4:
+            assert importer.poll() is None, f"finished before the restart: {importer.communicate()}"
+            assert time.monotonic() < stop
+            time.sleep(0.01)
+        finish(engine, signal.SIGINT if restart == "ctrl-c" else signal.SIGKILL)
+        engine = start_engine(port, data)
+        code, err = finish(importer)
+        client = make_client(endpoint_url=endpoint)
+        if restart == "ctrl-c":
+            assert code == 0, err
+            assert f"imported {ITEMS} of {ITEMS} items from in.jsonl into 'readings'" in err
+            assert table_hash(client, "readings") == file_hash(source)
+        else:
+            assert code == 1, err
+            held = len(raw_items(client, "readings"))
+            assert 0 < held < ITEMS
+            assert (
+                f"error: [ST511] the import wrote {ITEMS} distinct keys but 'readings' holds only {held} items"
+            ) in err
+    finally:
+        for process in (importer, engine):
+            if process is not None and process.poll() is None:
+                finish(process, signal.SIGKILL)

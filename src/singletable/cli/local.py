@@ -51,7 +51,9 @@ def local(
         console.print(f"keeping the tables in {data} ({server.restored} items restored)", markup=False)
     try:
         while True:
-            time.sleep(3600)
+            # Short sleeps: Ctrl-C may be delivered to one of the engine's threads, and the main thread
+            # notices it only when it next runs (a sleep of an hour would keep it waiting that long).
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:

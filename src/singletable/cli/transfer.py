@@ -484,7 +484,7 @@ def import_(
         def flush() -> None:
             nonlocal written
             try:
-                result = t.batch_write(puts=chunk, backoff=policy.backoff)
+                result = policy.write(lambda items: t.batch_write(puts=items, backoff=policy.backoff), chunk)
             except BatchIncompleteError as exc:
                 raise _stopped(exc, t.name, chunk, chunk_lines, already + written, good, again) from exc
             if ckpt is not None:

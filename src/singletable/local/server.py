@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
@@ -54,12 +56,15 @@ class LocalServer:
 
         gaps.install()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        if self.data_dir is not None:
+            # Restored before the port opens: no client may see the tables missing or half restored.
+            with _private_client() as private:
+                self.restored = restore(private, self.data_dir)
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         self.port = self._server.get_host_and_port()[1]
         if self.data_dir is not None:
             client = make_client(endpoint_url=self.endpoint_url)
-            self.restored = restore(client, self.data_dir)
             self._snapshotter = Snapshotter(client, self.data_dir, self.snapshot_interval).start()
         if self._ttl_interval:
             self._sweeper = TTLSweeper(make_client(endpoint_url=self.endpoint_url), self._ttl_interval)
@@ -67,15 +72,24 @@ class LocalServer:
         return self
 
     def stop(self) -> None:
-        if self._snapshotter is not None:
-            self._snapshotter.stop()  # the final snapshot, while the engine still answers
-            self._snapshotter = None
+        snapshotter, self._snapshotter = self._snapshotter, None
+        if snapshotter is not None:
+            snapshotter.stop(final=False)
         if self._sweeper is not None:
             self._sweeper.stop()
             self._sweeper = None
         if self._server is not None:
             self._server.stop()
             self._server = None
+        if snapshotter is not None:
+            self._final_snapshot(snapshotter)
+
+    def _final_snapshot(self, snapshotter: Snapshotter) -> None:
+        """The last snapshot, taken once no client can write any more (a write acknowledged while it is
+        being taken could otherwise be missing from it)."""
+        with _private_client() as private:
+            snapshotter.client = private
+            snapshotter.save()
 
     def __enter__(self) -> LocalServer:
         return self.start()
@@ -84,3 +98,17 @@ class LocalServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def _private_client() -> Iterator[Any]:
+    """A client of this process's moto state through a private server on a free loopback port: moto's
+    state belongs to the process, so it reads and writes what the public server serves."""
+    from moto.server import ThreadedMotoServer
+
+    private = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    private.start()
+    try:
+        yield make_client(endpoint_url=f"http://127.0.0.1:{private.get_host_and_port()[1]}")
+    finally:
+        private.stop()

@@ -183,10 +183,11 @@ class Snapshotter:
             except Exception:  # a failed snapshot must not end the engine: the next one may succeed
                 log.exception("local engine snapshot to %s failed", self.directory)
 
-    def stop(self) -> None:
-        """Stop the interval and write the final snapshot."""
+    def stop(self, *, final: bool = True) -> None:
+        """Stop the interval and (``final``) write the last snapshot."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
-        self.save()
+        if final:
+            self.save()
