@@ -354,21 +354,27 @@ locals {
   write_table_actions = ["dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
   index_actions       = concat(["dynamodb:Query"], local.scan)
 
-  # With a customer managed key, DynamoDB calls KMS on the caller's behalf: allow only that path.
-  kms_statements = var.enable_encryption && var.kms_key_arn != null ? [{
+  # With a customer managed key, DynamoDB calls KMS on the caller's behalf: allow only that path, and
+  # only what each policy needs: a reader decrypts (DescribeKey: DynamoDB checks the key on the caller's
+  # behalf); a writer also makes and re-encrypts data keys.
+  kms_actions = {
+    read_only  = ["kms:Decrypt", "kms:DescribeKey"]
+    read_write = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+  }
+  kms_statements = { for policy, actions in local.kms_actions : policy => var.enable_encryption && var.kms_key_arn != null ? [{
     Sid       = "UseTableKeyThroughDynamoDB"
     Effect    = "Allow"
-    Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+    Action    = actions
     Resource  = concat([var.kms_key_arn], [for r in var.replica_regions : r.kms_key_arn])
     Condition = { StringLike = { "kms:ViaService" = "dynamodb.*.amazonaws.com" } }
-  }] : []
+  }] : [] }
 
   iam_policy_read_only = !var.create_table ? null : jsonencode({
     Version = "2012-10-17"
     Statement = concat([
       { Sid = "ReadTable", Effect = "Allow", Action = local.read_table_actions, Resource = local.table_arns },
       { Sid = "QueryIndexes", Effect = "Allow", Action = local.index_actions, Resource = local.all_index_arns },
-    ], local.kms_statements)
+    ], local.kms_statements.read_only)
   })
 
   iam_policy_read_write = !var.create_table ? null : jsonencode({
@@ -381,7 +387,7 @@ locals {
         Resource = local.table_arns
       },
       { Sid = "QueryIndexes", Effect = "Allow", Action = local.index_actions, Resource = local.all_index_arns },
-    ], local.kms_statements)
+    ], local.kms_statements.read_write)
   })
 
   iam_policy_name_prefix = coalesce(var.iam_policy_name_prefix, var.table_name)

@@ -183,9 +183,18 @@ def _ranges(numbers: list[int]) -> list[list[int]]:
 
 
 def read_jsonl(source: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) for each non-blank line; numbers start at 1."""
-    with open(source, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
+    """(line number, text) for each non-blank line; numbers start at 1. A line that is not UTF-8 is a
+    ValidationError naming it (the load counts the lines first, so it is refused before any write)."""
+    with open(source, "rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValidationError(
+                    f"line {n} is not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)",
+                    field=f"line {n}",
+                    hint="save the file as UTF-8, or fix or remove the line",
+                ) from None
             if line.strip():
                 yield n, line
 

@@ -22,7 +22,10 @@ class SingleTableError(Exception):
     def __str__(self) -> str:
         # A blank hint prints no "Fix:" at all: an empty fix is worse than none.
         hint = self.hint.strip() if self.hint else ""
-        return f"[{self.code}] {self.message}" + (f". Fix: {hint}" if hint else "")
+        if not hint:
+            return f"[{self.code}] {self.message}"
+        # A message ending in a sentence of its own (an engine's "... was exceeded.") gets no second period.
+        return f"[{self.code}] {self.message.rstrip().rstrip('.')}. Fix: {hint}"
 
 
 class ValidationError(SingleTableError, ValueError):
@@ -252,3 +255,33 @@ class TransportLoopError(SingleTableError):
 
     code = "ST612"
     default_hint = "create one AsyncTransport per event loop (inside the coroutine that runs it)"
+
+
+class TransferStalledError(SingleTableError):
+    """A call of a long transfer (export, import) kept failing transiently (throttling, 5xx, dropped
+    connections) until its deadline. ``cause`` names the last fault (an AWS error code or a class)."""
+
+    code = "ST510"
+
+    def __init__(self, message: str, *, cause: str, hint: str | None = None) -> None:
+        self.cause = cause
+        super().__init__(message, hint=hint)
+
+
+class ImportShortfallError(SingleTableError):
+    """An import's final check read back fewer items (or other contents) than it wrote: the table was
+    recreated, items were deleted or overwritten meanwhile. ``missing`` and ``different`` list keys."""
+
+    code = "ST511"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing: list[tuple[str, str]] | None = None,
+        different: list[tuple[str, str]] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.missing = missing or []
+        self.different = different or []
+        super().__init__(message, hint=hint)

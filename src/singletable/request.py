@@ -120,7 +120,8 @@ def translate(
 ) -> Exception:
     err = exc.response.get("Error", {})
     code, message = err.get("Code", ""), err.get("Message", "")
-    table = request.params.get("TableName", "")
+    # A batch names its table in RequestItems, not TableName.
+    table = request.params.get("TableName") or next(iter(request.params.get("RequestItems") or {""}))
     if code == "ConditionalCheckFailedException":
         raw: Any = exc.response.get("Item")
         item = deserialize(raw) if raw else None

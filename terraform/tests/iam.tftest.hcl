@@ -95,6 +95,24 @@ run "customer_key_statement" {
     )
     error_message = "with a customer managed key, the key may be used only through DynamoDB"
   }
+  assert {
+    condition = (
+      jsondecode(output.iam_policy_read_only_json).Statement[2].Action == ["kms:Decrypt", "kms:DescribeKey"] &&
+      jsondecode(output.iam_policy_read_only_json).Statement[2].Resource == ["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"] &&
+      jsondecode(output.iam_policy_read_only_json).Statement[2].Condition.StringLike["kms:ViaService"] == "dynamodb.*.amazonaws.com"
+    )
+    error_message = "read-only with a customer managed key: Decrypt and DescribeKey through DynamoDB, nothing that encrypts"
+  }
+  assert {
+    condition = jsondecode(output.iam_policy_read_write_json).Statement[2].Action == [
+      "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*",
+    ]
+    error_message = "read-write with a customer managed key: decrypt, and make and re-encrypt data keys"
+  }
+  assert {
+    condition     = length(jsondecode(output.iam_policy_read_only_json).Statement) == 3 && length(jsondecode(output.iam_policy_read_write_json).Statement) == 3
+    error_message = "one KMS statement per policy"
+  }
 }
 
 run "create_policies" {

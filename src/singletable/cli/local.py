@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,6 +20,18 @@ def local(
     ttl_sweep: Annotated[
         float, typer.Option(help="Seconds between TTL sweeps (0 turns sweeping off).")
     ] = 2.0,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Keep the tables in this directory across restarts (restored on start, saved every "
+            "--snapshot-interval seconds and on Ctrl-C). Default: nothing is kept.",
+            show_default=False,
+        ),
+    ] = None,
+    snapshot_interval: Annotated[
+        float, typer.Option(help="Seconds between snapshots with --data (0: only on Ctrl-C).")
+    ] = 30.0,
 ) -> None:
     """Run the local DynamoDB engine (moto over HTTP) until Ctrl-C.
 
@@ -31,14 +44,24 @@ def local(
             check_port_free(host, port)
         from singletable.local import LocalServer
 
-        server = LocalServer(host=host, port=port, ttl_sweep_interval=ttl_sweep or None).start()
+        server = LocalServer(
+            host=host,
+            port=port,
+            ttl_sweep_interval=ttl_sweep or None,
+            data_dir=data,
+            snapshot_interval=snapshot_interval or None,
+        ).start()
     console = Console(stderr=True)
     # The endpoint goes to stdout alone, so scripts can read it; the chatter goes to stderr.
     print(server.endpoint_url, flush=True)
     console.print(f"[green]local engine listening on {server.endpoint_url}[/] (Ctrl-C to stop)")
+    if data is not None:
+        console.print(f"keeping the tables in {data} ({server.restored} items restored)", markup=False)
     try:
         while True:
-            time.sleep(3600)
+            # Short sleeps: Ctrl-C may be delivered to one of the engine's threads, and the main thread
+            # notices it only when it next runs (a sleep of an hour would keep it waiting that long).
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:

@@ -295,8 +295,24 @@ def describe(exc: BaseException, endpoint_url: str | None) -> tuple[str, int] | 
     """One line for an error we know how to explain, and its exit code; None for a real bug."""
     from botocore import exceptions as bex
 
+    from singletable.batch import is_transient
+
     where = endpoint_url or "AWS"
     if isinstance(exc, SingleTableError):
+        if is_transient(exc) and not (exc.hint or "").strip():
+            # An engine error that is a transient fault (a 5xx, throttling) after the retries ran out.
+            return (
+                f"[{exc.code}] {_detail(exc)}. Fix: this fault is transient (throttling or an engine error): "
+                "run the command again (a transfer: with --resume), or raise --max-attempts",
+                exit_code(exc),
+            )
+        if not (exc.hint or "").strip():
+            # Every error line ends with a fix, even the engine's uncatalogued refusals.
+            return (
+                f"[{exc.code}] {_detail(exc)}. Fix: the engine refused the request for the reason above; "
+                "re-run with --debug for the full traceback",
+                exit_code(exc),
+            )
         return str(exc), exit_code(exc)
     if isinstance(exc, bex.EndpointConnectionError | bex.ConnectTimeoutError):
         from singletable.request import unreachable
@@ -319,16 +335,36 @@ def describe(exc: BaseException, endpoint_url: str | None) -> tuple[str, int] | 
         return f"{exc}. Fix: define it in ~/.aws/config, or pass another --profile", EXIT_USAGE
     if isinstance(exc, bex.NoRegionError):
         return "no AWS region configured. Fix: pass --region us-east-1 or set AWS_REGION", EXIT_USAGE
+    if is_transient(exc):
+        # Throttling, a 5xx or a dropped connection that outlasted the retries: not a configuration
+        # problem, so no configuration hint.
+        from singletable.cli.policy import cause_of
+
+        return (
+            f"DynamoDB at {where} failed transiently ({cause_of(exc)}: {_detail(exc)}) and the retries ran "
+            "out. Fix: run the command again (a transfer: with --resume), or raise --max-attempts",
+            EXIT_FAILED,
+        )
     if isinstance(exc, bex.ClientError):
         err = exc.response.get("Error", {})
         return (
-            f"DynamoDB refused: {err.get('Code', '?')}: {err.get('Message', '')}. Fix: check the table, "
-            "the region and your permissions",
+            f"DynamoDB refused: {err.get('Code', '?')}: {str(err.get('Message', '')).rstrip('.')}. Fix: check "
+            "the table, the region and your permissions",
             EXIT_FAILED,
         )
     if isinstance(exc, bex.BotoCoreError):
-        return f"{exc}. Fix: check --endpoint-url, --region and --profile", EXIT_FAILED
+        return f"{_detail(exc)}. Fix: check --endpoint-url, --region and --profile", EXIT_FAILED
     return None
+
+
+def _detail(exc: BaseException) -> str:
+    """The exception's text without the trailing period, so that ". Fix:" does not follow ".."."""
+    if isinstance(exc, SingleTableError):
+        return exc.message.rstrip(".")
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and response.get("Error", {}).get("Message"):
+        return str(response["Error"]["Message"]).strip().rstrip(".")
+    return str(exc).strip().rstrip(".")
 
 
 @dataclass(slots=True)
