@@ -120,3 +120,29 @@ output "contributor_insights" {
   description = "Where Contributor Insights is on: \"table\" and \"index/<name>\" keys; empty unless contributor_insights_enabled."
   value       = sort(keys(aws_dynamodb_contributor_insights.this))
 }
+
+output "table_spec" {
+  description = "The table as singletable's TableSpec.from_terraform reads it: keys, indexes, TTL, billing, PITR, encryption, deletion protection, stream."
+  value = !var.create_table ? null : {
+    name          = var.table_name
+    partition_key = "PK"
+    sort_key      = "SK"
+    indexes = [for i in local.indexes : {
+      name               = i.name
+      hash_key           = i.hash_key
+      range_key          = i.range_key
+      projection_type    = i.projection_type
+      non_key_attributes = i.projection_type == "INCLUDE" ? i.non_key_attributes : []
+    }]
+    ttl_attribute          = var.ttl_enabled ? var.ttl_attribute_name : null
+    billing_mode           = var.billing_mode
+    read_capacity          = local.table_read
+    write_capacity         = local.table_write
+    point_in_time_recovery = var.enable_point_in_time_recovery
+    encryption             = var.enable_encryption
+    kms_key_arn            = var.kms_key_arn
+    deletion_protection    = var.deletion_protection_enabled
+    stream_view_type       = var.stream_enabled ? var.stream_view_type : null
+    tags                   = var.tags
+  }
+}

@@ -6,8 +6,14 @@ difference with the change that fixes it. Defaults match ``terraform/`` (keep th
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
@@ -75,6 +81,62 @@ class TableSpec:
             raise ValidationError(
                 f"index names repeat: {names}", field="indexes", hint="give each index its own name"
             )
+
+    @classmethod
+    def from_terraform(
+        cls, source: str | os.PathLike[str] | Mapping[str, Any], *, output: str = "table_spec"
+    ) -> TableSpec:
+        """The spec of a table the Terraform module made, from ``terraform output -json``: ``source`` is the
+        root module's directory (terraform is run there), a file holding that JSON, or the parsed JSON.
+
+        The module's ``table_spec`` output carries everything (a root that uses the module as a child
+        re-exports it: ``output "table_spec" { value = module.table.table_spec }``), so the application
+        and the module cannot drift apart silently: ``spec.verify(client)`` or ``singletable doctor
+        --terraform DIR`` then compares the live table with it.
+        """
+        outputs = source if isinstance(source, Mapping) else _terraform_outputs(Path(source))
+        entry = outputs.get(output)
+        value = entry.get("value") if isinstance(entry, Mapping) else None
+        if not isinstance(value, Mapping):
+            raise ValidationError(
+                f"the Terraform outputs have no {output!r} object (found: {sorted(outputs)})",
+                field=output,
+                hint=f'apply the module, and in a root that calls it add output "{output}" '
+                f"{{ value = module.<name>.{output} }}",
+            )
+        try:
+            indexes = tuple(
+                IndexSpec(
+                    name=i["name"],
+                    hash_key=i["hash_key"],
+                    range_key=i.get("range_key"),
+                    projection=i.get("projection_type") or "ALL",
+                    non_key_attributes=tuple(i.get("non_key_attributes") or ()),
+                )
+                for i in value["indexes"]
+            )
+            return cls(
+                name=value["name"],
+                pk=value["partition_key"],
+                sk=value["sort_key"],
+                indexes=indexes,
+                ttl_attribute=value.get("ttl_attribute"),
+                billing_mode=value.get("billing_mode") or "PAY_PER_REQUEST",
+                read_capacity=value.get("read_capacity") or 5,
+                write_capacity=value.get("write_capacity") or 5,
+                point_in_time_recovery=bool(value.get("point_in_time_recovery", True)),
+                encryption=bool(value.get("encryption", True)),
+                kms_key_arn=value.get("kms_key_arn"),
+                deletion_protection=bool(value.get("deletion_protection", True)),
+                stream_view_type=value.get("stream_view_type"),
+                tags=dict(value.get("tags") or {}),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValidationError(
+                f"the {output!r} output lacks {exc} or has another shape than the module's",
+                field=output,
+                hint="re-export the module's table_spec output unchanged, from a module version that has it",
+            ) from None
 
     def index(self, name: str) -> IndexSpec:
         for idx in self.indexes:
@@ -297,6 +359,48 @@ class TableSpec:
             raise TableMismatchError(
                 f"table {self.name!r} differs from the spec: " + "; ".join(map(str, drifts)), drifts=drifts
             )
+
+
+def _terraform_outputs(path: Path) -> Mapping[str, Any]:
+    """``terraform output -json`` of the root module at ``path`` (a directory), or read from a file."""
+    if path.is_dir():
+        terraform = shutil.which("terraform")
+        if terraform is None:
+            raise ValidationError(
+                f"{path} is a directory, and there is no terraform on PATH to read its outputs",
+                field="terraform",
+                hint=f"install terraform, or save the outputs: terraform -chdir={path} output -json > outputs.json",
+            )
+        proc = subprocess.run(
+            [terraform, f"-chdir={path}", "output", "-json"], capture_output=True, text=True, check=False
+        )
+        if proc.returncode != 0:
+            raise ValidationError(
+                f"terraform output -json in {path} failed: {proc.stderr.strip()[:500]}",
+                field="terraform",
+                hint="run terraform init and apply there first (the outputs come from its state)",
+            )
+        text = proc.stdout
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValidationError(
+                f"cannot read the Terraform outputs {path}: {exc.strerror}",
+                field="terraform",
+                hint="pass the root module's directory or a file from terraform output -json",
+            ) from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise ValidationError(
+            f"{path} holds no JSON object of Terraform outputs",
+            field="terraform",
+            hint="save it with terraform output -json > outputs.json",
+        )
+    return data
 
 
 def _retry_while_creating(call: Any, attempts: int = 30) -> None:

@@ -597,3 +597,47 @@ def test_doctor_unknown_table(cli: Any, singletable_endpoint: str) -> None:
     assert result.stderr.strip().startswith(
         f"error: [ST300] table 'no-such-table' does not exist at {singletable_endpoint}. Fix: apply the Terraform"
     )
+
+
+def tf_outputs(path: Path, table: str, **changes: Any) -> Path:
+    """A `terraform output -json` file as the module's table_spec output prints it (defaults, then changes)."""
+    value = {
+        "name": table,
+        "partition_key": "PK",
+        "sort_key": "SK",
+        "indexes": [
+            {
+                "name": "GSI1",
+                "hash_key": "SK",
+                "range_key": "PK",
+                "projection_type": "ALL",
+                "non_key_attributes": [],
+            }
+        ],
+        "ttl_attribute": "expires_at",
+        "billing_mode": "PAY_PER_REQUEST",
+        "read_capacity": None,
+        "write_capacity": None,
+        "point_in_time_recovery": True,
+        "encryption": True,
+        "kms_key_arn": None,
+        "deletion_protection": False,
+        "stream_view_type": None,
+        "tags": {},
+        **changes,
+    }
+    path.write_text(json.dumps({"table_spec": {"sensitive": False, "type": ["object", {}], "value": value}}))
+    return path
+
+
+def test_doctor_against_the_terraform_outputs(cli: Any, table: str, tmp_path: Path) -> None:
+    clean = cli("doctor", "--terraform", str(tf_outputs(tmp_path / "out.json", table)))
+    assert clean.exit_code == 0, clean.output
+    assert "no drift" in clean.stdout
+    drifted = cli(
+        "doctor", "--terraform", str(tf_outputs(tmp_path / "out.json", table, deletion_protection=True))
+    )
+    assert drifted.exit_code == 1
+    assert "  DRIFT  deletion protection: expected on, found off" in drifted.stdout
+    missing = cli("doctor", "--terraform", str(tmp_path / "nothing.json"))
+    assert missing.exit_code != 0 and "cannot read the Terraform outputs" in missing.stderr

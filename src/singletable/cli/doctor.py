@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
@@ -89,6 +91,16 @@ def doctor(
     kms_key_arn: Annotated[
         str | None, typer.Option("--kms-key-arn", help="Expected kms_key_arn.", show_default=False)
     ] = None,
+    terraform: Annotated[
+        Path | None,
+        typer.Option(
+            "--terraform",
+            help="Expect the table a Terraform root describes: its directory (terraform output -json is run "
+            "there) or a saved outputs JSON file, read through the module's table_spec output. The options "
+            "above are then ignored.",
+            show_default=False,
+        ),
+    ] = None,
     table: TableOpt = None,
     endpoint_url: EndpointOpt = None,
     profile: ProfileOpt = None,
@@ -108,6 +120,9 @@ def doctor(
     from singletable.spec import TableSpec
 
     with errors(debug) as run:
+        planned = TableSpec.from_terraform(terraform) if terraform is not None else None
+        if planned is not None and table is None:
+            table = planned.name
         conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
         run.endpoint_url = conn.endpoint_url
         mode: Literal["PAY_PER_REQUEST", "PROVISIONED"]
@@ -123,14 +138,18 @@ def doctor(
                 field="billing_mode",
                 hint="pass PAY_PER_REQUEST or PROVISIONED",
             )
-        spec = TableSpec(
-            name=conn.table,
-            billing_mode=mode,
-            point_in_time_recovery=pitr,
-            deletion_protection=deletion_protection,
-            ttl_attribute=ttl_attribute or None,
-            encryption=encryption,
-            kms_key_arn=kms_key_arn,
+        spec = (
+            dataclasses.replace(planned, name=conn.table)
+            if planned is not None
+            else TableSpec(
+                name=conn.table,
+                billing_mode=mode,
+                point_in_time_recovery=pitr,
+                deletion_protection=deletion_protection,
+                ttl_attribute=ttl_attribute or None,
+                encryption=encryption,
+                kms_key_arn=kms_key_arn,
+            )
         )
         client = conn.client()
         drifts = spec.verify(client, strict=True)
