@@ -34,8 +34,9 @@ def test_upsert_whose_condition_fails_raises_condition_failed(table: Table) -> N
     with pytest.raises(ConditionFailedError):
         table.update(
             Repo,
-            {"owner": "ada", "name": "engine"},
             {"description": "x"},
+            owner="ada",
+            name="engine",
             upsert=True,
             condition=Attr("description").exists(),
         )
