@@ -57,7 +57,7 @@ PROJECTED_QUERY_KEEPS_ENTITY = _switch("projected_query_keeps_entity", True)
 #: (moto/dynamodb/comparisons.py FuncBeginsWith: ``get_type != "S"`` -> False), so on a Binary attribute it
 #: never holds, not even on the stored value itself; DynamoDB and dynalite compare the bytes.
 #: Off: conditions draw no begins_with on bytes.
-ENGINE_BINARY_BEGINS_WITH = _switch("engine_binary_begins_with")
+ENGINE_BINARY_BEGINS_WITH = _switch("engine_binary_begins_with", True)
 #: NEW (found by this model): ``update(..., upsert=True, condition=Attr("x").exists())`` on a missing item
 #: raises ItemNotFoundError ("pass upsert=True") instead of ConditionFailedError.
 UPSERT_CONDITION_FAILS_AS_CONDITION = _switch("upsert_condition_fails_as_condition", True)

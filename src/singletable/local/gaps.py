@@ -17,6 +17,10 @@ in-process and over HTTP):
    transactions) and on the item an update leaves (refused updates leave the item as it was, as
    DynamoDB does), with DynamoDB's messages.
 
+4. ``begins_with`` on Binary: moto evaluates it on String attributes only, so on a Binary attribute it never
+   held, not even against the stored value itself; DynamoDB compares the bytes (found by the model-based
+   test, ``tests/unit/test_issue11_model.py``).
+
 Application auto scaling (Terraform):
 
 moto 5.2 does not implement application-autoscaling ``ListTagsForResource``, ``TagResource`` or
@@ -213,6 +217,23 @@ def _sized_update(original: Any) -> Any:
     return update_item
 
 
+def _as_bytes(value: Any) -> bytes:
+    """A Binary value as moto holds it (base64 text from the wire, or bytes) decoded to its bytes."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    return base64.b64decode(value)
+
+
+def _begins_with_binary(original: Any) -> Any:
+    def expr(self: Any, item: Any) -> bool:
+        if self.attr.get_type(item) == "B" and self.substr.get_type(item) == "B":
+            return _as_bytes(self.attr.expr(item)).startswith(_as_bytes(self.substr.expr(item)))
+        result: bool = original(self, item)
+        return result
+
+    return expr
+
+
 def install() -> None:
     """Add the missing actions to moto's response classes (idempotent)."""
     global _installed
@@ -244,4 +265,7 @@ def install() -> None:
     setattr(LimitedSizeDict, "__setitem__", _plain_setitem)  # noqa: B010
     setattr(Item, "__init__", _sized_item_init(Item.__init__))  # noqa: B010
     setattr(DynamoDBBackend, "update_item", _sized_update(DynamoDBBackend.update_item))  # noqa: B010
+    from moto.dynamodb.comparisons import FuncBeginsWith
+
+    setattr(FuncBeginsWith, "expr", _begins_with_binary(FuncBeginsWith.expr))  # noqa: B010
     _installed = True
