@@ -48,10 +48,28 @@ def async_http_table(singletable_endpoint: str) -> Iterator[Any]:
         spec.delete(client)
 
 
-@pytest.fixture(params=["inprocess", "http", "async-http"])
+@pytest.fixture
+def async_inprocess_table(
+    singletable_async_inprocess_table: AsyncTable, singletable_inprocess: Any
+) -> Iterator[Any]:
+    """An AsyncTable on the in-process engine (sent inline), behind the same sync face."""
+    singletable_async_inprocess_table.register(*ENTITIES)
+    runner = LoopThread()
+    try:
+        yield SyncTable(singletable_async_inprocess_table, runner, singletable_inprocess.client())
+    finally:
+        runner.close()
+
+
+@pytest.fixture(params=["inprocess", "http", "async-http", "async-inprocess"])
 def any_table(request: pytest.FixtureRequest) -> Table:
-    """The same test on both engines (in-process and over HTTP), and on AsyncTable over HTTP."""
-    name = {"inprocess": "table", "http": "http_table", "async-http": "async_http_table"}[request.param]
+    """The same test on both engines (in-process and over HTTP), on Table and on AsyncTable."""
+    name = {
+        "inprocess": "table",
+        "http": "http_table",
+        "async-http": "async_http_table",
+        "async-inprocess": "async_inprocess_table",
+    }[request.param]
     fixture: Table = request.getfixturevalue(name)
     return fixture
 

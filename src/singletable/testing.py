@@ -11,7 +11,9 @@ Installed with singletable (entry point ``pytest11``), nothing to configure. Fix
 - ``singletable_async_table``: the same as an :class:`~singletable.aio.AsyncTable` (needs the ``async``
   extra). Use it inside your test's event loop (``asyncio.run(...)``, or an async test under
   pytest-asyncio / anyio): a table belongs to the first loop that uses it. It is closed and dropped
-  after the test.
+  after the test;
+- ``singletable_async_inprocess_table``: an :class:`~singletable.aio.AsyncTable` on the in-process engine
+  (its requests run inline on the loop: fast, no server; no aiohttp needed).
 """
 
 from __future__ import annotations
@@ -88,3 +90,15 @@ def singletable_async_table(singletable_endpoint: str) -> Iterator[AsyncTable]:
     # The test's loop may be gone: closing the pool needs no loop of its own, so a fresh one does.
     asyncio.run(table.close())
     spec.delete(client)
+
+
+@pytest.fixture
+def singletable_async_inprocess_table(singletable_inprocess: InProcessEngine) -> AsyncTable:
+    from singletable.aio import AsyncTable
+    from singletable.spec import TableSpec
+    from singletable.transport import ClientTransport, InlineTransport
+
+    spec = TableSpec(deletion_protection=False)
+    client = singletable_inprocess.client()
+    spec.create(client)
+    return AsyncTable(spec, transport=InlineTransport(ClientTransport(client)))

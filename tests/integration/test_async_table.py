@@ -12,6 +12,7 @@ import asyncio
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -249,3 +250,39 @@ def test_same_errors_and_helpers(singletable_endpoint: str, spec: TableSpec) -> 
         assert await table.collection(Shelf, shelf="h") == {}
 
     run(singletable_endpoint, spec, body)
+
+
+def test_the_readme_async_example_runs_as_written(
+    singletable_endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("\n## Async\n", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert 'URL = "http://127.0.0.1:8000"' in block
+    code = block.replace("http://127.0.0.1:8000", singletable_endpoint)
+    try:
+        exec(compile(code, "README.md#async", "exec", dont_inherit=True), {"__name__": "readme_async"})
+    finally:
+        TableSpec("async-example", deletion_protection=False).delete(
+            make_client(endpoint_url=singletable_endpoint)
+        )
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == ["Book 0", "Book 1", "Book 2"]
+    assert out[3] == "40 books by Ursula K. Le Guin"
+    assert out[4].startswith("Request(operation='PutItem'")
+    assert "ledger" not in out[5] and out[5].startswith("{")
+
+
+async def _plugin_round_trip(table: AsyncTable) -> list[Book]:
+    table.register(Book)
+    await table.batch_write(books(3, "p"))
+    return await table.query(Book, shelf="p").all()
+
+
+def test_the_plugin_gives_an_async_table_over_http(singletable_async_table: AsyncTable) -> None:
+    assert asyncio.run(_plugin_round_trip(singletable_async_table)) == books(3, "p")
+
+
+def test_the_plugin_gives_an_async_table_in_process(singletable_async_inprocess_table: AsyncTable) -> None:
+    # Not beside an HTTP table in one test: moto's in-process mock changes the process's credentials.
+    assert asyncio.run(_plugin_round_trip(singletable_async_inprocess_table)) == books(3, "p")

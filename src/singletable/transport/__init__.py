@@ -99,6 +99,27 @@ class ClientTransport:
         return send(self.client, request, condition_text=condition_text, key_names=key_names)
 
 
+class InlineTransport:
+    """An async transport over a sync one, sending inline (each call blocks the loop while it runs): for
+    the in-process engine, where a call takes microseconds and there is no socket to wait on, so that
+    an AsyncTable can be tested without a server. Not for real endpoints: use
+    :class:`singletable.transport.aio.AsyncTransport` there."""
+
+    __slots__ = ("transport",)
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    async def send(
+        self,
+        request: Request,
+        *,
+        condition_text: str | Callable[[], str] | None = None,
+        key_names: tuple[str, ...] = ("PK", "SK"),
+    ) -> dict[str, Any]:
+        return self.transport.send(request, condition_text=condition_text, key_names=key_names)
+
+
 def drive(exchange: Exchange[R], transport: Transport) -> R:
     """Run an exchange to its result with blocking sends and sleeps."""
     answer: dict[str, Any] | None = None
