@@ -16,16 +16,18 @@ returns the :class:`~singletable.request.Request` that would be sent, as ``Table
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar, overload
 
 from typing_extensions import deprecated
 
-from singletable import batch
+from singletable import aio_bulk, batch
 from singletable import transactions as tx_helpers
 from singletable.arguments import check_names, key_fields, keyword_options
 from singletable.batch import Backoff, BatchResult
+from singletable.bulk import BulkReport
 from singletable.capacity import CapacityLedger
 from singletable.client import RetryMode
 from singletable.codec import Item, deserialize
@@ -858,6 +860,11 @@ class AsyncTable:
     ) -> list[Any]:
         """Up to 100 items as one snapshot, in input order (see :func:`singletable.transactions.transact_get`)."""
         return await adrive(tx_helpers.read_exchange(self.schema, keys, pattern=pattern), self.transport)
+
+    async def bulk_load(self, source: str | os.PathLike[str], **options: Any) -> BulkReport:
+        """Load a JSONL file with many batch writes in flight on this loop; see
+        :func:`singletable.aio_bulk.bulk_load` (the options of :meth:`Table.bulk_load`)."""
+        return await aio_bulk.bulk_load(self, source, **options)
 
 
 # -- entity-level helpers (the async twins of singletable.transactions') --------------------------------

@@ -9,6 +9,7 @@ are the things only an event loop shows. Plain tests running ``asyncio.run`` (no
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from decimal import Decimal
@@ -21,6 +22,7 @@ from singletable import (
     AsyncTable,
     BatchIncompleteError,
     ConditionFailedError,
+    DuplicateKeyError,
     Entity,
     Request,
     Table,
@@ -29,6 +31,7 @@ from singletable import (
     ValidationError,
 )
 from singletable.aio import create_together, delete_partition
+from singletable.bulk import BulkReport
 from singletable.client import make_client
 from singletable.transport import AsyncTransport
 
@@ -286,3 +289,30 @@ def test_the_plugin_gives_an_async_table_over_http(singletable_async_table: Asyn
 def test_the_plugin_gives_an_async_table_in_process(singletable_async_inprocess_table: AsyncTable) -> None:
     # Not beside an HTTP table in one test: moto's in-process mock changes the process's credentials.
     assert asyncio.run(_plugin_round_trip(singletable_async_inprocess_table)) == books(3, "p")
+
+
+def test_the_async_bulk_load_writes_every_line_once_and_resumes(
+    singletable_endpoint: str, spec: TableSpec, tmp_path: Path
+) -> None:
+    stored = books(300, "bulk")
+    source = tmp_path / "books.jsonl"
+    source.write_text("".join(json.dumps(b.model_dump(mode="json")) + "\n" for b in stored))
+    ckpt = tmp_path / "books.ckpt"
+
+    async def body(table: AsyncTable) -> tuple[BulkReport, BulkReport, list[Book]]:
+        first = await table.bulk_load(source, entity=Book, checkpoint=ckpt, workers=6, progress=False)
+        again = await table.bulk_load(source, entity=Book, checkpoint=ckpt, progress=False)
+        return first, again, await table.query(Book, shelf="bulk").all()
+
+    first, again, got = run(singletable_endpoint, spec, body)
+    assert (first.written, first.lines, first.failed) == (300, 300, [])
+    assert (again.written, again.skipped) == (0, 300)
+    assert got == stored
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(source.read_text().splitlines()[0] + "\n" + source.read_text().splitlines()[0] + "\n")
+
+    async def twice(table: AsyncTable) -> None:
+        with pytest.raises(DuplicateKeyError, match="lines 1 and 2 have the same key"):
+            await table.bulk_load(bad, entity=Book, progress=False)
+
+    run(singletable_endpoint, spec, twice)
