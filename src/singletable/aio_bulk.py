@@ -26,7 +26,7 @@ async def bulk_load(
     *,
     checkpoint: str | os.PathLike[str] | None = None,
     entity: type[Entity] | None = None,
-    workers: int = 16,
+    workers: int = 32,
     batch_size: int = MAX_WRITE_ITEMS,
     progress: bool = True,
     backoff: Backoff | None = None,
