@@ -1,11 +1,21 @@
-"""Shared fixtures: the plugin's tables (singletable.testing) with the seed's entities registered."""
+"""Shared fixtures: the plugin's tables (singletable.testing) with the seed's entities registered.
+
+``any_table`` and ``either_table`` also run their tests against :class:`AsyncTable` (over HTTP), seen
+through a sync face (tests/sync_async.py): the same tests, not copies."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
-from singletable import Table
+from singletable import AsyncTable, Table
+from singletable.client import make_client
 from singletable.seed import ENTITIES
+from singletable.spec import TableSpec
+from tests.sync_async import LoopThread, SyncTable
 
 
 @pytest.fixture
@@ -22,9 +32,50 @@ def http_table(singletable_http_table: Table) -> Table:
     return singletable_http_table
 
 
-@pytest.fixture(params=["inprocess", "http"])
+@pytest.fixture
+def async_http_table(singletable_endpoint: str) -> Iterator[Any]:
+    """An AsyncTable on a fresh seed table over HTTP, behind a sync face (so it passes for a Table)."""
+    spec = TableSpec(name=f"a-{uuid.uuid4().hex[:12]}", deletion_protection=False)
+    client = make_client(endpoint_url=singletable_endpoint)
+    spec.create(client)
+    runner = LoopThread()
+    table = AsyncTable(spec, endpoint_url=singletable_endpoint, entities=ENTITIES)
+    try:
+        yield SyncTable(table, runner, client)
+    finally:
+        runner.run(table.close())
+        runner.close()
+        spec.delete(client)
+
+
+@pytest.fixture
+def async_inprocess_table(
+    singletable_async_inprocess_table: AsyncTable, singletable_inprocess: Any
+) -> Iterator[Any]:
+    """An AsyncTable on the in-process engine (sent inline), behind the same sync face."""
+    singletable_async_inprocess_table.register(*ENTITIES)
+    runner = LoopThread()
+    try:
+        yield SyncTable(singletable_async_inprocess_table, runner, singletable_inprocess.client())
+    finally:
+        runner.close()
+
+
+@pytest.fixture(params=["inprocess", "http", "async-http", "async-inprocess"])
 def any_table(request: pytest.FixtureRequest) -> Table:
-    """The same test on both engines: in-process and over HTTP."""
-    name = "table" if request.param == "inprocess" else "http_table"
+    """The same test on both engines (in-process and over HTTP), on Table and on AsyncTable."""
+    name = {
+        "inprocess": "table",
+        "http": "http_table",
+        "async-http": "async_http_table",
+        "async-inprocess": "async_inprocess_table",
+    }[request.param]
     fixture: Table = request.getfixturevalue(name)
+    return fixture
+
+
+@pytest.fixture(params=["sync", "async"])
+def either_table(request: pytest.FixtureRequest) -> Table:
+    """The same test on Table (in-process) and on AsyncTable (over HTTP)."""
+    fixture: Table = request.getfixturevalue("table" if request.param == "sync" else "async_http_table")
     return fixture

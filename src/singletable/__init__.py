@@ -1,5 +1,6 @@
 """singletable: DynamoDB single-table design, correct, cheap and fast."""
 
+from singletable.aio import AsyncQuery, AsyncTable, AsyncTransactWrite
 from singletable.capacity import CapacityLedger, CapacityRecord
 from singletable.client import make_client
 from singletable.errors import (
@@ -37,6 +38,9 @@ from singletable.table import Table
 
 __all__ = [
     "GSI1",
+    "AsyncQuery",
+    "AsyncTable",
+    "AsyncTransactWrite",
     "Attr",
     "BatchIncompleteError",
     "CapacityLedger",

@@ -4,9 +4,15 @@ is neither a field the call uses nor one of its options is a typo, and is refuse
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import inspect
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from singletable.errors import UnknownArgumentError
+
+if TYPE_CHECKING:
+    from singletable.model import Entity
 
 
 def check_names(call: str, given: Iterable[str], fields: Iterable[str], options: Iterable[str] = ()) -> None:
@@ -29,3 +35,16 @@ def check_names(call: str, given: Iterable[str], fields: Iterable[str], options:
         + valid
         + (f", its options {opts}" if opts else ""),
     )
+
+
+def key_fields(cls: type[Entity]) -> tuple[str, ...]:
+    """An entity's key fields (partition then sort), the keywords its get/delete take."""
+    meta = cls.meta()
+    return (*meta.pk.fields, *meta.sk.fields)
+
+
+@lru_cache(maxsize=64)
+def keyword_options(method: Callable[..., Any]) -> tuple[str, ...]:
+    """A call's keyword options, named in the message when an unknown keyword is refused."""
+    params = inspect.signature(method).parameters.values()
+    return tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)

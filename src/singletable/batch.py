@@ -42,7 +42,7 @@ from singletable.request import Request
 from singletable.results import Projected, refuse_partial
 from singletable.schema import Schema
 from singletable.spec import TableSpec
-from singletable.transport import Exchange, Send, Sleep, drive
+from singletable.transport import Abandoned, Exchange, Send, Sleep, drive
 
 if TYPE_CHECKING:
     from singletable.table import Table
@@ -225,66 +225,83 @@ def write_exchange(
         err.__cause__ = cause
         return err
 
-    while pending:
-        chunk, pending = _take_chunk(pending)
-        request = Request(
-            "BatchWriteItem",
-            {"RequestItems": {name: [w.request for w in chunk]}, "ReturnConsumedCapacity": "TOTAL"},
-        )
-        try:
-            resp = yield Send(request, key_names)
-        except Exception as exc:
-            left = chunk + pending
-            if not is_transient(exc):
-                raise incomplete(
-                    f"batch write stopped after {result.processed} items, {len(left)} not written: {exc}",
-                    left,
-                    exc,
-                ) from exc
-            result.errors += 1
-            delay = retry.delay()
-            if delay is None:
-                raise incomplete(
-                    f"batch write gave up after {retry.backoff.deadline:g} s with {len(left)} items not written "
-                    f"(last error: {exc})",
-                    left,
-                    exc,
-                ) from exc
-            yield Sleep(delay)
-            pending = left
-            continue
-        assert resp is not None
-        result.round_trips += 1
-        unprocessed = resp.get("UnprocessedItems", {}).get(name, [])
-        if unprocessed:  # the common case has none: only then map the answer back to our writes
-            by_key = {w.key: w for w in chunk}
-            returned = [by_key[_request_key(schema, r)] for r in unprocessed]
-            returned_keys = {w.key for w in returned}
-            done = [w for w in chunk if w.key not in returned_keys]
-        else:
-            returned, done = [], chunk
-        units = sum(w.units for w in done)
-        result.processed += len(done)
-        result.write_units += units
-        result.reported_units += _reported(resp)
-        if done:
-            schema.record(
-                "BatchWriteItem", resp, pattern, write=units, items=len(done), size=sum(w.size for w in done)
+    # Not yet acknowledged, besides ``pending``: the chunk in flight, or what came back unprocessed.
+    in_flight: list[Write] = []
+    try:
+        while pending:
+            chunk, pending = _take_chunk(pending)
+            in_flight = chunk
+            request = Request(
+                "BatchWriteItem",
+                {"RequestItems": {name: [w.request for w in chunk]}, "ReturnConsumedCapacity": "TOTAL"},
             )
-            retry.progress()
-        if returned:
-            result.unprocessed += len(returned)
-            logs.unprocessed("BatchWriteItem", name, len(returned), len(chunk), result.retries + 1)
-            delay = retry.delay()
-            if delay is None:
-                raise incomplete(
-                    f"batch write gave up after {retry.backoff.deadline:g} s with {len(returned) + len(pending)} "
-                    "items unprocessed (DynamoDB kept returning them: the table is throttled)",
-                    returned + pending,
+            try:
+                resp = yield Send(request, key_names)
+            except Exception as exc:
+                left = chunk + pending
+                if not is_transient(exc):
+                    raise incomplete(
+                        f"batch write stopped after {result.processed} items, {len(left)} not written: {exc}",
+                        left,
+                        exc,
+                    ) from exc
+                result.errors += 1
+                delay = retry.delay()
+                if delay is None:
+                    raise incomplete(
+                        f"batch write gave up after {retry.backoff.deadline:g} s with {len(left)} items not written "
+                        f"(last error: {exc})",
+                        left,
+                        exc,
+                    ) from exc
+                yield Sleep(delay)
+                pending = left
+                continue
+            assert resp is not None
+            result.round_trips += 1
+            unprocessed = resp.get("UnprocessedItems", {}).get(name, [])
+            if unprocessed:  # the common case has none: only then map the answer back to our writes
+                by_key = {w.key: w for w in chunk}
+                returned = [by_key[_request_key(schema, r)] for r in unprocessed]
+                returned_keys = {w.key for w in returned}
+                done = [w for w in chunk if w.key not in returned_keys]
+            else:
+                returned, done = [], chunk
+            in_flight = returned
+            units = sum(w.units for w in done)
+            result.processed += len(done)
+            result.write_units += units
+            result.reported_units += _reported(resp)
+            if done:
+                schema.record(
+                    "BatchWriteItem",
+                    resp,
+                    pattern,
+                    write=units,
+                    items=len(done),
+                    size=sum(w.size for w in done),
                 )
-            yield Sleep(delay)
-            result.retries += 1
-            pending = returned + pending
+                retry.progress()
+            if returned:
+                result.unprocessed += len(returned)
+                logs.unprocessed("BatchWriteItem", name, len(returned), len(chunk), result.retries + 1)
+                delay = retry.delay()
+                if delay is None:
+                    raise incomplete(
+                        f"batch write gave up after {retry.backoff.deadline:g} s with {len(returned) + len(pending)} "
+                        "items unprocessed (DynamoDB kept returning them: the table is throttled)",
+                        returned + pending,
+                    )
+                yield Sleep(delay)
+                result.retries += 1
+                pending = returned + pending
+    except Abandoned:  # the task was cancelled: report what is not acknowledged, the rest is written
+        left = in_flight + pending
+        raise incomplete(
+            f"batch write cancelled after {result.processed} items; {len(left)} not acknowledged "
+            "(each either written whole or not at all)",
+            left,
+        ) from None
     result.waited = retry.waited
     return result
 
@@ -413,9 +430,19 @@ def batch_get(
     twice are read once. On giving up raises :class:`BatchIncompleteError` with the (pk, sk) pairs
     not read.
     """
-    schema = table.schema
+    return drive(read_exchange(table.schema, keys, consistent, backoff, pattern), table.transport)
+
+
+def read_exchange(
+    schema: Schema,
+    keys: Sequence[tuple[type[Entity], Mapping[str, Any]] | tuple[str, str]],
+    consistent: bool = False,
+    backoff: Backoff | None = None,
+    pattern: str | None = None,
+) -> Exchange[list[Any]]:
+    """:func:`batch_get` without I/O: the keys checked, read in chunks (:func:`get_exchange`), lined up."""
     wanted, classes = prepare_gets(schema, keys)
-    found = drive(get_exchange(schema, wanted, consistent, backoff, pattern), table.transport)
+    found = yield from get_exchange(schema, wanted, consistent, backoff, pattern)
     return read_gets(schema, wanted, classes, found)
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-from singletable.batch import MAX_WRITE_ITEMS, Backoff, BatchResult, batch_write
+from singletable.batch import MAX_WRITE_ITEMS, Backoff, BatchResult, HasSpec, batch_write
 from singletable.errors import BatchIncompleteError, DuplicateKeyError, SingleTableError, ValidationError
 from singletable.model import Entity
 
@@ -199,7 +199,7 @@ def read_jsonl(source: Path) -> Iterator[tuple[int, str]]:
                 yield n, line
 
 
-def _parse(table: Table, n: int, text: str, entity: type[Entity] | None) -> Entity | dict[str, Any]:
+def _parse(n: int, text: str, entity: type[Entity] | None) -> Entity | dict[str, Any]:
     try:
         obj = _DECODER.decode(text)
     except ValueError as exc:
@@ -216,7 +216,7 @@ def _parse(table: Table, n: int, text: str, entity: type[Entity] | None) -> Enti
     return obj
 
 
-def _key(table: Table, obj: Entity | dict[str, Any]) -> tuple[Any, Any]:
+def _key(table: HasSpec, obj: Entity | dict[str, Any]) -> tuple[Any, Any]:
     if isinstance(obj, Entity):
         return obj.key()
     return obj.get(table.spec.pk), obj.get(table.spec.sk)
@@ -243,24 +243,15 @@ def bulk_load(
     DuplicateKeyError for a bad line (nothing of that line's batch is sent; batches already in flight
     finish and are checkpointed first). Run again with the same checkpoint to resume.
     """
-    if not 1 <= batch_size <= MAX_WRITE_ITEMS:
-        raise ValidationError(
-            f"batch_size must be 1 to {MAX_WRITE_ITEMS}, got {batch_size}", field="batch_size"
-        )
-    if workers < 1:
-        raise ValidationError(f"workers must be at least 1, got {workers}", field="workers")
-    path = Path(source)
-    if not path.is_file():
-        raise ValidationError(f"input {str(path)!r} not found", field="source", hint="pass a JSONL file")
+    path = check_options(source, workers, batch_size)
     if entity is not None:
         table.register(entity)
     ckpt = Checkpoint(checkpoint, path, durable=durable) if checkpoint is not None else None
     report = BulkReport()
     lock = threading.Lock()
     backoff = backoff or Backoff()
-    total = sum(1 for _ in read_jsonl(path))
     started = time.monotonic()
-    bar, task = _progress(progress, total)
+    bar, task = progress_bar(progress, sum(1 for _ in read_jsonl(path)))
 
     # Batches parsed ahead or in flight, at most two per worker: enough to keep every worker busy,
     # bounded so that memory does not grow with the input. A semaphore rather than waiting on the
@@ -327,6 +318,32 @@ def bulk_load(
         # Leaving the block waits for every batch in flight: each is checkpointed or reported failed.
     if error is None and worker_errors:
         error = worker_errors[0]
+    return finish(report, started, bar, ckpt, error)
+
+
+def check_options(source: str | os.PathLike[str], workers: int, batch_size: int) -> Path:
+    """The input's path, once the load's options are checked (the same checks for both loaders)."""
+    if not 1 <= batch_size <= MAX_WRITE_ITEMS:
+        raise ValidationError(
+            f"batch_size must be 1 to {MAX_WRITE_ITEMS}, got {batch_size}", field="batch_size"
+        )
+    if workers < 1:
+        raise ValidationError(f"workers must be at least 1, got {workers}", field="workers")
+    path = Path(source)
+    if not path.is_file():
+        raise ValidationError(f"input {str(path)!r} not found", field="source", hint="pass a JSONL file")
+    return path
+
+
+def finish(
+    report: BulkReport,
+    started: float,
+    bar: Progress | None,
+    ckpt: Checkpoint | None,
+    error: BaseException | None,
+) -> BulkReport:
+    """End a load once nothing is in flight: the bar stopped, the checkpoint closed, then the first
+    error raised, or BatchIncompleteError naming the lines not written, or the report returned."""
     if bar is not None:
         bar.stop()
     if ckpt is not None:
@@ -345,7 +362,7 @@ def bulk_load(
 
 
 def batches(
-    table: Table,
+    table: HasSpec,
     path: Path,
     report: BulkReport,
     *,
@@ -367,7 +384,7 @@ def batches(
             report.skipped += 1
             skipped(1)
             continue
-        obj = _parse(table, n, text, entity)
+        obj = _parse(n, text, entity)
         if check_duplicates:
             key = _key(table, obj)
             if key in seen:
@@ -386,7 +403,7 @@ def batches(
         yield lines, items
 
 
-def _progress(enabled: bool, total: int) -> tuple[Progress | None, TaskID | None]:
+def progress_bar(enabled: bool, total: int) -> tuple[Progress | None, TaskID | None]:
     if not enabled:
         return None, None
     from rich.progress import (

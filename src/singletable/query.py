@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from singletable import capacity
+from singletable.arguments import check_names, key_fields
 from singletable.codec import Item, deserialize, items_size
 from singletable.cursor import CursorBinding
 from singletable.errors import ValidationError
 from singletable.expressions import Condition, Placeholders, check_condition, render_projection
 from singletable.model import Entity
 from singletable.request import Request
+from singletable.results import projection_fields
 from singletable.schema import Schema
-from singletable.transport import Send
-
-if TYPE_CHECKING:
-    from singletable.table import Table
+from singletable.spec import TableSpec
+from singletable.transport import Send, Transport
 
 T = TypeVar("T")
+
+
+class Source(Protocol):
+    """What a query is built against: a table's schema and spec (a Table or an AsyncTable)."""
+
+    @property
+    def schema(self) -> Schema: ...
+
+    @property
+    def spec(self) -> TableSpec: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +117,7 @@ class Query(Generic[T]):
     it (see :mod:`singletable.cursor`); ``limit`` and ``page_size`` may change between calls.
     """
 
-    table: Table
+    table: Source
     params: dict[str, Any]
     entity: type[Entity] | None = None
     limit: int | None = None
@@ -123,7 +134,7 @@ class Query(Generic[T]):
     @classmethod
     def build(
         cls,
-        table: Table,
+        table: Source,
         entity: type[Entity] | None,
         *,
         fields: Mapping[str, Any],
@@ -240,8 +251,8 @@ class Query(Generic[T]):
 
     def pages(self) -> Iterator[Page[T]]:
         """Pages as DynamoDB returns them (expired and foreign items dropped), lazily."""
+        transport = _sync_transport(self.table)
         pager = self.pager()
-        transport = self.table.transport
         while (step := pager.next_request()) is not None:
             resp = transport.send(step.request, key_names=step.key_names)
             page = pager.receive(resp)
@@ -374,6 +385,70 @@ class Pager(Generic[T]):
         return Page(out, q.cursor)
 
 
+def entity_query(
+    table: Source,
+    cls: type[Entity] | None,
+    *,
+    options: Sequence[str],
+    fields: Mapping[str, Any],
+    pk: str | None = None,
+    index: str | None = None,
+    sk: SortKey | None = None,
+    filter: Condition | None = None,
+    limit: int | None = None,
+    page_size: int | None = None,
+    reverse: bool = False,
+    consistent: bool = False,
+    projection: Sequence[str] | None = None,
+    cursor: str | None = None,
+    pattern: str | None = None,
+) -> Query[Any]:
+    """The query of ``table.query(...)`` (sync or async): the keywords checked (``options`` named when
+    one is unknown), an entity's projection mapped to attributes, then :meth:`Query.build`."""
+    if cls is None:
+        check_names("query(pk=...)", fields, (), options)
+    else:
+        meta = cls.meta()
+        index_fields = [f for i in meta.indexes for f in sorted(meta.index_fields(i))]
+        check_names(f"query({cls.__name__})", fields, [*key_fields(cls), *index_fields], options)
+    project = None
+    schema = table.schema
+    if cls is not None and projection is not None:
+        names = projection_fields(cls, projection)
+        projection = schema.projection_attrs(cls, names)
+        project = schema.projector(cls, names)
+    q = Query.build(
+        table,
+        cls,
+        pk=pk,
+        index=index,
+        sk=sk,
+        filter=filter,
+        limit=limit,
+        page_size=page_size,
+        reverse=reverse,
+        consistent=consistent,
+        projection=projection,
+        cursor=cursor,
+        pattern=pattern,
+        fields=fields,
+    )
+    q.project = project
+    return q
+
+
+def check_reverse(cls: type[Entity], fields: Mapping[str, Any], options: Sequence[str]) -> None:
+    """Refuse a reverse lookup's unknown keywords (its fields are the entity's sort then partition key)."""
+    meta = cls.meta()
+    check_names(f"reverse({cls.__name__})", fields, (*meta.sk.fields, *meta.pk.fields), options)
+
+
+def collection_partition(cls: type[Entity], fields: Mapping[str, Any], options: Sequence[str]) -> str:
+    """The partition key of ``collection(cls, **fields)`` (the fields checked and validated)."""
+    check_names(f"collection({cls.__name__})", fields, cls.meta().pk.fields, options)
+    return cls.meta().pk.render(cls.validate_fields(fields))
+
+
 def _record(q: Query[Any], schema: Schema, resp: Mapping[str, Any], raw_items: list[Item]) -> None:
     total = items_size(raw_items)
     count, scanned = resp.get("Count", len(raw_items)), resp.get("ScannedCount", len(raw_items))
@@ -397,8 +472,17 @@ def _same(item: dict[str, Any]) -> Any:
     return item
 
 
+def _sync_transport(table: Source) -> Transport:
+    transport: Transport | None = getattr(table, "transport", None)
+    if transport is None or inspect.iscoroutinefunction(transport.send):
+        raise ValidationError(
+            "this query is read on an event loop", hint="use `async for item in q` and `await q.all()`"
+        )
+    return transport
+
+
 def _entity_key_condition(
-    table: Table, entity: type[Entity], index: str | None, sk: SortKey | None, fields: Mapping[str, Any]
+    table: Source, entity: type[Entity], index: str | None, sk: SortKey | None, fields: Mapping[str, Any]
 ) -> tuple[str | None, str, SortKey | None]:
     """Choose the index and key condition from the key fields given."""
     meta = entity.meta()

@@ -206,6 +206,11 @@ class Collection(Mapping[type[Entity] | str, list[Any]]):
     def __init__(self, groups: Mapping[type[Entity] | str, list[Any]] | None = None) -> None:
         self._groups: dict[type[Entity] | str, list[Any]] = dict(groups or {})
 
+    def add(self, item: Entity | dict[str, Any]) -> None:
+        """File one item of the partition: under its entity class, or under ``"foreign"``."""
+        group: type[Entity] | str = type(item) if isinstance(item, Entity) else "foreign"
+        self._groups.setdefault(group, []).append(item)
+
     @overload
     def __getitem__(self, key: type[E]) -> list[E]: ...
     @overload

@@ -8,21 +8,19 @@ steps (entities, capacity in the ledger by DynamoDB's size rules, errors from th
 
 from __future__ import annotations
 
-import inspect
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, overload
 
 from typing_extensions import deprecated
 
-from singletable.arguments import check_names
+from singletable.arguments import check_names, key_fields, keyword_options
 from singletable.batch import Backoff, BatchResult, batch_get, batch_write
 from singletable.bulk import BulkReport, bulk_load
 from singletable.capacity import CapacityLedger
 from singletable.client import RetryMode, make_client
 from singletable.codec import Item, deserialize
-from singletable.errors import ConditionFailedError, ItemNotFoundError, ValidationError
+from singletable.errors import ConditionFailedError, ItemNotFoundError
 from singletable.expressions import Condition, Update
 from singletable.expressions.check import check_condition
 from singletable.model import Entity, update_args
@@ -30,9 +28,9 @@ from singletable.ops import delete as delete_op
 from singletable.ops import get as get_op
 from singletable.ops import put as put_op
 from singletable.ops import update as update_op
-from singletable.query import Query, SortKey
+from singletable.query import Query, SortKey, check_reverse, collection_partition, entity_query
 from singletable.request import Request
-from singletable.results import Collection, Projected, projection_fields
+from singletable.results import Collection, Projected
 from singletable.schema import Schema
 from singletable.spec import TableSpec
 from singletable.transactions import TransactWrite, transact_get
@@ -270,7 +268,7 @@ class Table:
         its TTL has passed. With ``projection=["field", ...]`` only those fields (and the key) are read,
         and the answer is a read-only :class:`Projected` (never an entity that could be put back whole).
         """
-        check_names(f"get({cls.__name__})", key, _key_fields(cls), _options(Table.get))
+        check_names(f"get({cls.__name__})", key, key_fields(cls), keyword_options(Table.get))
         call = get_op.build(self.schema, cls, key, consistent=consistent, projection=projection)
         if dry_run:
             return call.request
@@ -402,13 +400,6 @@ class Table:
         dry_run: bool = False,
     ) -> dict[str, Any] | Request:
         """Update one plain item by key values; returns it as stored afterwards."""
-        touched = sorted(update.top_level_names() & {self.spec.pk, self.spec.sk})
-        if touched:
-            raise ValidationError(
-                f"{touched[0]} is part of the key and cannot be updated",
-                field=touched[0],
-                hint="put the item under its new key and delete the old one",
-            )
         request, condition = update_op.build_item(self.schema, pk, sk, update, condition, upsert)
         if dry_run:
             return request
@@ -476,15 +467,7 @@ class Table:
     ) -> Entity | dict[str, Any] | Request | None:
         """Delete an entity (an instance, a projected read, or a class plus key fields); returns what was
         there: as the entity, or as the plain item when it was not one (another entity's, or foreign)."""
-        cls: type[Entity]
-        if isinstance(target, Entity | Projected):
-            cls = type(target) if isinstance(target, Entity) else target.entity
-            check_names(f"delete() of a {cls.__name__}", key, ())
-            pk, sk = target.key()
-        else:
-            cls = target
-            check_names(f"delete({cls.__name__})", key, _key_fields(cls), _options(Table.delete))
-            pk, sk = target.key_for(**key)
+        cls, pk, sk = delete_op.target(target, key, keyword_options(Table.delete))
         call = delete_op.build(self.schema, cls, pk, sk, condition)
         if dry_run:
             return call.request
@@ -635,22 +618,11 @@ class Table:
         reads GSI1 (hash SK, range PK): the reverse lookup. With ``projection`` an entity query yields
         :class:`Projected` items, as ``get`` does; a raw query yields the items as stored (dicts).
         """
-        if cls is None:
-            check_names("query(pk=...)", fields, (), _options(Table.query))
-        else:
-            meta = cls.meta()
-            index_fields = [f for i in meta.indexes for f in sorted(meta.index_fields(i))]
-            check_names(
-                f"query({cls.__name__})", fields, [*_key_fields(cls), *index_fields], _options(Table.query)
-            )
-        project = None
-        if cls is not None and projection is not None:
-            names = projection_fields(cls, projection)
-            projection = self.schema.projection_attrs(cls, names)
-            project = self.schema.projector(cls, names)
-        q = Query.build(
+        return entity_query(
             self,
             cls,
+            options=keyword_options(Table.query),
+            fields=fields,
             pk=pk,
             index=index,
             sk=sk,
@@ -662,10 +634,7 @@ class Table:
             projection=projection,
             cursor=cursor,
             pattern=pattern,
-            fields=fields,
         )
-        q.project = project
-        return q
 
     def collection(
         self, cls: type[Entity], *, pattern: str | None = None, consistent: bool = False, **fields: Any
@@ -676,13 +645,11 @@ class Table:
         :class:`Collection`: ``coll[UserOrder]`` is a ``list[UserOrder]``, ``[]`` when there is none).
         Items that are not ours are grouped under the key ``"foreign"``.
         """
-        check_names(f"collection({cls.__name__})", fields, cls.meta().pk.fields, _options(Table.collection))
-        pk = cls.meta().pk.render(cls.validate_fields(fields))
-        out: dict[type[Entity] | str, list[Any]] = {}
+        pk = collection_partition(cls, fields, keyword_options(Table.collection))
+        out = Collection()
         for item in self.query(pk=pk, pattern=pattern or f"{cls.__name__} collection", consistent=consistent):
-            group: type[Entity] | str = type(item) if isinstance(item, Entity) else "foreign"
-            out.setdefault(group, []).append(item)
-        return Collection(out)
+            out.add(item)
+        return out
 
     @overload
     def reverse(
@@ -718,10 +685,7 @@ class Table:
         **fields: Any,
     ) -> Query[E] | Query[Projected[E]]:
         """Items of ``cls`` whose SK is given, found through GSI1 (hash SK, range PK)."""
-        meta = cls.meta()
-        check_names(
-            f"reverse({cls.__name__})", fields, (*meta.sk.fields, *meta.pk.fields), _options(Table.reverse)
-        )
+        check_reverse(cls, fields, keyword_options(Table.reverse))
         return self.query(
             cls,
             index=self.schema.inverted_index(),
@@ -807,15 +771,3 @@ class Table:
     def bulk_load(self, source: str | os.PathLike[str], **options: Any) -> BulkReport:
         """Load a JSONL file with a thread pool of batch writes; see :func:`singletable.bulk.bulk_load`."""
         return bulk_load(self, source, **options)
-
-
-def _key_fields(cls: type[Entity]) -> tuple[str, ...]:
-    meta = cls.meta()
-    return (*meta.pk.fields, *meta.sk.fields)
-
-
-@lru_cache(maxsize=32)
-def _options(method: Callable[..., Any]) -> tuple[str, ...]:
-    """A call's keyword options, named in the message when an unknown keyword is refused."""
-    params = inspect.signature(method).parameters.values()
-    return tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY)

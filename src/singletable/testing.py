@@ -7,11 +7,18 @@ Installed with singletable (entry point ``pytest11``), nothing to configure. Fix
   call ``singletable_table.register(MyEntity, ...)`` to add your entities;
 - ``singletable_server``: the local engine over HTTP on a free loopback port (one per session);
 - ``singletable_endpoint``: its URL, for code or tools that take an endpoint (aws CLI, Terraform);
-- ``singletable_http_table``: a uniquely named table on that server, dropped after the test.
+- ``singletable_http_table``: a uniquely named table on that server, dropped after the test;
+- ``singletable_async_table``: the same as an :class:`~singletable.aio.AsyncTable` (needs the ``async``
+  extra). Use it inside your test's event loop (``asyncio.run(...)``, or an async test under
+  pytest-asyncio / anyio): a table belongs to the first loop that uses it. It is closed and dropped
+  after the test;
+- ``singletable_async_inprocess_table``: an :class:`~singletable.aio.AsyncTable` on the in-process engine
+  (its requests run inline on the loop: fast, no server; no aiohttp needed).
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -19,6 +26,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from singletable.aio import AsyncTable
     from singletable.local import InProcessEngine, LocalServer
     from singletable.table import Table
 
@@ -71,3 +79,31 @@ def singletable_http_table(singletable_endpoint: str) -> Iterator[Table]:
     spec.create(client)
     yield Table(spec, client=client)
     spec.delete(client)
+
+
+@pytest.fixture
+def singletable_async_table(singletable_endpoint: str) -> Iterator[AsyncTable]:
+    from singletable.aio import AsyncTable
+    from singletable.client import make_client
+    from singletable.spec import TableSpec
+
+    spec = TableSpec(name=f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False)
+    client = make_client(endpoint_url=singletable_endpoint)
+    spec.create(client)
+    table = AsyncTable(spec, endpoint_url=singletable_endpoint)
+    yield table
+    # The test's loop may be gone: closing the pool needs no loop of its own, so a fresh one does.
+    asyncio.run(table.close())
+    spec.delete(client)
+
+
+@pytest.fixture
+def singletable_async_inprocess_table(singletable_inprocess: InProcessEngine) -> AsyncTable:
+    from singletable.aio import AsyncTable
+    from singletable.spec import TableSpec
+    from singletable.transport import ClientTransport, InlineTransport
+
+    spec = TableSpec(deletion_protection=False)
+    client = singletable_inprocess.client()
+    spec.create(client)
+    return AsyncTable(spec, transport=InlineTransport(ClientTransport(client)))

@@ -100,12 +100,14 @@ class TransactResult:
     entities: list[Entity | None] = field(default_factory=list)
 
 
-class TransactWrite:
-    """A builder for one TransactWriteItems call. Use ``commit()``, or ``with`` (commits on a clean exit)."""
+class TransactBuilder:
+    """The actions of one TransactWriteItems call, without I/O: put / update / delete / condition_check
+    add them (each checked at once), :meth:`request` is the dry run, :meth:`commit_exchange` the commit.
+    :class:`TransactWrite` sends it; :class:`singletable.aio.AsyncTransactWrite` awaits it."""
 
     def __init__(
         self,
-        table: Table,
+        schema: Schema,
         *,
         token: str | None = None,
         pattern: str | None = None,
@@ -117,8 +119,7 @@ class TransactWrite:
                 field="token",
                 hint="pass a uuid4 string, or none to have one made",
             )
-        self.table = table
-        self.schema: Schema = table.schema
+        self.schema = schema
         self.token = token or str(uuid.uuid4())
         self.pattern = pattern
         self.backoff = backoff or Backoff(deadline=30.0)
@@ -406,12 +407,6 @@ class TransactWrite:
             },
         )
 
-    def commit(self) -> TransactResult:
-        """Send the transaction; retried with the same token on transient errors and conflicts."""
-        if self.committed is not None:
-            return self.committed
-        return drive(self.commit_exchange(), self.table.transport)
-
     def commit_exchange(self) -> Exchange[TransactResult]:
         """The commit without I/O (what :meth:`commit` drives): the request, resent with the same token
         while retryable, then the capacity recorded and the result kept."""
@@ -438,6 +433,27 @@ class TransactWrite:
             entities=list(self._written),
         )
         return self.committed
+
+
+class TransactWrite(TransactBuilder):
+    """A builder for one TransactWriteItems call. Use ``commit()``, or ``with`` (commits on a clean exit)."""
+
+    def __init__(
+        self,
+        table: Table,
+        *,
+        token: str | None = None,
+        pattern: str | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        super().__init__(table.schema, token=token, pattern=pattern, backoff=backoff)
+        self.table = table
+
+    def commit(self) -> TransactResult:
+        """Send the transaction; retried with the same token on transient errors and conflicts."""
+        if self.committed is not None:
+            return self.committed
+        return drive(self.commit_exchange(), self.table.transport)
 
     def __enter__(self) -> Self:
         return self
@@ -547,17 +563,21 @@ def transact_get(
     A key is ``(EntityClass, {"user_id": "123"})`` or a raw ``("USER#123", "PROFILE")``; ``None`` where
     there is nothing (or nothing of that entity, or an expired item).
     """
+    return drive(read_exchange(table.schema, keys, pattern=pattern, backoff=backoff), table.transport)
+
+
+def read_exchange(
+    schema: Schema, keys: Sequence[KeyLike], *, pattern: str | None = None, backoff: Backoff | None = None
+) -> Exchange[list[Any]]:
+    """:func:`transact_get` without I/O: the TransactGetItems, retried while retryable, then read."""
     if not keys:
         return []
-    schema = table.schema
     request, classes = build_get(schema, keys)
     actions = [
         Action("get", p, c.__name__ if c else None, {}, 0, None)
         for p, c in zip(get_pairs(request, schema), classes, strict=True)
     ]
-    resp, _ = drive(
-        retry_exchange(schema, request, actions, backoff or Backoff(deadline=30.0)), table.transport
-    )
+    resp, _ = yield from retry_exchange(schema, request, actions, backoff or Backoff(deadline=30.0))
     return read_get(schema, classes, resp, pattern)
 
 
@@ -654,9 +674,14 @@ def create_together(
 ) -> TransactResult:
     """Create several entities atomically: all of them (none existed) or none (one did)."""
     tx = TransactWrite(table, token=token, pattern=pattern)
+    return drive(together_exchange(tx, entities), table.transport)
+
+
+def together_exchange(tx: TransactBuilder, entities: Sequence[Entity]) -> Exchange[TransactResult]:
+    """:func:`create_together` without I/O: each entity a create-only put of ``tx``, then its commit."""
     for entity in entities:
         tx.put(entity, create_only=True)
-    return tx.commit()
+    return (yield from tx.commit_exchange())
 
 
 def delete_partition(
@@ -673,26 +698,25 @@ def delete_partition(
     entity's own item (``cls``'s key) last, so that an interrupted delete leaves the root in place and
     running it again finishes the job.
     """
-    check_names(f"delete_partition({cls.__name__})", fields, (*cls.meta().pk.fields, *cls.meta().sk.fields))
-    pk = cls.meta().pk.render(cls.validate_fields(fields))
-    root = cls.key_for(**fields) if set(cls.meta().sk.fields) <= set(fields) else None
-    return drive(_delete_partition(table, cls, pk, root, pattern, backoff), table.transport)
+    return drive(partition_delete_exchange(table.schema, cls, fields, pattern, backoff), table.transport)
 
 
-def _delete_partition(
-    table: Table,
+def partition_delete_exchange(
+    schema: Schema,
     cls: type[Entity],
-    pk: str,
-    root: tuple[str, str] | None,
+    fields: Mapping[str, Any],
     pattern: str | None,
     backoff: Backoff | None,
 ) -> Exchange[int]:
-    schema = table.schema
+    """:func:`delete_partition` without I/O."""
+    check_names(f"delete_partition({cls.__name__})", fields, (*cls.meta().pk.fields, *cls.meta().sk.fields))
+    pk = cls.meta().pk.render(cls.validate_fields(fields))
+    root = cls.key_for(**fields) if set(cls.meta().sk.fields) <= set(fields) else None
     keys = yield from partition_keys(schema, pk, pattern)
     if not keys:
         return 0
     if len(keys) <= MAX_ACTIONS:
-        tx = TransactWrite(table, pattern=pattern or f"delete {cls.__name__}", backoff=backoff)
+        tx = TransactBuilder(schema, pattern=pattern or f"delete {cls.__name__}", backoff=backoff)
         for key in keys:
             tx.delete(key)
         yield from tx.commit_exchange()

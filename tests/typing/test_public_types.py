@@ -9,7 +9,20 @@ from typing import Any, assert_type
 
 from pydantic import Field
 
-from singletable import Collection, Entity, Projected, Query, Request, Table
+from singletable import (
+    AsyncQuery,
+    AsyncTable,
+    AsyncTransactWrite,
+    Collection,
+    Entity,
+    Page,
+    Projected,
+    Query,
+    Request,
+    Table,
+)
+from singletable.batch import BatchResult
+from singletable.transactions import TransactResult
 
 
 class Repo(Entity):
@@ -80,3 +93,61 @@ def _writes(table: Table, repo: Repo, partial: Projected[Repo]) -> None:
     assert_type(table.delete(partial), Repo | dict[str, Any] | None)
     assert_type(table.delete(Repo, owner="a", name="b", dry_run=True), Request)
     table.put(partial)  # type: ignore[call-overload]  # a projected read is no entity: put refuses it
+
+
+# -- AsyncTable: the same calls, awaited; queries are async iterables ---------------------------------
+
+
+async def _async_get(table: AsyncTable) -> None:
+    assert_type(await table.get(Repo, owner="a", name="b"), Repo | None)
+    assert_type(await table.get(Repo, owner="a", name="b", projection=["star_count"]), Projected[Repo] | None)
+    assert_type(await table.get(Repo, owner="a", name="b", dry_run=True), Request)
+    assert_type(await table.get_item("REPO#a/b", "META"), dict[str, Any] | Request | None)
+
+
+async def _async_query(table: AsyncTable) -> None:
+    assert_type(table.query(Repo, owner="a", name="b"), AsyncQuery[Repo])
+    assert_type(await table.query(Star, owner="a", name="b").all(), list[Star])
+    assert_type(await table.query(Star, owner="a", name="b").first(), Star | None)
+    assert_type(table.query(Star, owner="a", name="b", projection=["login"]), AsyncQuery[Projected[Star]])
+    assert_type(table.query(pk="REPO#a/b"), AsyncQuery[Entity | dict[str, Any]])
+    assert_type(table.query(pk="REPO#a/b", projection=["x"]), AsyncQuery[dict[str, Any]])
+    assert_type(table.reverse(Star, login="octocat"), AsyncQuery[Star])
+    assert_type(table.scan(), AsyncQuery[Any])
+    assert_type(table.query(Star, owner="a", name="b").cursor, str | None)
+    assert_type(table.query(Star, owner="a", name="b").request(), Request)
+    async for star in table.query(Star, owner="a", name="b"):
+        assert_type(star, Star)
+    async for page in table.query(Star, owner="a", name="b").pages():
+        assert_type(page, Page[Star])
+    coll = await table.collection(Repo, owner="a", name="b")
+    assert_type(coll, Collection)
+    assert_type(coll[Star], list[Star])
+
+
+async def _async_many(table: AsyncTable, repo: Repo) -> None:
+    assert_type(await table.batch_get([(Repo, {"owner": "a", "name": "b"})]), list[Repo | None])
+    assert_type(await table.batch_get([("REPO#a/b", "META")]), list[Entity | dict[str, Any] | None])
+    assert_type(await table.batch_write([repo]), BatchResult)
+    assert_type(
+        await table.transact_get([(Star, {"owner": "a", "name": "b", "login": "c"})]), list[Star | None]
+    )
+    tx = table.transact_write()
+    assert_type(tx, AsyncTransactWrite)
+    assert_type(tx.put(repo), AsyncTransactWrite)
+    assert_type(await tx.commit(), TransactResult)
+    async with table.transact_write() as tx2:
+        assert_type(tx2, AsyncTransactWrite)
+
+
+async def _async_writes(table: AsyncTable, repo: Repo, partial: Projected[Repo]) -> None:
+    assert_type(await table.put(repo), Repo)
+    assert_type(await table.put(repo, dry_run=True), Request)
+    assert_type(await table.update(Repo, {"star_count": 1}, owner="a", name="b"), Repo)
+    assert_type(await table.update(Repo, {"star_count": 1}, owner="a", name="b", dry_run=True), Request)
+    assert_type(await table.delete(repo), Repo | dict[str, Any] | None)
+    assert_type(await table.delete(Repo, owner="a", name="b", dry_run=True), Request)
+    assert_type(await table.delete_item("REPO#a/b", "META"), dict[str, Any] | None)
+    async with AsyncTable("t") as opened:
+        assert_type(opened, AsyncTable)
+    await table.put(partial)  # type: ignore[call-overload]  # a projected read is no entity: put refuses it

@@ -103,3 +103,13 @@ def test_profile_falls_back_to_cprofile_without_pyinstrument(
     text = (tmp_path / "query.txt").read_text(encoding="utf-8")
     assert "under cProfile" in text and "Query.pages" not in text and "(pages)" in text
     assert shares["query"]["singletable"] > 0
+
+
+def test_async_table_bench_runs_small_and_loses_nothing(singletable_endpoint: str) -> None:
+    from bench import async_table
+
+    calls = async_table.per_call(singletable_endpoint, calls=20, rounds=1)
+    assert set(calls) >= {"sync get", "async get x32", "transport get x32"}
+    assert all(v > 0 for v in calls.values())
+    loads = async_table.bulk(singletable_endpoint, 120, latency=0.0)
+    assert [v for k, v in loads.items() if k.endswith("lost")] == [0, 0, 0, 0]

@@ -66,7 +66,8 @@ class Account(Entity):
 
 
 @pytest.fixture
-def repos(table: Table) -> Table:
+def repos(either_table: Table) -> Table:
+    table = either_table
     table.register(Repo, Star, Issue, Account)
     table.put(Repo(owner="octo", name="cat", description="a cat", star_count=1234, created_at=CREATED))
     return table

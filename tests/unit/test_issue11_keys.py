@@ -88,7 +88,8 @@ class Account(Entity):
 
 
 @pytest.fixture
-def repos(table: Table) -> Table:
+def repos(either_table: Table) -> Table:
+    table = either_table
     table.register(Repo, Issue, Star, Visit, Milestone)
     return table
 

@@ -70,8 +70,9 @@ ENTITIES = (Account, Repo, Issue, Star)
 
 
 @pytest.fixture
-def hub(table: Table) -> Table:
-    """Two repos with 7 and 3 issues, stars from three accounts, on the in-process engine."""
+def hub(either_table: Table) -> Table:
+    """Two repos with 7 and 3 issues, stars from three accounts (Table in-process, AsyncTable over HTTP)."""
+    table = either_table
     table.register(*ENTITIES)
     seed(table)
     return table
@@ -218,6 +219,8 @@ def test_a_cursor_of_another_table_is_refused(hub: Table) -> None:
 
 
 def test_a_scan_cursor_is_bound_too(hub: Table) -> None:
+    if not isinstance(hub, Table):
+        pytest.skip("Query.build(...) makes the sync Query; AsyncTable's scan is covered by its own query")
     keys: list[tuple[str, str]] = []
     cursor = None
     while True:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from singletable import Entity, Table, TransactionCanceledError
+from singletable import BatchIncompleteError, Entity, Table, TransactionCanceledError
 from singletable.batch import Backoff, get_exchange, prepare_gets, prepare_writes, read_gets, write_exchange
 from singletable.query import Page
 from singletable.request import Request
@@ -159,3 +159,38 @@ def test_a_conflicting_transaction_is_resent_with_the_same_token(notes: Table) -
     tx2.put(Note(book="b", n=2), create_only=True)
     assert asyncio.run(adrive(tx2.commit_exchange(), AsyncOver(notes.transport))).attempts == 1
     assert notes.get(Note, book="b", n=2) == Note(book="b", n=2)
+
+
+class Stuck:
+    """An async transport whose every request hangs until cancelled."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+
+    async def send(self, request: Request, **kwargs: Any) -> dict[str, Any]:
+        self.started.set()
+        await asyncio.sleep(3600)
+        raise AssertionError("never answered")
+
+
+def test_a_cancelled_exchange_reports_what_it_left_undone_or_nothing(notes: Table) -> None:
+    schema = notes.schema
+    writes = [Note(book="b", n=i) for i in range(30)]
+
+    async def cancel(exchange: Exchange[Any]) -> BaseException:
+        stuck = Stuck()
+        task = asyncio.create_task(adrive(exchange, stuck))
+        await stuck.started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError) as err:
+            await task
+        return err.value
+
+    # A batch write says which items were not acknowledged (here: all, the first request never answered).
+    cancelled = asyncio.run(cancel(write_exchange(schema, prepare_writes(schema, writes, ()), None, None)))
+    assert isinstance(cancelled.__cause__, BatchIncompleteError)
+    assert cancelled.__cause__.unprocessed == writes
+    # An exchange with nothing to report (a batch get: nothing was changed) is cancelled as it is.
+    wanted, _ = prepare_gets(schema, [(Note, {"book": "b", "n": 1})])
+    cancelled = asyncio.run(cancel(get_exchange(schema, wanted)))
+    assert cancelled.__cause__ is None

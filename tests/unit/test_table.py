@@ -51,7 +51,8 @@ def test_items_are_stored_exactly_as_the_seed_shows(any_table: Table) -> None:
     assert edge["Item"]["order_date"] == {"S": "2023-02-15"}
 
 
-def test_get_parses_key_fields_back(table: Table) -> None:
+def test_get_parses_key_fields_back(either_table: Table) -> None:
+    table = either_table
     _seed(table)
     user = table.get(User, user_id="123")
     assert user == SEED_USER
@@ -59,7 +60,8 @@ def test_get_parses_key_fields_back(table: Table) -> None:
     assert table.get(Order, order_id="456", consistent=True) == SEED_ORDER
 
 
-def test_items_written_by_hand_are_recognised_by_key_pattern(table: Table) -> None:
+def test_items_written_by_hand_are_recognised_by_key_pattern(either_table: Table) -> None:
+    table = either_table
     table.client.put_item(
         TableName=table.name,
         Item={"PK": {"S": "USER#9"}, "SK": {"S": "PROFILE"}, "name": {"S": "Hand"}, "email": {"S": "h@x"}},
@@ -103,7 +105,8 @@ class Rich(Entity):
     note: str | None = None
 
 
-def test_every_declared_type_round_trips(table: Table) -> None:
+def test_every_declared_type_round_trips(either_table: Table) -> None:
+    table = either_table
     rich = Rich(
         rid=7,
         price=0.1,
@@ -135,7 +138,8 @@ def test_create_only_and_conditions(any_table: Table) -> None:
     assert table.get(User, user_id="123").name == "J"  # type: ignore[union-attr]
 
 
-def test_update_set_remove_add_append_counters(table: Table) -> None:
+def test_update_set_remove_add_append_counters(either_table: Table) -> None:
+    table = either_table
     table.put(SEED_EDGE)
     got = table.update(UserOrder, {"total": 10.5}, user_id="123", order_id="456")
     assert got.total == Decimal("10.5")
@@ -156,7 +160,8 @@ class Counter(Entity):
     tags: set[str] | None = None
 
 
-def test_atomic_counters_append_and_sets(table: Table) -> None:
+def test_atomic_counters_append_and_sets(either_table: Table) -> None:
+    table = either_table
     key = {"name": "c"}
     for _ in range(3):
         got = table.update(
@@ -167,7 +172,8 @@ def test_atomic_counters_append_and_sets(table: Table) -> None:
     assert got.hits == 3 and got.tags is None
 
 
-def test_update_validates_before_sending(table: Table) -> None:
+def test_update_validates_before_sending(either_table: Table) -> None:
+    table = either_table
     table.put(SEED_USER)
     with pytest.raises(ValidationError, match="part of the key") as err:
         table.update(User, {"user_id": "9"}, user_id="123")
@@ -221,7 +227,8 @@ def test_derived_index_keys_are_rewritten_by_partial_updates(gsi2_table: Table) 
     assert t.update(Member, {"name": "N"}, member_id="m1").name == "N"
 
 
-def test_query_sort_key_conditions_direction_limit_filter(table: Table) -> None:
+def test_query_sort_key_conditions_direction_limit_filter(either_table: Table) -> None:
+    table = either_table
     table.put(SEED_USER)
     for i in range(1, 8):
         table.put(
@@ -274,7 +281,8 @@ def test_reverse_lookup_through_gsi1(any_table: Table) -> None:
         table.query(UserOrder, order_id="456", index="GSI1", consistent=True)
 
 
-def test_dry_run_returns_the_request_and_sends_nothing(table: Table) -> None:
+def test_dry_run_returns_the_request_and_sends_nothing(either_table: Table) -> None:
+    table = either_table
     req = table.put(SEED_USER, create_only=True, dry_run=True)
     assert req.operation == "PutItem"
     assert req.params["ConditionExpression"] == "attribute_not_exists(#n0)"
@@ -287,7 +295,8 @@ def test_dry_run_returns_the_request_and_sends_nothing(table: Table) -> None:
     assert [r.operation for r in table.ledger] == ["GetItem"]  # only the real get above was sent
 
 
-def test_item_over_400_kb_is_refused_before_sending(table: Table) -> None:
+def test_item_over_400_kb_is_refused_before_sending(either_table: Table) -> None:
+    table = either_table
     big = User(user_id="big", name="x" * (400 * 1024), email="e")
     with pytest.raises(ItemTooLargeError, match="over DynamoDB's 409,600-byte limit"):
         table.put(big)
@@ -302,7 +311,8 @@ class Session(Entity):
     expires: dt.datetime | None = None
 
 
-def test_expired_items_are_hidden_and_ttl_is_stored_as_epoch(table: Table) -> None:
+def test_expired_items_are_hidden_and_ttl_is_stored_as_epoch(either_table: Table) -> None:
+    table = either_table
     past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     future = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     table.put(Session(sid="old", expires=past))
@@ -329,7 +339,8 @@ class Account(Entity):
     version: int = 0
 
 
-def test_optimistic_locking(table: Table) -> None:
+def test_optimistic_locking(either_table: Table) -> None:
+    table = either_table
     a = table.put(Account(aid="1"))
     assert a.version == 1
     b = table.put(a.model_copy(update={"balance": 5}))
@@ -348,7 +359,8 @@ def test_optimistic_locking(table: Table) -> None:
     assert not isinstance(err.value, VersionConflictError)
 
 
-def test_delete_returns_what_was_there(table: Table) -> None:
+def test_delete_returns_what_was_there(either_table: Table) -> None:
+    table = either_table
     _seed(table)
     assert table.delete(User, user_id="123") == SEED_USER
     assert table.delete(User, user_id="123") is None
@@ -357,7 +369,8 @@ def test_delete_returns_what_was_there(table: Table) -> None:
     assert table.delete(SEED_ORDER, condition=Attr("total").lt(1000)) == SEED_ORDER
 
 
-def test_capacity_is_computed_by_size_rules_for_every_call(table: Table) -> None:
+def test_capacity_is_computed_by_size_rules_for_every_call(either_table: Table) -> None:
+    table = either_table
     _seed(table)
     table.get(User, user_id="123", pattern="get profile")
     table.get(User, user_id="123", consistent=True, pattern="get profile strong")
@@ -383,7 +396,8 @@ def test_unknown_table_is_a_clear_error(singletable_inprocess: InProcessEngine) 
         t.spec.verify(t.client)
 
 
-def test_batch_write_and_get(table: Table) -> None:
+def test_batch_write_and_get(either_table: Table) -> None:
+    table = either_table
     users = [User(user_id=str(i), name=f"n{i}", email="e") for i in range(60)]
     result = table.batch_write(users)
     assert result.processed == 60 and result.round_trips == 3
@@ -423,7 +437,8 @@ def test_items_size_is_exactly_the_sum_of_item_sizes(way: str) -> None:
     assert size([]) == 0
 
 
-def test_query_records_the_size_rule_capacity_and_hides_expired_items(table: Table) -> None:
+def test_query_records_the_size_rule_capacity_and_hides_expired_items(either_table: Table) -> None:
+    table = either_table
     from singletable.codec import item_size
 
     past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
@@ -462,7 +477,8 @@ def test_query_records_the_size_rule_capacity_and_hides_expired_items(table: Tab
     assert summary["orders"].bytes == sum(item_size(r) for r in edges) and summary["orders"].items == 4
 
 
-def test_ledger_memory_is_bounded_and_totals_cover_every_call(table: Table) -> None:
+def test_ledger_memory_is_bounded_and_totals_cover_every_call(either_table: Table) -> None:
+    table = either_table
     """A long-running service must not grow the ledger forever; its totals must stay exact."""
     from singletable import CapacityLedger
 

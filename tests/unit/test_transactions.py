@@ -104,7 +104,8 @@ def test_order_and_edge_are_created_together_or_not_at_all(table: Table) -> None
     assert table.get(Order, order_id="456") == o
 
 
-def test_update_delete_and_condition_check_in_one_transaction(table: Table) -> None:
+def test_update_delete_and_condition_check_in_one_transaction(either_table: Table) -> None:
+    table = either_table
     table.put(User(user_id="1", name="Ann", email="a@x"))
     table.put(order(1))
     with table.transact_write() as tx:
@@ -124,7 +125,8 @@ def test_update_delete_and_condition_check_in_one_transaction(table: Table) -> N
     assert table.get(UserOrder, user_id="1", order_id="3") is None
 
 
-def test_a_transactional_update_is_the_same_request_as_table_update(table: Table) -> None:
+def test_a_transactional_update_is_the_same_request_as_table_update(either_table: Table) -> None:
+    table = either_table
     update = Update().set(total=Decimal(5)).remove("user_id")
     tx = table.transact_write().update(Order, update, order_id="7", upsert=True)
     single = table.update(Order, update, order_id="7", upsert=True, dry_run=True)
@@ -208,7 +210,8 @@ def test_conflicts_and_throttles_are_retried_with_the_same_token(table: Table, s
     assert table.get(Order, order_id="1") == order(1)
 
 
-def test_capacity_is_doubled_for_transactions(table: Table) -> None:
+def test_capacity_is_doubled_for_transactions(either_table: Table) -> None:
+    table = either_table
     table.transact_write(pattern="tx").put(order(1)).put(order(2)).commit()
     rec = table.ledger.by_pattern()["tx"]
     # Two small items: 2 WCU each (transactional) + 1 each for GSI1, which every item lands in.
@@ -221,7 +224,8 @@ def test_capacity_is_doubled_for_transactions(table: Table) -> None:
     assert table.ledger.by_pattern()["tget"].read_units == 6.0
 
 
-def test_versioned_writes_in_a_transaction(table: Table) -> None:
+def test_versioned_writes_in_a_transaction(either_table: Table) -> None:
+    table = either_table
     c = table.put(Counter(name="c"))
     tx = table.transact_write().put(c.model_copy(update={"value": 1}))
     result = tx.commit()

@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from singletable.arguments import check_names, key_fields
 from singletable.codec import Item, deserialize, item_size
 from singletable.errors import ConditionFailedError, ItemNotFoundError
 from singletable.expressions import Condition, Placeholders
 from singletable.expressions.check import check_condition
 from singletable.model import Entity
 from singletable.request import Request
+from singletable.results import Projected
 from singletable.schema import Schema
 
 
@@ -25,6 +27,21 @@ class DeleteCall:
 
     def condition_text(self) -> str | None:
         return self.condition.describe() if self.condition is not None else None
+
+
+def target(
+    target: Entity | Projected[Any] | type[Entity], key: Mapping[str, Any], options: tuple[str, ...]
+) -> tuple[type[Entity], str, str]:
+    """The entity class and key of a delete's target: an instance, a projected read, or a class plus
+    its key fields (``key``; checked, ``options`` named when a keyword is unknown)."""
+    if isinstance(target, Entity | Projected):
+        cls = type(target) if isinstance(target, Entity) else target.entity
+        check_names(f"delete() of a {cls.__name__}", key, ())
+        pk, sk = target.key()
+        return cls, pk, sk
+    check_names(f"delete({target.__name__})", key, key_fields(target), options)
+    pk, sk = target.key_for(**key)
+    return target, pk, sk
 
 
 def build(

@@ -57,7 +57,15 @@ def build(
 def build_item(
     schema: Schema, pk: str, sk: str, update: Update, condition: Condition | None, upsert: bool
 ) -> tuple[UpdateRequest, Condition | None]:
-    """The UpdateItem of a plain item by key values (no typing, no index rewriting)."""
+    """The UpdateItem of a plain item by key values (no typing, no index rewriting); the key itself
+    cannot be changed."""
+    touched = sorted(update.top_level_names() & {schema.spec.pk, schema.spec.sk})
+    if touched:
+        raise ValidationError(
+            f"{touched[0]} is part of the key and cannot be updated",
+            field=touched[0],
+            hint="put the item under its new key and delete the old one",
+        )
     if not upsert:
         condition = all_of(Attr(schema.spec.pk).exists(), condition)
     ph = Placeholders()

@@ -44,6 +44,12 @@ class Sleep:
     seconds: float
 
 
+class Abandoned(BaseException):
+    """Thrown into an exchange whose task was cancelled, so it can say what it left undone (by raising
+    its own report, such as BatchIncompleteError) before the cancellation goes on. A BaseException, so
+    the exchanges' ``except Exception`` retry handlers never mistake it for an engine's error."""
+
+
 Step = Send | Sleep
 #: A sans-I/O exchange: yields steps, receives responses (None after a Sleep), returns its result.
 Exchange = Generator[Step, dict[str, Any] | None, R]
@@ -93,6 +99,27 @@ class ClientTransport:
         return send(self.client, request, condition_text=condition_text, key_names=key_names)
 
 
+class InlineTransport:
+    """An async transport over a sync one, sending inline (each call blocks the loop while it runs): for
+    the in-process engine, where a call takes microseconds and there is no socket to wait on, so that
+    an AsyncTable can be tested without a server. Not for real endpoints: use
+    :class:`singletable.transport.aio.AsyncTransport` there."""
+
+    __slots__ = ("transport",)
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    async def send(
+        self,
+        request: Request,
+        *,
+        condition_text: str | Callable[[], str] | None = None,
+        key_names: tuple[str, ...] = ("PK", "SK"),
+    ) -> dict[str, Any]:
+        return self.transport.send(request, condition_text=condition_text, key_names=key_names)
+
+
 def drive(exchange: Exchange[R], transport: Transport) -> R:
     """Run an exchange to its result with blocking sends and sleeps."""
     answer: dict[str, Any] | None = None
@@ -116,8 +143,13 @@ def drive(exchange: Exchange[R], transport: Transport) -> R:
 
 
 async def adrive(exchange: Exchange[R], transport: AsyncTransport) -> R:
-    """Run an exchange to its result on an event loop: :func:`drive` with ``await``. Cancelling the task
-    stops it between two steps (a request in flight is the transport's to finish or abandon)."""
+    """Run an exchange to its result on an event loop: :func:`drive` with ``await``.
+
+    Cancelling the task stops it at the step it awaits (a request in flight is abandoned: the engine
+    may or may not have applied it). The exchange is told (:class:`Abandoned`); when it answers with a
+    report of what it left undone, the ``CancelledError`` goes on with that report as its ``__cause__``
+    (the cancellation itself is never swallowed).
+    """
     answer: dict[str, Any] | None = None
     error: BaseException | None = None
     while True:
@@ -127,12 +159,32 @@ async def adrive(exchange: Exchange[R], transport: AsyncTransport) -> R:
             result: R = done.value
             return result
         answer, error = None, None
-        if isinstance(step, Sleep):
-            await asyncio.sleep(step.seconds)
-            continue
         try:
-            answer = await transport.send(
-                step.request, condition_text=step.condition_text, key_names=step.key_names
-            )
-        except Exception as exc:  # handed to the exchange, as in drive
-            error = exc
+            if isinstance(step, Sleep):
+                await asyncio.sleep(step.seconds)
+                continue
+            try:
+                answer = await transport.send(
+                    step.request, condition_text=step.condition_text, key_names=step.key_names
+                )
+            except Exception as exc:  # handed to the exchange, as in drive
+                error = exc
+        except asyncio.CancelledError as cancelled:
+            report = _abandon(exchange)
+            if report is not None:
+                raise cancelled from report
+            raise
+
+
+def _abandon(exchange: Exchange[Any]) -> Exception | None:
+    """Tell a cancelled exchange it is abandoned; its report of what is left undone, if it makes one."""
+    try:
+        exchange.throw(Abandoned())
+    except Abandoned:
+        return None
+    except StopIteration:
+        return None
+    except Exception as report:
+        return report
+    exchange.close()  # it tried to go on: there is no going on
+    return None
