@@ -293,10 +293,13 @@ def test_eight_threads_increment_an_optimistic_counter_exactly(
 ) -> None:
     table.put(Counter(name="c"))
     conflicts: list[int] = []
-    threads = [
-        threading.Thread(target=increment, args=(table, total // 8 + (i < total % 8), mode, conflicts))
-        for i in range(8)
-    ]
+    start = threading.Barrier(8)  # all threads begin together, so that they surely collide
+
+    def run(times: int) -> None:
+        start.wait()
+        increment(table, times, mode, conflicts)
+
+    threads = [threading.Thread(target=run, args=(total // 8 + (i < total % 8),)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:
