@@ -1,6 +1,6 @@
 """What singletable tells the standard ``logging`` module, under the ``singletable`` logger.
 
-Silent by default (the library adds no handler): ``logging.basicConfig(level=logging.INFO)`` or
+Silent by default (the library adds only a NullHandler, so not even warnings reach stderr unconfigured): ``logging.basicConfig(level=logging.INFO)`` or
 ``logging.getLogger("singletable").setLevel(...)`` turns it on. One line per event:
 
 - DEBUG: each DynamoDB call with its duration; the pure-Python codec or stock botocore path in use;
@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 logger = logging.getLogger("singletable")
+logger.addHandler(logging.NullHandler())
 
 
 def _slow_seconds() -> float:

@@ -17,6 +17,7 @@ from singletable import capacity
 from singletable.capacity import CapacityLedger, CapacityRecord
 from singletable.codec import Item, item_size, serialize
 from singletable.errors import ConditionFailedError, ItemNotFoundError, ValidationError
+from singletable.logs import logger
 from singletable.model import ENTITY_ATTRIBUTE, Entity
 from singletable.results import Projected
 from singletable.spec import TableSpec
@@ -79,9 +80,18 @@ class Schema:
             self.entity_classes[meta.name] = cls
 
     def ensure(self, cls: type[Entity]) -> None:
-        """Register ``cls`` unless it is registered already (a put of an unregistered entity does)."""
+        """Register ``cls`` unless it is registered already (a put of an unregistered entity does), and
+        say so: until then the table's reads could not recognise its items (collections, scans)."""
         if self.entity_classes.get(cls.meta().name) is not cls:
             self.register(cls)
+            logger.warning(
+                "entity %s was not registered with table %r; registered on first write. Register it up front "
+                "(Table(..., entities=[%s]) or table.register(%s)) so that reads before any write recognise it",
+                cls.__name__,
+                self.spec.name,
+                cls.__name__,
+                cls.__name__,
+            )
 
     def recognise(self, item: Mapping[str, Any]) -> Entity | dict[str, Any]:
         """The entity a stored item (plain values) belongs to, or the item itself when it is not ours.

@@ -220,3 +220,18 @@ def test_an_empty_set_nested_in_a_map_is_refused_with_its_path(repos: Table) -> 
     repos.put(Account(login="ann", settings={"muted": {"bob"}}))
     with pytest.raises(EmptySetError):
         repos.update(Account, Update().set({"settings.muted": set()}), login="ann")
+
+
+def test_an_unregistered_entity_is_registered_on_first_write_with_a_warning(
+    table: Table, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Gist(Entity):
+        __pk__ = "GIST#{gist_id}"
+        __sk__ = "GIST"
+        gist_id: str
+
+    with caplog.at_level("WARNING", logger="singletable"):
+        table.put(Gist(gist_id="g1"))
+        table.put(Gist(gist_id="g2"))
+    warned = [r for r in caplog.records if "Gist was not registered" in r.getMessage()]
+    assert len(warned) == 1 and Gist in table.entities

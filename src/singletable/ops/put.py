@@ -45,8 +45,7 @@ def build(
     refuse_partial(entity, "put")
     cls = type(entity)
     meta = cls.meta()
-    if schema.entity_classes.get(meta.name) is not cls:
-        schema.register(cls)
+    schema.ensure(cls)
     conds: list[Condition] = []
     if condition is not None:
         check_condition(condition, cls, schema.spec)
