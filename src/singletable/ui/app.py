@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import jinja2
 from starlette.applications import Starlette
@@ -133,7 +133,7 @@ class Page:
         )
 
     async def save(self, request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         refused = self.guard.check_write(request, _field(form, "csrf")) or self._read_only()
         if refused is not None:
             return refused
@@ -169,7 +169,7 @@ class Page:
         )
 
     async def delete(self, request: Request) -> Response:
-        form = await request.form()
+        form = await _form(request)
         refused = self.guard.check_write(request, _field(form, "csrf")) or self._read_only()
         if refused is not None:
             return refused
@@ -197,6 +197,16 @@ class Page:
                 return self.render("capacity.html", 400, error=str(exc), **context)
         return self.render("capacity.html", **context)
 
+    async def failed(self, request: Request, exc: Exception) -> Response:
+        """A page-wide error (the table missing, the engine unreachable...) as one catalogued line."""
+        from singletable.cli.options import describe as explain
+
+        client = self.table.client
+        known = explain(exc, getattr(getattr(client, "meta", None), "endpoint_url", None))
+        text = known[0] if known is not None else f"unexpected {type(exc).__name__}: {exc}"
+        log.warning("singletable ui: %s", text)
+        return self.render("base.html", 400 if isinstance(exc, SingleTableError) else 502, error=text)
+
     def _read_only(self) -> Response | None:
         if self.write:
             return None
@@ -206,9 +216,14 @@ class Page:
         return Response(f"403 Forbidden: {err}\n", status_code=403, media_type="text/plain")
 
 
-def _field(form: Any, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
+def _field(form: dict[str, str], name: str) -> str:
+    return form.get(name, "")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """An urlencoded form (the only kind these pages send; no python-multipart needed)."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return dict(parse_qsl(body, keep_blank_values=True))
 
 
 def _plan(path: str) -> tuple[Any, str]:
@@ -237,8 +252,16 @@ def create_app(
         Route("/delete", page.delete, methods=["POST"]),
         Route("/capacity", page.capacity),
     ]
+    from botocore.exceptions import BotoCoreError, ClientError
+
     app = Starlette(
-        routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=page.guard.middleware)]
+        routes=routes,
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=page.guard.middleware)],
+        exception_handlers={
+            SingleTableError: page.failed,
+            BotoCoreError: page.failed,
+            ClientError: page.failed,
+        },
     )
     app.state.page = page
     return app
