@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install Debian's chromium (/usr/bin/chromium) for the browser tests of `singletable ui` (tests/ui/).
+# Install Debian's chromium (/usr/bin/chromium) for the browser tests of `singletable ui`
+# (tests/integration/test_ui_browser.py).
 #
 #   scripts/install-chromium.sh
 #
@@ -8,8 +9,9 @@
 # and the browser tests skip with that reason.
 set -uo pipefail
 
-if [ -x /usr/bin/chromium ]; then
-    echo "install-chromium: $(/usr/bin/chromium --version 2>/dev/null || echo chromium) already installed"
+chromium="${CHROMIUM_BIN:-/usr/bin/chromium}"  # where Debian's package puts it (tests point it elsewhere)
+if [ -x "$chromium" ]; then
+    echo "install-chromium: $("$chromium" --version 2>/dev/null || echo chromium) already installed"
     exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -34,4 +36,4 @@ if ! $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null; t
     echo "install-chromium: apt-get install chromium failed; the browser tests will skip"
     exit 0
 fi
-echo "install-chromium: $(/usr/bin/chromium --version 2>/dev/null || echo chromium) installed"
+echo "install-chromium: $("$chromium" --version 2>/dev/null || echo chromium) installed"
