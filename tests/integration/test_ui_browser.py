@@ -133,7 +133,15 @@ def test_user_partition_shows_the_user_and_its_orders_typed(page: Any, server: A
     order = page.locator("#rows .item[data-entity=UserOrder]")
     assert "order_id\t456" in order.inner_text() and "2023-02-15" in order.inner_text()
     assert "date" in order.locator("tr", has_text="order_date").inner_text()  # typed by the entity
+    groups = page.locator("#rows section.group")
+    assert [groups.nth(i).locator("h3").inner_text() for i in range(groups.count())] == [
+        "(not an entity)",  # NOTE#1 sorts first
+        "UserOrder",
+        "User",
+    ]
     shot(page, "partition")
+    click(page.locator("#toggle-order"))
+    assert page.locator("#rows > .item").count() == 3  # one list in sort-key order
     click(page.locator("#toggle-raw"))
     assert '"S": "USER#123"' in page.locator("#rows").inner_text()
 

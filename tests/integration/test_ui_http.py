@@ -206,3 +206,11 @@ def test_the_chromium_install_script_never_fails_the_build(tmp_path: Path) -> No
     done = subprocess.run(["/bin/bash", str(script)], env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0
     assert "apt-get not found" in done.stdout and "skip" in done.stdout
+
+
+def test_ui_help_shows_an_example_and_word_metavars() -> None:
+    result = CliRunner().invoke(cli_app, ["ui", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Example: singletable ui" in result.stdout
+    for python_type in ("<bool>", "<str>", "<int", "<float", "<path>"):
+        assert python_type not in result.stdout

@@ -80,6 +80,7 @@ class Page:
             "entities": describe.entities(t),
             "inverted": inverted,
             "raw": q.get("raw") == "1",
+            "order": "sk" if q.get("order") == "sk" else "",
             "pk": q.get("pk", ""),
             "index": q.get("index", ""),
             "result": None,

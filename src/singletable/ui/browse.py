@@ -17,7 +17,7 @@ from singletable.query import Query, SortKey
 from singletable.request import Request
 from singletable.results import Collection
 from singletable.table import Table
-from singletable.ui.describe import Pattern, hue
+from singletable.ui.describe import FOREIGN, Pattern, hue
 
 PAGE_SIZE = 25
 SORT_OPS = ("begins_with", "eq", "lt", "lte", "gt", "gte", "between")
@@ -88,16 +88,37 @@ def make_row(table: Table, item: Mapping[str, Any]) -> Row:
     return Row(pk, sk, m.name, hue(m.name), _triples(keys), _triples(attrs), _triples(extra), raw, expired)
 
 
+@dataclass(frozen=True, slots=True)
+class Group:
+    """The items of one entity in a page of a partition (``entity`` None: items that are not ours)."""
+
+    entity: str | None
+    hue: int
+    rows: list[Row]
+
+    @property
+    def label(self) -> str:
+        return self.entity or FOREIGN
+
+
 @dataclass(slots=True)
 class Partition:
-    """One page of a partition."""
+    """One page of a partition: its rows in sort-key order, and the same rows grouped by entity."""
 
     pk: str
     index: str | None
     rows: list[Row]
     cursor: str | None
     request: str
-    groups: list[tuple[str, int, int]] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+
+
+def group(rows: list[Row]) -> list[Group]:
+    """Rows grouped by entity, groups in order of first appearance, rows in sort-key order within."""
+    by: dict[str | None, list[Row]] = {}
+    for r in rows:
+        by.setdefault(r.entity, []).append(r)
+    return [Group(name, hue(name) if name else 0, members) for name, members in by.items()]
 
 
 def read_partition(
@@ -112,12 +133,7 @@ def read_partition(
     q.raw_items = True  # the items as stored: typed below, and shown raw on request
     request = q.request().to_json()
     rows = [make_row(table, item) for item in q]
-    counts: dict[str, int] = {}
-    for r in rows:
-        name = r.entity or "(not an entity)"
-        counts[name] = counts.get(name, 0) + 1
-    groups = [(name, n, hue(name) if name != "(not an entity)" else 0) for name, n in counts.items()]
-    return Partition(pk, index, rows, q.cursor, request, groups)
+    return Partition(pk, index, rows, q.cursor, request, group(rows))
 
 
 def partition_of(cls: type[Entity], values: Mapping[str, str], *, reverse: bool) -> str:
