@@ -55,6 +55,12 @@ def ui(
         str | None,
         typer.Option("--workload", help="A cost planner workload file to plot on the Capacity page."),
     ] = None,
+    sample: Annotated[
+        int,
+        typer.Option(
+            "--sample", min=1, help="Items the overview scans to count entities (the whole table if smaller)."
+        ),
+    ] = 1000,
     table: TableOpt = None,
     endpoint_url: EndpointOpt = None,
     profile: ProfileOpt = None,
@@ -74,7 +80,7 @@ def ui(
         conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
         run.endpoint_url = conn.endpoint_url
         t = open_table(app=app, table=table, client=conn.client(), default_name=conn.table)
-        asgi = create_app(t, write=write, workload=workload)
+        asgi = create_app(t, write=write, workload=workload, sample=sample)
         sock = bind("127.0.0.1", port)
     url = page_url(sock, asgi.state.page.token)
     print(url, flush=True)  # stdout alone, for scripts; the rest to stderr

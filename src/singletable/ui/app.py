@@ -32,8 +32,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 class Page:
     """One running page: the Table it reads, its guards, its templates and when it started."""
 
-    def __init__(self, table: Table, *, write: bool, token: str, workload: str | None) -> None:
+    def __init__(
+        self, table: Table, *, write: bool, token: str, workload: str | None, sample: int = 1000
+    ) -> None:
         self.table = table
+        self.sample = sample
         self.write = write
         self.token = token
         self.guard = Guard(token, new_token())
@@ -65,7 +68,7 @@ class Page:
         return self.render(
             "overview.html",
             entities=describe.entities(t),
-            sample=describe.sample_counts(t),
+            sample=describe.sample_counts(t, self.sample),
             settings=describe.settings(t),
             drifts=describe.drift(t),
             hue=describe.hue,
@@ -239,10 +242,16 @@ def _plan(path: str) -> tuple[Any, str]:
 
 
 def create_app(
-    table: Table, *, write: bool = False, token: str | None = None, workload: str | None = None
+    table: Table,
+    *,
+    write: bool = False,
+    token: str | None = None,
+    workload: str | None = None,
+    sample: int = 1000,
 ) -> Starlette:
-    """The page for ``table``; ``token`` (random by default) must be in every request's URL."""
-    page = Page(table, write=write, token=token or new_token(), workload=workload)
+    """The page for ``table``; ``token`` (random by default) must be in every request's URL. The overview
+    counts entities in the first ``sample`` items a Scan returns."""
+    page = Page(table, write=write, token=token or new_token(), workload=workload, sample=sample)
     routes = [
         Route("/", page.overview),
         Route("/partition", page.partition),
