@@ -56,8 +56,9 @@ checkov: $(CHECKOV)
 terraform-test: $(STAMP) $(CHECKOV)
 	$(BIN)/pytest -n 2 -q -m terraform
 
+# loadgroup: tests marked xdist_group (the browser tests: one browser) stay on one worker; others as before.
 test: $(STAMP) lint $(DYNALITE) $(CHECKOV) $(CHROMIUM)
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 unit: $(STAMP)
 	$(BIN)/pytest -q -m "not integration"

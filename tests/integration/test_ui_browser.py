@@ -18,7 +18,8 @@ import pytest
 
 from tests.integration.ui_support import MANY, XSS, demo_page
 
-pytestmark = pytest.mark.integration
+# One worker runs the whole module under `make test` (-n 2 --dist loadgroup): one browser, one server.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("ui-browser")]
 
 CHROMIUM = "/usr/bin/chromium"
 # The flags this machine kind needs (see the environment notes): no GPU, no QUIC, no background
@@ -236,6 +237,7 @@ def test_the_xss_item_renders_as_text(page: Any, server: Any) -> None:
 
 
 def test_capacity_page_shows_the_ledger_and_the_cost_plot(page: Any, server: Any) -> None:
+    go(page, server, "/patterns?id=query:UserOrder&user_id=123&run=1")  # a pattern in the ledger
     go(page, server, "/capacity")
     ledger = page.locator("#ledger").inner_text()
     assert "ui: partition" in ledger and "query UserOrder" in ledger

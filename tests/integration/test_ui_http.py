@@ -25,7 +25,7 @@ from singletable.ui import UiServer, load_app, open_table
 from singletable.ui.browse import partition_of, read_partition, sort_key
 from tests.integration.ui_support import XSS, demo_page
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("ui-http")]  # one page server
 
 
 @pytest.fixture(scope="module")
