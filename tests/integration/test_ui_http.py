@@ -18,8 +18,9 @@ from urllib.parse import urlencode
 import pytest
 from typer.testing import CliRunner
 
+from singletable import Entity, Table
 from singletable.cli import app as cli_app
-from singletable.errors import UiAppError, UiInputError
+from singletable.errors import UiAppError, UiInputError, VersionConflictError
 from singletable.seed import ENTITIES, User
 from singletable.ui import UiServer, load_app, open_table
 from singletable.ui.browse import partition_of, read_partition, sort_key
@@ -214,3 +215,36 @@ def test_ui_help_shows_an_example_and_word_metavars() -> None:
     assert "Example: singletable ui" in result.stdout
     for python_type in ("<bool>", "<str>", "<int", "<float", "<path>"):
         assert python_type not in result.stdout
+
+
+class Doc(Entity):
+    """A versioned entity of another domain: the editor bumps its version as Table.put would."""
+
+    __pk__ = "DOC#{doc_id}"
+    __sk__ = "DOC"
+    __version_field__ = "version"
+
+    doc_id: str
+    title: str
+    version: int = 0
+
+
+def test_an_edit_of_a_versioned_entity_writes_the_next_version(singletable_table: Table) -> None:
+    from singletable.ui import edit
+
+    singletable_table.register(Doc)
+    singletable_table.put(Doc(doc_id="1", title="draft"))
+    read = edit.read_item(singletable_table, "DOC#1", "DOC")
+    assert read is not None and read["version"] == 1
+    text = edit.as_text(read)
+    saved = edit.save(singletable_table, text.replace("draft", "final"), text, "DOC#1", "DOC")
+    assert saved.ok
+    doc = singletable_table.get(Doc, doc_id="1")
+    assert doc is not None and (doc.title, doc.version) == ("final", 2)
+    # The app's own optimistic write from version 1 now fails: the edit is not lost.
+    stale = Doc(doc_id="1", title="stale", version=1)
+    with pytest.raises(VersionConflictError):
+        singletable_table.put(stale)
+    # A second save from the same (now stale) read is a conflict, and nothing is written.
+    again = edit.save(singletable_table, text.replace("draft", "other"), text, "DOC#1", "DOC")
+    assert not again.ok and again.conflict is not None and again.conflict["title"] == "final"
