@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test model pythons docs
+.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test model pythons docs chromium ui-screenshots
 
 # setup.py and the C source too: an editable install compiles the codec's accelerator in place.
 $(STAMP): pyproject.toml setup.py src/singletable/_ccodec.c
@@ -30,6 +30,18 @@ $(DYNALITE):
 
 dynalite: $(DYNALITE)
 
+# Debian's chromium for the browser tests of `singletable ui` (Playwright drives it); if it cannot be
+# installed those tests skip and say so.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	-scripts/install-chromium.sh
+
+chromium: $(CHROMIUM)
+
+# The screenshots in docs/ui/ (shown in the README), taken by the browser tests.
+ui-screenshots: $(STAMP) $(CHROMIUM)
+	SINGLETABLE_UI_SCREENSHOTS=docs/ui $(BIN)/pytest -q tests/integration/test_ui_browser.py
+
 # checkov (scans terraform/) in its own venv: its pins clash with ours. If it cannot be installed its
 # test skips and says so.
 CHECKOV := .venv-checkov/bin/checkov
@@ -44,8 +56,9 @@ checkov: $(CHECKOV)
 terraform-test: $(STAMP) $(CHECKOV)
 	$(BIN)/pytest -n 2 -q -m terraform
 
-test: $(STAMP) lint $(DYNALITE) $(CHECKOV)
-	$(BIN)/pytest -n 2 -q
+# loadgroup: tests marked xdist_group (the browser tests: one browser) stay on one worker; others as before.
+test: $(STAMP) lint $(DYNALITE) $(CHECKOV) $(CHROMIUM)
+	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 unit: $(STAMP)
 	$(BIN)/pytest -q -m "not integration"

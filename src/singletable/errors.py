@@ -285,3 +285,29 @@ class ImportShortfallError(SingleTableError):
         self.missing = missing or []
         self.different = different or []
         super().__init__(message, hint=hint)
+
+
+class UiExtraMissingError(MissingExtraError):
+    """``singletable ui`` was run without its web packages (starlette, jinja2, uvicorn)."""
+
+    code = "ST740"
+    default_hint = "install the ui extra: pip install 'singletable[ui]'"
+
+
+class UiAppError(ValidationError):
+    """``--app module:attr`` does not name an importable Table or a sequence of Entity classes."""
+
+    code = "ST741"
+
+
+class UiInputError(ValidationError):
+    """A form of ``singletable ui`` was filled in wrongly (a key field, a JSON item, a changed key)."""
+
+    code = "ST742"
+
+
+class UiReadOnlyError(SingleTableError):
+    """A write was asked of ``singletable ui`` started without ``--write``."""
+
+    code = "ST743"
+    default_hint = "restart it with singletable ui --write to edit and delete items"

@@ -151,3 +151,17 @@ async def _async_writes(table: AsyncTable, repo: Repo, partial: Projected[Repo])
     async with AsyncTable("t") as opened:
         assert_type(opened, AsyncTable)
     await table.put(partial)  # type: ignore[call-overload]  # a projected read is no entity: put refuses it
+
+
+def ui_calls(table: Table) -> None:
+    from starlette.applications import Starlette
+
+    from singletable.ui import UiServer, create_app, load_app, open_table
+
+    app = create_app(table, write=True)
+    assert_type(app, Starlette)
+    assert_type(load_app("myapp.db:table"), Table | tuple[type[Entity], ...])
+    assert_type(open_table(app=None, table="t", client=table.client), Table)
+    with UiServer(app) as server:
+        assert_type(server, UiServer)
+        assert_type(server.url, str)
