@@ -71,14 +71,26 @@ class AsyncMany(AsyncTableBase):
         consistent: bool = False,
         pattern: str | None = None,
     ) -> list[Any]:
-        """Read any number of items, in input order (see :func:`singletable.batch.batch_get`)."""
+        """Read any number of items, in input order (see :func:`singletable.batch.batch_get`).
+
+        Cancelled mid-way, the ``CancelledError`` goes on with a
+        :class:`~singletable.errors.BatchReadIncompleteError` as its ``__cause__``, as for
+        :meth:`batch_write`: its ``results`` keep what was read (lined up with ``keys``), its
+        ``unprocessed`` the keys not read (``unread``: their positions).
+        """
         exchange = batch.read_exchange(self.schema, keys, consistent, None, pattern)
         return await adrive(exchange, self.transport)
 
     def transact_write(
         self, *, token: str | None = None, pattern: str | None = None, backoff: Backoff | None = None
     ) -> AsyncTransactWrite:
-        """A transaction builder: add actions, then ``await tx.commit()`` or ``async with``."""
+        """A transaction builder: add actions, then ``await tx.commit()`` or ``async with``.
+
+        Cancelled while its request may have reached DynamoDB, the commit's ``CancelledError`` goes on
+        with a :class:`~singletable.errors.TransactionOutcomeUnknownError` as its ``__cause__`` (its
+        ``token``; ``await tx.commit()`` again applies it at most once, within 10 minutes); with no
+        cause, nothing was applied.
+        """
         return AsyncTransactWrite(self, token=token, pattern=pattern, backoff=backoff)
 
     @overload

@@ -33,7 +33,9 @@ class AsyncTransactWrite(TransactBuilder):
         self.table = table
 
     async def commit(self) -> TransactResult:
-        """Send the transaction; retried with the same token on transient errors and conflicts."""
+        """Send the transaction; retried with the same token on transient errors and conflicts. Again
+        after a :class:`~singletable.errors.TransactionOutcomeUnknownError`: the same token, so applied
+        at most once (within DynamoDB's 10-minute window)."""
         if self.committed is not None:
             return self.committed
         return await adrive(self.commit_exchange(), self.table.transport)
