@@ -264,3 +264,10 @@ def test_a_cancelled_batch_get_keeps_what_it_read(notes: Table) -> None:
     assert report.unprocessed == keys[100:]  # as given: batch_get(report.unprocessed) reads the rest
     rest = notes.batch_get(report.unprocessed)
     assert [*report.results[:100], *rest] == notes.batch_get(keys)
+    # Given up (a non-transient error on the second request), the sync batch get keeps it too.
+    refused = EngineError("no", aws_code="AccessDeniedException")
+    notes.transport = Scripted(answer, refused)
+    with pytest.raises(BatchReadIncompleteError, match="stopped with 50 keys unread") as gave_up:
+        notes.batch_get(keys)
+    assert gave_up.value.results == report.results and gave_up.value.unread == report.unread
+    assert gave_up.value.__cause__ is refused
