@@ -12,7 +12,9 @@ repeat with success, so a transaction whose answer was lost (the connection rese
 applied it) is not applied twice. Bad input is caught before anything is sent: more than 100 actions,
 two actions on one key, items over 400 KB or 4 MB in all, conditions naming attributes the entity
 does not store. A cancelled transaction raises :class:`TransactionCanceledError` naming each failing
-action (index, kind, entity and key) and why.
+action (index, kind, entity and key) and why. A commit whose asyncio task is cancelled while its request
+may have reached DynamoDB reports :class:`~singletable.errors.TransactionOutcomeUnknownError` (the
+token, and the builder to commit again: the same token, so applied at most once).
 
 Capacity: DynamoDB charges transactional writes and reads double (2 WCU per started KB, 2 RCU per
 started 4 KB); index writes are standard writes. TransactWriteItems returns no item, so a put is charged
