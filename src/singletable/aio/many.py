@@ -26,8 +26,6 @@ E = TypeVar("E", bound=Entity)
 class AsyncMany(AsyncTableBase):
     """batch_write / batch_get / transact_write / transact_get / bulk_load (see :class:`~singletable.table.Table`'s)."""
 
-    # -- many items -----------------------------------------------------------------------------------
-
     async def batch_write(
         self,
         puts: Iterable[Entity | Mapping[str, Any]] = (),

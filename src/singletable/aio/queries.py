@@ -23,8 +23,6 @@ E = TypeVar("E", bound=Entity)
 class AsyncQueries(AsyncTableBase):
     """query / collection / reverse / scan (see :class:`~singletable.table.Table`'s)."""
 
-    # -- query ----------------------------------------------------------------------------------------
-
     @overload
     def query(
         self,
