@@ -5,6 +5,7 @@ through a sync face (tests/sync_async.py): the same tests, not copies."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -74,8 +75,16 @@ def any_table(request: pytest.FixtureRequest) -> Table:
     return fixture
 
 
-@pytest.fixture(params=["sync", "async"])
+# AsyncTable in-process too, for every either_table test: ~25 s more CPU, so only on demand
+# (SINGLETABLE_TEST_ASYNC_INPROCESS=1); any_table runs a representative few that way in every run.
+EITHER = ["sync", "async"] + (
+    ["async-inprocess"] if os.environ.get("SINGLETABLE_TEST_ASYNC_INPROCESS") else []
+)
+
+
+@pytest.fixture(params=EITHER)
 def either_table(request: pytest.FixtureRequest) -> Table:
-    """The same test on Table (in-process) and on AsyncTable (over HTTP)."""
-    fixture: Table = request.getfixturevalue("table" if request.param == "sync" else "async_http_table")
+    """The same test on Table (in-process) and on AsyncTable (over HTTP; in-process too on demand)."""
+    name = {"sync": "table", "async": "async_http_table", "async-inprocess": "async_inprocess_table"}
+    fixture: Table = request.getfixturevalue(name[request.param])
     return fixture

@@ -5,6 +5,7 @@ from singletable.capacity import CapacityLedger, CapacityRecord
 from singletable.client import make_client
 from singletable.errors import (
     BatchIncompleteError,
+    BatchReadIncompleteError,
     ConditionFailedError,
     CursorMismatchError,
     DuplicateKeyError,
@@ -23,6 +24,7 @@ from singletable.errors import (
     TableMismatchError,
     TableNotFoundError,
     TransactionCanceledError,
+    TransactionOutcomeUnknownError,
     UnknownArgumentError,
     ValidationError,
     VersionConflictError,
@@ -43,6 +45,7 @@ __all__ = [
     "AsyncTransactWrite",
     "Attr",
     "BatchIncompleteError",
+    "BatchReadIncompleteError",
     "CapacityLedger",
     "CapacityRecord",
     "Collection",
@@ -76,6 +79,7 @@ __all__ = [
     "TableNotFoundError",
     "TableSpec",
     "TransactionCanceledError",
+    "TransactionOutcomeUnknownError",
     "UnknownArgumentError",
     "Update",
     "ValidationError",

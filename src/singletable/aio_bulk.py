@@ -17,11 +17,11 @@ from singletable.errors import BatchIncompleteError
 from singletable.model import Entity
 
 if TYPE_CHECKING:
-    from singletable.aio import AsyncTable
+    from singletable.aio.many import AsyncMany
 
 
 async def bulk_load(
-    table: AsyncTable,
+    table: AsyncMany,  # an AsyncTable: its batch writes, register and spec
     source: str | os.PathLike[str],
     *,
     checkpoint: str | os.PathLike[str] | None = None,

@@ -31,6 +31,7 @@ from singletable.arguments import check_names
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import (
     BatchIncompleteError,
+    BatchReadIncompleteError,
     DuplicateKeyError,
     EngineError,
     ItemTooLargeError,
@@ -427,8 +428,9 @@ def batch_get(
     """Read many items; the result lines up with ``keys`` (``None`` where nothing, or nothing of ours, is).
 
     A key is ``(EntityClass, {"user_id": "123"})`` or a raw ``("USER#123", "PROFILE")``. Keys asked for
-    twice are read once. On giving up raises :class:`BatchIncompleteError` with the (pk, sk) pairs
-    not read.
+    twice are read once. On giving up raises :class:`~singletable.errors.BatchReadIncompleteError` (a
+    :class:`BatchIncompleteError`): its ``results`` hold what was read, lined up with ``keys``, its
+    ``unprocessed`` the keys not read (as given, in input order) and ``unread`` their positions.
     """
     return drive(read_exchange(table.schema, keys, consistent, backoff, pattern), table.transport)
 
@@ -440,9 +442,24 @@ def read_exchange(
     backoff: Backoff | None = None,
     pattern: str | None = None,
 ) -> Exchange[list[Any]]:
-    """:func:`batch_get` without I/O: the keys checked, read in chunks (:func:`get_exchange`), lined up."""
+    """:func:`batch_get` without I/O: the keys checked, read in chunks (:func:`get_exchange`), lined up.
+
+    Stopped before the end (given up, or its task cancelled), it raises
+    :class:`~singletable.errors.BatchReadIncompleteError` carrying what was read, lined up, and the
+    caller's keys not read."""
     wanted, classes = prepare_gets(schema, keys)
-    found = yield from get_exchange(schema, wanted, consistent, backoff, pattern)
+    found: dict[tuple[str, str], Item] = {}
+    try:
+        yield from get_exchange(schema, wanted, consistent, backoff, pattern, found=found)
+    except BatchIncompleteError as stop:
+        left = set(stop.unprocessed)
+        unread = [n for n, key in enumerate(wanted) if key in left]
+        raise BatchReadIncompleteError(
+            f"{stop.message}; {len(wanted) - len(unread)} of {len(wanted)} keys read (in .results)",
+            unprocessed=[keys[n] for n in unread],
+            results=read_gets(schema, wanted, classes, found),
+            unread=unread,
+        ) from stop.__cause__
     return read_gets(schema, wanted, classes, found)
 
 
@@ -478,68 +495,83 @@ def get_exchange(
     consistent: bool = False,
     backoff: Backoff | None = None,
     pattern: str | None = None,
+    *,
+    found: dict[tuple[str, str], Item] | None = None,
 ) -> Exchange[dict[tuple[str, str], Item]]:
     """Read the keys in chunks of 100 until every one is answered (sans-I/O, as :func:`write_exchange`);
-    returns the items found, by key."""
+    returns the items found, by key, gathered in ``found`` when given (so that a caller keeps what was
+    read when this stops). Stopped, it raises :class:`BatchIncompleteError` with the keys not answered:
+    given up, or cancelled (:class:`~singletable.transport.Abandoned`: the chunk in flight is unread)."""
     spec = schema.spec
-    found: dict[tuple[str, str], Item] = {}
+    found = {} if found is None else found
     retry = (backoff or Backoff()).start()
     pending = list(dict.fromkeys(wanted))
     consistency: capacity.Consistency = "strong" if consistent else "eventual"
-    while pending:
-        chunk, pending = pending[:MAX_GET_KEYS], pending[MAX_GET_KEYS:]
-        request = Request(
-            "BatchGetItem",
-            {
-                "RequestItems": {
-                    spec.name: {
-                        "Keys": [schema.key(pk, sk) for pk, sk in chunk],
-                        "ConsistentRead": consistent,
-                    }
+    # Not answered yet, besides ``pending``: the chunk in flight, or what is to be asked for again.
+    unanswered: list[tuple[str, str]] = []
+    try:
+        while pending:
+            chunk, pending = pending[:MAX_GET_KEYS], pending[MAX_GET_KEYS:]
+            unanswered = chunk
+            request = Request(
+                "BatchGetItem",
+                {
+                    "RequestItems": {
+                        spec.name: {
+                            "Keys": [schema.key(pk, sk) for pk, sk in chunk],
+                            "ConsistentRead": consistent,
+                        }
+                    },
+                    "ReturnConsumedCapacity": "TOTAL",
                 },
-                "ReturnConsumedCapacity": "TOTAL",
-            },
-        )
-        try:
-            resp = yield Send(request, schema.key_names)
-        except Exception as exc:
-            delay = retry.delay() if is_transient(exc) else None
-            if delay is None:
-                raise BatchIncompleteError(
-                    f"batch get stopped with {len(chunk) + len(pending)} keys unread: {exc}",
-                    unprocessed=chunk + pending,
-                ) from exc
-            yield Sleep(delay)
-            pending = chunk + pending
-            continue
-        assert resp is not None
-        items = resp.get("Responses", {}).get(spec.name, [])
-        for raw in items:
-            found[(raw[spec.pk]["S"], raw[spec.sk]["S"])] = raw
-        sizes = [item_size(r) for r in items]
-        schema.record(
-            "BatchGetItem",
-            resp,
-            pattern,
-            read=capacity.batch_read_units(sizes, consistency) if sizes else 0.0,
-            items=len(items),
-            size=sum(sizes),
-            consistency=consistency,
-        )
-        left = resp.get("UnprocessedKeys", {}).get(spec.name, {}).get("Keys", [])
-        if len(left) < len(chunk):
-            retry.progress()
-        if left:
-            again = [(k[spec.pk]["S"], k[spec.sk]["S"]) for k in left]
-            logs.unprocessed("BatchGetItem", spec.name, len(left), len(chunk), retry.level + 1)
-            delay = retry.delay()
-            if delay is None:
-                raise BatchIncompleteError(
-                    f"batch get gave up with {len(again) + len(pending)} keys unread",
-                    unprocessed=again + pending,
-                )
-            yield Sleep(delay)
-            pending = again + pending
+            )
+            try:
+                resp = yield Send(request, schema.key_names)
+            except Exception as exc:
+                delay = retry.delay() if is_transient(exc) else None
+                if delay is None:
+                    raise BatchIncompleteError(
+                        f"batch get stopped with {len(chunk) + len(pending)} keys unread: {exc}",
+                        unprocessed=chunk + pending,
+                    ) from exc
+                yield Sleep(delay)
+                pending = chunk + pending
+                continue
+            assert resp is not None
+            items = resp.get("Responses", {}).get(spec.name, [])
+            for raw in items:
+                found[(raw[spec.pk]["S"], raw[spec.sk]["S"])] = raw
+            sizes = [item_size(r) for r in items]
+            schema.record(
+                "BatchGetItem",
+                resp,
+                pattern,
+                read=capacity.batch_read_units(sizes, consistency) if sizes else 0.0,
+                items=len(items),
+                size=sum(sizes),
+                consistency=consistency,
+            )
+            unanswered = []
+            left = resp.get("UnprocessedKeys", {}).get(spec.name, {}).get("Keys", [])
+            if len(left) < len(chunk):
+                retry.progress()
+            if left:
+                again = [(k[spec.pk]["S"], k[spec.sk]["S"]) for k in left]
+                logs.unprocessed("BatchGetItem", spec.name, len(left), len(chunk), retry.level + 1)
+                delay = retry.delay()
+                if delay is None:
+                    raise BatchIncompleteError(
+                        f"batch get gave up with {len(again) + len(pending)} keys unread",
+                        unprocessed=again + pending,
+                    )
+                unanswered = again
+                yield Sleep(delay)
+                pending = again + pending
+    except Abandoned:  # the task was cancelled: what was read is in ``found``; say what was not
+        unread = unanswered + pending
+        raise BatchIncompleteError(
+            f"batch get cancelled with {len(unread)} keys unread", unprocessed=unread
+        ) from None
     return found
 
 

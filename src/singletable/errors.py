@@ -311,3 +311,40 @@ class UiReadOnlyError(SingleTableError):
 
     code = "ST743"
     default_hint = "restart it with singletable ui --write to edit and delete items"
+
+
+class BatchReadIncompleteError(BatchIncompleteError):
+    """A batch get stopped before every key was read: it gave up (deadline, a non-transient error) or its
+    task was cancelled. Nothing read is lost: ``results`` lines up with the keys asked for, as
+    ``batch_get``'s answer would (None where there is nothing, and at the positions not read);
+    ``unread`` lists those positions and ``unprocessed`` their keys as the caller gave them, in input
+    order, so that ``batch_get(err.unprocessed)`` reads exactly the rest."""
+
+    code = "ST120"
+
+    def __init__(
+        self, message: str, *, unprocessed: list[Any], results: list[Any], unread: list[int]
+    ) -> None:
+        self.results = results
+        self.unread = unread
+        super().__init__(message, unprocessed=unprocessed)
+
+
+class TransactionOutcomeUnknownError(SingleTableError):
+    """A transaction's task was cancelled while its request may have reached DynamoDB: it was applied
+    whole or not at all, and which is unknown. ``token`` is its ClientRequestToken and ``transaction`` the
+    builder: committing it again (``tx.commit()``, the same actions and token) within DynamoDB's
+    10-minute window applies it at most once. ``sent_at`` is when it was first sent (``time.time()``)."""
+
+    code = "ST121"
+    default_hint = (
+        "commit the same transaction again (err.transaction.commit(): the same token) within 10 minutes of "
+        "its first send: DynamoDB applies a token once and answers a repeat with success"
+    )
+
+    def __init__(self, message: str, *, token: str, sent_at: float, transaction: Any = None) -> None:
+        self.token = token
+        self.sent_at = sent_at
+        #: The builder (TransactWrite or AsyncTransactWrite) to commit again.
+        self.transaction = transaction
+        super().__init__(message)

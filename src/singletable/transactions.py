@@ -12,7 +12,9 @@ repeat with success, so a transaction whose answer was lost (the connection rese
 applied it) is not applied twice. Bad input is caught before anything is sent: more than 100 actions,
 two actions on one key, items over 400 KB or 4 MB in all, conditions naming attributes the entity
 does not store. A cancelled transaction raises :class:`TransactionCanceledError` naming each failing
-action (index, kind, entity and key) and why.
+action (index, kind, entity and key) and why. A commit whose asyncio task is cancelled while its request
+may have reached DynamoDB reports :class:`~singletable.errors.TransactionOutcomeUnknownError` (the
+token, and the builder to commit again: the same token, so applied at most once).
 
 Capacity: DynamoDB charges transactional writes and reads double (2 WCU per started KB, 2 RCU per
 started 4 KB); index writes are standard writes. TransactWriteItems returns no item, so a put is charged
@@ -22,6 +24,7 @@ attempt (a failed condition, a TransactionConflict) is recorded too, by ``capaci
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,9 +39,11 @@ from singletable.batch import Backoff, check_key, is_transient, prepare_writes, 
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import (
     DuplicateKeyError,
+    EngineError,
     ItemTooLargeError,
     LimitExceededError,
     TransactionCanceledError,
+    TransactionOutcomeUnknownError,
     ValidationError,
 )
 from singletable.expressions import Attr, Condition, Placeholders, Update, all_of, check_condition
@@ -47,7 +52,7 @@ from singletable.ops import update as update_op
 from singletable.request import Request
 from singletable.results import Projected, refuse_partial
 from singletable.schema import Schema
-from singletable.transport import Exchange, Send, Sleep, drive
+from singletable.transport import Abandoned, Exchange, Send, Sleep, drive
 
 if TYPE_CHECKING:
     from singletable.table import Table
@@ -411,9 +416,14 @@ class TransactBuilder:
         """The commit without I/O (what :meth:`commit` drives): the request, resent with the same token
         while retryable, then the capacity recorded and the result kept."""
         request = self.request()
-        resp, attempts = yield from retry_exchange(
-            self.schema, request, self.actions, self.backoff, self.pattern
-        )
+        try:
+            resp, attempts = yield from retry_exchange(
+                self.schema, request, self.actions, self.backoff, self.pattern
+            )
+        except TransactionOutcomeUnknownError as unknown:  # the caller gets this builder, to commit again
+            raise TransactionOutcomeUnknownError(
+                unknown.message, token=unknown.token, sent_at=unknown.sent_at, transaction=self
+            ) from None
         units = sum(a.write_units for a in self.actions)
         self.schema.record(
             "TransactWriteItems",
@@ -472,13 +482,22 @@ def retry_exchange(
     transient errors and retryable cancellations, with backoff; returns the answer and the attempts."""
     retry = backoff.start()
     attempts = 0
+    sent_at = 0.0
+    # Whether an earlier attempt may have been applied: an answer that is neither success nor a refusal
+    # (a dropped connection, a 5xx) leaves it open; a cancellation closes it (had the token been
+    # applied, the engine would have answered the repeat with success).
+    uncertain = False
     while True:
         attempts += 1
+        sent_at = sent_at or time.time()
         try:
             resp = yield Send(request, schema.key_names)
             assert resp is not None
             return resp, attempts
+        except Abandoned:  # cancelled while the request was on its way: it may have been applied
+            raise outcome_unknown(request, sent_at) from None
         except TransactionCanceledError as exc:
+            uncertain = False
             # A cancelled attempt (a failed condition, a TransactionConflict, ...) consumed capacity too:
             # recorded once per attempt, retries included (capacity.cancelled_transaction_units).
             schema.record(
@@ -495,10 +514,41 @@ def retry_exchange(
             if delay is None:
                 raise cancelled(exc, actions) from None
         except Exception as exc:
+            uncertain = uncertain or not refused(exc)
             delay = retry.delay() if is_transient(exc) else None
             if delay is None:
                 raise
-        yield Sleep(delay)
+        try:
+            yield Sleep(delay)
+        except Abandoned:  # cancelled during the backoff: only an uncertain attempt leaves anything to say
+            if uncertain:
+                raise outcome_unknown(request, sent_at) from None
+            raise
+
+
+#: Errors that say the engine refused the request before applying it (throttled).
+REFUSED_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+
+
+def refused(exc: BaseException) -> bool:
+    """True when ``exc`` says the engine refused the request without applying it."""
+    return isinstance(exc, EngineError) and exc.aws_code in REFUSED_CODES
+
+
+def outcome_unknown(request: Request, sent_at: float) -> BaseException:
+    """What a cancelled transaction that may have been applied reports (a write's; a read has nothing to
+    report, so it is simply abandoned)."""
+    if request.operation != "TransactWriteItems":
+        return Abandoned()
+    token = request.params["ClientRequestToken"]
+    return TransactionOutcomeUnknownError(
+        f"transaction {token} was cancelled while its request may have reached DynamoDB: applied whole or "
+        "not at all, unknown which",
+        token=token,
+        sent_at=sent_at,
+    )
 
 
 def cancelled(exc: TransactionCanceledError, actions: Sequence[Action]) -> TransactionCanceledError:

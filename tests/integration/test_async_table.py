@@ -33,6 +33,8 @@ from singletable import (
 from singletable.aio import create_together, delete_partition
 from singletable.bulk import BulkReport
 from singletable.client import make_client
+from singletable.errors import BatchReadIncompleteError, TransactionOutcomeUnknownError
+from singletable.transactions import TransactResult
 from singletable.transport import AsyncTransport
 
 pytestmark = pytest.mark.integration
@@ -120,23 +122,38 @@ def test_two_hundred_concurrent_transactions_are_all_correct(
 
 
 class Slow:
-    """Sends through ``inner``; a BatchWriteItem answer is held back ``hold`` seconds after the engine
-    applied it (the request is in flight, as far as the caller knows), after ``fast`` quick ones."""
+    """Sends through ``inner``; an ``operation`` answer (BatchWriteItem unless told) is held back
+    ``hold`` seconds after the engine applied it (the request is in flight, as far as the caller
+    knows), after ``fast`` quick ones."""
 
-    def __init__(self, inner: AsyncTransport, *, fast: int, hold: float) -> None:
-        self.inner, self.fast, self.hold = inner, fast, hold
+    def __init__(
+        self, inner: AsyncTransport, *, fast: int, hold: float, operation: str = "BatchWriteItem"
+    ) -> None:
+        self.inner, self.fast, self.hold, self.operation = inner, fast, hold, operation
         self.acknowledged = 0
         self.sent = asyncio.Event()
 
     async def send(self, request: Request, **kwargs: Any) -> dict[str, Any]:
         resp = await self.inner.send(request, **kwargs)
-        if request.operation == "BatchWriteItem":
-            if self.fast == 0:
+        if request.operation == self.operation:
+            self.fast -= 1
+            if self.fast == -1:  # only this one: a later request (a retry) goes through
                 self.sent.set()
                 await asyncio.sleep(self.hold)
-            self.fast -= 1
             self.acknowledged += 1
         return resp
+
+
+class Late(Slow):
+    """Holds an ``operation`` request back before it reaches the engine (cancelled there: never sent)."""
+
+    async def send(self, request: Request, **kwargs: Any) -> dict[str, Any]:
+        if request.operation == self.operation:
+            self.fast -= 1
+            if self.fast == -1:
+                self.sent.set()
+                await asyncio.sleep(self.hold)
+        return await self.inner.send(request, **kwargs)
 
 
 def test_cancelling_a_batch_leaves_no_item_half_written_and_says_what_was_not_acknowledged(
@@ -171,14 +188,6 @@ def test_cancelling_a_batch_leaves_no_item_half_written_and_says_what_was_not_ac
 def test_cancelling_while_a_request_is_still_on_its_way(singletable_endpoint: str, spec: TableSpec) -> None:
     items = books(60, "d")
 
-    class Late(Slow):
-        async def send(self, request: Request, **kwargs: Any) -> dict[str, Any]:
-            if request.operation == "BatchWriteItem" and self.fast == 0:
-                self.sent.set()
-                await asyncio.sleep(self.hold)  # cancelled here: never reaches the engine
-            self.fast -= 1
-            return await self.inner.send(request, **kwargs)
-
     async def body(table: AsyncTable) -> tuple[BaseException | None, int]:
         late = Late(table.transport, fast=1, hold=30.0)
         task = asyncio.create_task(AsyncTable(spec, transport=late, entities=[Book]).batch_write(items))
@@ -192,6 +201,65 @@ def test_cancelling_while_a_request_is_still_on_its_way(singletable_endpoint: st
     assert isinstance(report, BatchIncompleteError)
     assert report.unprocessed == items[25:]
     assert count == 25
+
+
+async def cancelled_cause(task: asyncio.Task[Any], started: asyncio.Event) -> BaseException | None:
+    """Cancel ``task`` once ``started`` is set; the report its CancelledError carries (its cause)."""
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError) as cancelled:
+        await task
+    return cancelled.value.__cause__
+
+
+def test_cancelling_a_batch_get_keeps_what_was_read_and_says_what_was_not(
+    singletable_endpoint: str, spec: TableSpec
+) -> None:
+    stored = books(250, "g")  # three requests: 100, 100 and 50 keys
+    keys: list[Any] = [(Book, {"shelf": "g", "isbn": b.isbn}) for b in stored]
+
+    async def body(table: AsyncTable) -> tuple[BaseException | None, list[Any]]:
+        await table.batch_write(stored)
+        slow = Slow(table.transport, fast=1, hold=30.0, operation="BatchGetItem")
+        reader = AsyncTable(spec, transport=slow, entities=[Book])
+        report = await cancelled_cause(asyncio.create_task(reader.batch_get(keys)), slow.sent)
+        assert isinstance(report, BatchReadIncompleteError)
+        return report, await table.batch_get(report.unprocessed, consistent=True)
+
+    report, rest = run(singletable_endpoint, spec, body)
+    assert isinstance(report, BatchReadIncompleteError)
+    assert "batch get cancelled with 150 keys unread; 100 of 250 keys read" in str(report)
+    assert report.results[:100] == stored[:100]  # read, and kept
+    assert report.results[100:] == [None] * 150
+    assert report.unread == list(range(100, 250))
+    assert report.unprocessed == keys[100:]  # the request in flight (its answer lost) and the rest
+    assert [*report.results[:100], *rest] == stored  # the table's real contents, nothing missing
+
+
+@pytest.mark.parametrize("where", ["applied", "not sent"])
+def test_cancelling_a_transaction_says_its_outcome_is_unknown_and_it_commits_again_once(
+    singletable_endpoint: str, spec: TableSpec, where: str
+) -> None:
+    shelf, book = Shelf(shelf="x", label="X", books=1), Book(shelf="x", isbn="00001", title="one")
+
+    async def body(table: AsyncTable) -> tuple[Any, list[Any], TransactResult, list[Any]]:
+        hold = (Slow if where == "applied" else Late)(
+            table.transport, fast=0, hold=30.0, operation="TransactWriteItems"
+        )
+        plain = AsyncTable(spec, transport=hold, entities=[Shelf, Book])
+        tx = plain.transact_write().put(shelf, create_only=True).put(book, create_only=True)
+        report = await cancelled_cause(asyncio.create_task(tx.commit()), hold.sent)
+        assert isinstance(report, TransactionOutcomeUnknownError)
+        assert (report.token, report.transaction) == (tx.token, tx)
+        stored = [s async for s in table.scan()]
+        again = await report.transaction.commit()  # the same token: applied at most once
+        return report, stored, again, [s async for s in table.scan()]
+
+    report, before, again, after = run(singletable_endpoint, spec, body)
+    assert "may have reached DynamoDB" in str(report) and "[ST121]" in str(report)
+    assert sorted(before, key=str) == ([book, shelf] if where == "applied" else [])  # whole, or nothing
+    assert again.token == report.token and again.attempts == 1  # a repeat of an applied token succeeds
+    assert sorted(after, key=str) == [book, shelf]  # once
 
 
 def test_the_async_query_object_pages_resumes_and_dry_runs(

@@ -21,7 +21,10 @@ from singletable import (
     Request,
     Table,
 )
+from singletable.aio import create_together, delete_partition
 from singletable.batch import BatchResult
+from singletable.bulk import BulkReport
+from singletable.errors import BatchReadIncompleteError, TransactionOutcomeUnknownError
 from singletable.transactions import TransactResult
 
 
@@ -165,3 +168,17 @@ def ui_calls(table: Table) -> None:
     with UiServer(app) as server:
         assert_type(server, UiServer)
         assert_type(server.url, str)
+
+
+async def _async_helpers_and_reports(table: AsyncTable, repo: Repo, tx: AsyncTransactWrite) -> None:
+    assert_type(await create_together(table, repo), TransactResult)
+    assert_type(await delete_partition(table, Repo, owner="a", name="b"), int)
+    assert_type(await table.bulk_load("repos.jsonl", entity=Repo), BulkReport)
+    assert_type(tx.token, str)
+    read = BatchReadIncompleteError("x", unprocessed=[], results=[], unread=[])
+    assert_type(read.results, list[Any])
+    assert_type(read.unread, list[int])
+    assert_type(read.unprocessed, list[Any])
+    unknown = TransactionOutcomeUnknownError("x", token="t", sent_at=0.0, transaction=tx)
+    assert_type(unknown.token, str)
+    assert_type(unknown.sent_at, float)

@@ -8,16 +8,21 @@ that the logic needs nothing from its driver but "send this" and "sleep that".
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import ConnectionClosedError
 
 from singletable import BatchIncompleteError, Entity, Table, TransactionCanceledError
 from singletable.batch import Backoff, get_exchange, prepare_gets, prepare_writes, read_gets, write_exchange
+from singletable.batch import read_exchange as batch_read_exchange
+from singletable.errors import BatchReadIncompleteError, EngineError, TransactionOutcomeUnknownError
 from singletable.query import Page
 from singletable.request import Request
-from singletable.transport import Exchange, Send, Sleep, Transport, adrive, drive
+from singletable.transactions import read_exchange as transact_read_exchange
+from singletable.transport import Abandoned, Exchange, Send, Sleep, Transport, adrive, drive
 
 
 class Note(Entity):
@@ -190,7 +195,79 @@ def test_a_cancelled_exchange_reports_what_it_left_undone_or_nothing(notes: Tabl
     cancelled = asyncio.run(cancel(write_exchange(schema, prepare_writes(schema, writes, ()), None, None)))
     assert isinstance(cancelled.__cause__, BatchIncompleteError)
     assert cancelled.__cause__.unprocessed == writes
-    # An exchange with nothing to report (a batch get: nothing was changed) is cancelled as it is.
+    # A batch get says which keys were not read (the request in flight is not: its answer is lost).
     wanted, _ = prepare_gets(schema, [(Note, {"book": "b", "n": 1})])
     cancelled = asyncio.run(cancel(get_exchange(schema, wanted)))
+    assert isinstance(cancelled.__cause__, BatchIncompleteError)
+    assert cancelled.__cause__.unprocessed == wanted
+    # An exchange with nothing to report (a transactional read: nothing was changed) is cancelled as it is.
+    cancelled = asyncio.run(cancel(transact_read_exchange(schema, [(Note, {"book": "b", "n": 1})])))
     assert cancelled.__cause__ is None
+
+
+def abandoned(exchange: Exchange[Any], *answers: dict[str, Any] | Exception) -> BaseException:
+    """Step ``exchange`` through ``answers`` (a Sleep step takes none), then abandon it where it waits
+    (as adrive does when its task is cancelled); what it raises."""
+    step = next(exchange)
+    for answer in answers:
+        while isinstance(step, Sleep):
+            step = exchange.send(None)
+        step = exchange.throw(answer) if isinstance(answer, Exception) else exchange.send(answer)
+    with pytest.raises(BaseException) as raised:
+        exchange.throw(Abandoned())
+    return raised.value
+
+
+def test_a_cancelled_transaction_says_when_its_outcome_is_unknown(notes: Table) -> None:
+    def tx() -> Any:
+        return notes.transact_write(backoff=Backoff(base=0.0, cap=0.0)).put(Note(book="b", n=1))
+
+    conflict = TransactionCanceledError("cancelled", reasons=[{"Code": "TransactionConflict"}])
+    dropped = ConnectionClosedError(endpoint_url="http://engine")
+    throttled = EngineError("slow down", aws_code="ThrottlingException")
+    # In flight: it may have been applied. The report carries the token and the builder, to commit again.
+    t = tx()
+    unknown = abandoned(t.commit_exchange())
+    assert isinstance(unknown, TransactionOutcomeUnknownError)
+    assert (unknown.token, unknown.transaction, unknown.code) == (t.token, t, "ST121")
+    assert 0 < unknown.sent_at <= time.time()
+    # In the backoff after a dropped connection (the engine may have applied it): unknown too.
+    assert isinstance(abandoned(tx().commit_exchange(), dropped), TransactionOutcomeUnknownError)
+    # In the backoff after a refusal (a conflict, a throttle): nothing applied, nothing to report.
+    assert isinstance(abandoned(tx().commit_exchange(), conflict), Abandoned)
+    assert isinstance(abandoned(tx().commit_exchange(), throttled), Abandoned)
+    # A conflict after a dropped connection settles it: had the token been applied, the repeat would
+    # have been answered with success.
+    assert isinstance(abandoned(tx().commit_exchange(), dropped, conflict), Abandoned)
+    assert isinstance(abandoned(tx().commit_exchange(), dropped, throttled), TransactionOutcomeUnknownError)
+
+
+def test_a_cancelled_batch_get_keeps_what_it_read(notes: Table) -> None:
+    schema = notes.schema
+    notes.batch_write([Note(book="b", n=n, text=f"note {n}") for n in range(0, 150, 2)])
+    keys: list[Any] = [(Note, {"book": "b", "n": n}) for n in range(150)]
+    wanted, _ = prepare_gets(schema, keys)
+    answer = notes.transport.send(  # the first chunk of 100 keys, answered by the engine
+        Request(
+            "BatchGetItem",
+            {"RequestItems": {notes.name: {"Keys": [schema.key(*k) for k in wanted[:100]]}}},
+        )
+    )
+    report = abandoned(batch_read_exchange(schema, keys), answer)
+    assert isinstance(report, BatchReadIncompleteError) and report.code == "ST120"
+    assert "batch get cancelled with 50 keys unread; 100 of 150 keys read" in str(report)
+    assert report.results[:100] == [
+        Note(book="b", n=n, text=f"note {n}") if n % 2 == 0 else None for n in range(100)
+    ]
+    assert report.results[100:] == [None] * 50
+    assert report.unread == list(range(100, 150))
+    assert report.unprocessed == keys[100:]  # as given: batch_get(report.unprocessed) reads the rest
+    rest = notes.batch_get(report.unprocessed)
+    assert [*report.results[:100], *rest] == notes.batch_get(keys)
+    # Given up (a non-transient error on the second request), the sync batch get keeps it too.
+    refused = EngineError("no", aws_code="AccessDeniedException")
+    notes.transport = Scripted(answer, refused)
+    with pytest.raises(BatchReadIncompleteError, match="stopped with 50 keys unread") as gave_up:
+        notes.batch_get(keys)
+    assert gave_up.value.results == report.results and gave_up.value.unread == report.unread
+    assert gave_up.value.__cause__ is refused

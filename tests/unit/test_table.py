@@ -51,8 +51,8 @@ def test_items_are_stored_exactly_as_the_seed_shows(any_table: Table) -> None:
     assert edge["Item"]["order_date"] == {"S": "2023-02-15"}
 
 
-def test_get_parses_key_fields_back(either_table: Table) -> None:
-    table = either_table
+def test_get_parses_key_fields_back(any_table: Table) -> None:
+    table = any_table
     _seed(table)
     user = table.get(User, user_id="123")
     assert user == SEED_USER
@@ -138,8 +138,8 @@ def test_create_only_and_conditions(any_table: Table) -> None:
     assert table.get(User, user_id="123").name == "J"  # type: ignore[union-attr]
 
 
-def test_update_set_remove_add_append_counters(either_table: Table) -> None:
-    table = either_table
+def test_update_set_remove_add_append_counters(any_table: Table) -> None:
+    table = any_table
     table.put(SEED_EDGE)
     got = table.update(UserOrder, {"total": 10.5}, user_id="123", order_id="456")
     assert got.total == Decimal("10.5")
@@ -227,8 +227,8 @@ def test_derived_index_keys_are_rewritten_by_partial_updates(gsi2_table: Table) 
     assert t.update(Member, {"name": "N"}, member_id="m1").name == "N"
 
 
-def test_query_sort_key_conditions_direction_limit_filter(either_table: Table) -> None:
-    table = either_table
+def test_query_sort_key_conditions_direction_limit_filter(any_table: Table) -> None:
+    table = any_table
     table.put(SEED_USER)
     for i in range(1, 8):
         table.put(
@@ -339,8 +339,8 @@ class Account(Entity):
     version: int = 0
 
 
-def test_optimistic_locking(either_table: Table) -> None:
-    table = either_table
+def test_optimistic_locking(any_table: Table) -> None:
+    table = any_table
     a = table.put(Account(aid="1"))
     assert a.version == 1
     b = table.put(a.model_copy(update={"balance": 5}))
@@ -359,8 +359,8 @@ def test_optimistic_locking(either_table: Table) -> None:
     assert not isinstance(err.value, VersionConflictError)
 
 
-def test_delete_returns_what_was_there(either_table: Table) -> None:
-    table = either_table
+def test_delete_returns_what_was_there(any_table: Table) -> None:
+    table = any_table
     _seed(table)
     assert table.delete(User, user_id="123") == SEED_USER
     assert table.delete(User, user_id="123") is None
@@ -396,8 +396,8 @@ def test_unknown_table_is_a_clear_error(singletable_inprocess: InProcessEngine) 
         t.spec.verify(t.client)
 
 
-def test_batch_write_and_get(either_table: Table) -> None:
-    table = either_table
+def test_batch_write_and_get(any_table: Table) -> None:
+    table = any_table
     users = [User(user_id=str(i), name=f"n{i}", email="e") for i in range(60)]
     result = table.batch_write(users)
     assert result.processed == 60 and result.round_trips == 3

@@ -104,8 +104,8 @@ def test_order_and_edge_are_created_together_or_not_at_all(table: Table) -> None
     assert table.get(Order, order_id="456") == o
 
 
-def test_update_delete_and_condition_check_in_one_transaction(either_table: Table) -> None:
-    table = either_table
+def test_update_delete_and_condition_check_in_one_transaction(any_table: Table) -> None:
+    table = any_table
     table.put(User(user_id="1", name="Ann", email="a@x"))
     table.put(order(1))
     with table.transact_write() as tx:
