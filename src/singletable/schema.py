@@ -17,6 +17,7 @@ from singletable import capacity
 from singletable.capacity import CapacityLedger, CapacityRecord
 from singletable.codec import Item, item_size, serialize
 from singletable.errors import ConditionFailedError, ItemNotFoundError, ValidationError
+from singletable.keys import KeyTemplate
 from singletable.logs import logger
 from singletable.model import ENTITY_ATTRIBUTE, Entity
 from singletable.results import Projected
@@ -143,6 +144,18 @@ class Schema:
             self.spec.ttl_attribute,
             validate=validate,
         )
+
+    def index_templates(self, cls: type[Entity]) -> dict[str, tuple[KeyTemplate, KeyTemplate | None]]:
+        """The key templates each index holds ``cls``'s items under: the inverted GSI1 takes every item
+        (hash SK, range PK), another index only an entity that declares its keys in ``__indexes__``."""
+        meta = cls.meta()
+        out: dict[str, tuple[KeyTemplate, KeyTemplate | None]] = {}
+        for idx in self.spec.indexes:
+            if idx.hash_key == self.spec.sk and idx.range_key == self.spec.pk:
+                out[idx.name] = (meta.sk, meta.pk)
+            elif idx.name in meta.indexes:
+                out[idx.name] = meta.indexes[idx.name]
+        return out
 
     def key(self, pk: str, sk: str) -> Item:
         """A key as AttributeValues."""

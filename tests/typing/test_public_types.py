@@ -22,6 +22,7 @@ from singletable import (
     Table,
 )
 from singletable.batch import BatchResult
+from singletable.lint import Finding, LintReport, lint
 from singletable.transactions import TransactResult
 
 
@@ -151,3 +152,10 @@ async def _async_writes(table: AsyncTable, repo: Repo, partial: Projected[Repo])
     async with AsyncTable("t") as opened:
         assert_type(opened, AsyncTable)
     await table.put(partial)  # type: ignore[call-overload]  # a projected read is no entity: put refuses it
+
+
+def _lint(table: Table) -> None:
+    report = lint(table.schema, item_sizes={"Repo": 2048})
+    assert_type(report, LintReport)
+    assert_type(report.findings, tuple[Finding, ...])
+    assert_type(report.to_dict(), dict[str, Any])
