@@ -25,12 +25,11 @@ SPLIT_NOTE = (
 
 def gsi1_mode(schema: Schema) -> Literal["inverted", "sparse", "none"]:
     """How the table's reverse-lookup index is keyed: ``inverted`` (hash SK, range PK: every item),
-    ``sparse`` (its own attributes, written for entities that opt in) or ``none``."""
-    spec = schema.spec
-    if any(i.hash_key == spec.sk and i.range_key == spec.pk for i in spec.indexes):
-        return "inverted"
-    sparse = getattr(schema, "sparse_reverse_index", None)
-    return "sparse" if sparse is not None and sparse() is not None else "none"
+    ``sparse`` (its own attributes, written for entities with ``__reverse__``) or ``none``."""
+    reverse = schema.spec.reverse_index()
+    if reverse is None:
+        return "none"
+    return "sparse" if reverse[1] else "inverted"
 
 
 def lint(schema: Schema, *, item_sizes: Mapping[str, int] | None = None) -> LintReport:
@@ -210,11 +209,17 @@ def _fix(
             if meta.sk.is_constant
             else f"{name} keeps reverse lookup only with __reverse__ = True (then shard its SK)"
         )
+        declared = [c.__name__ for c in schema.entity_classes.values() if c.__reverse__]
+        already = (
+            f" ({', '.join(declared)} declare{'s' if len(declared) == 1 else ''} it already)"
+            if declared
+            else ""
+        )
         return (
             f"make GSI1 sparse: its own key attributes GSI1PK/GSI1SK, written only for entities that need "
             f"reverse lookup ({', '.join(needs) or 'none yet'}); {lost}. Or write-shard: {shard}",
             'gsi1_key_mode = "sparse"',
-            f"__reverse__ = True on {', '.join(needs) or 'the entities that need reverse lookup'} only; "
+            f"__reverse__ = True on {', '.join(needs) or 'the entities that need reverse lookup'} only{already}; "
             f"nothing on {name}; build the Table from TableSpec.from_terraform(...) or "
             "TableSpec(indexes=(SPARSE_GSI1,))",
         )
@@ -228,9 +233,7 @@ def _fix(
 
 
 def _sparse_name(schema: Schema) -> str | None:
-    finder = getattr(schema, "sparse_reverse_index", None)
-    found = finder() if finder is not None else None
-    return found.name if found is not None else None
+    return schema.sparse_reverse[0] if schema.sparse_reverse else None
 
 
 def _sparse_notice(schema: Schema) -> Finding:
