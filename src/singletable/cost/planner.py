@@ -9,6 +9,7 @@ from singletable import capacity
 from singletable.cost import models
 from singletable.cost.models import Reservation, Simulation
 from singletable.cost.pricing import PriceBook, RegionPricing, TableClass, load_pricing
+from singletable.cost.quotas import quota_warnings
 from singletable.cost.traffic import MINUTES_PER_MONTH, minute_factors
 from singletable.cost.workload import KB, Workload
 
@@ -65,6 +66,9 @@ class Plan:
     ttl: dict[str, float] = field(default_factory=dict)
     table_classes: dict[str, Any] = field(default_factory=dict)
     reservations: dict[str, dict[str, int]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    one_off_usd: float = 0.0
+    """What the workload's one-off loads cost once, at on-demand prices (in no monthly figure)."""
 
     @property
     def on_demand(self) -> ModeCost:
@@ -93,6 +97,9 @@ class Plan:
             "break_even_utilisation": {k: round(v, 6) for k, v in self.break_even.items()},
             "utilisation_at_peak": round(self.utilisation_at_peak, 6),
             "reservations_blocks_of_100": self.reservations,
+            "warnings": self.warnings,
+            "one_off": [o.model_dump() for o in w.one_off],
+            "one_off_usd": round(self.one_off_usd, 4),
             "ttl": {k: round(v, 4) for k, v in self.ttl.items()},
             "table_classes": self.table_classes,
             "prices": {
@@ -303,7 +310,15 @@ def plan(
         "saving_usd": round(by_class[tc] - by_class[other], 4),
     }
 
+    peak_r, peak_w = max(read_demand, default=0.0), max(write_demand, default=0.0)
+    warnings = quota_warnings(od.label, peak_r, peak_w, provisioned=False)
+    warnings += quota_warnings(fixed.label, fixed_r_cap, fixed_w_cap, provisioned=True)
+    warnings += quota_warnings(autoscaled.label, max(ar_h, default=0), max(aw_h, default=0), provisioned=True)
+    one_off_usd = sum(o.read_units * p.rru(tc) + o.write_units * p.wru(tc) for o in workload.one_off)
+
     return Plan(
+        warnings=warnings,
+        one_off_usd=one_off_usd,
         workload=workload,
         pricing=p,
         table_class=tc,

@@ -149,6 +149,17 @@ class Provisioned(BaseModel):
         return self
 
 
+class OneOffLoad(BaseModel):
+    """Traffic that happens once (a bulk load, a backfill): costed apart, never as a monthly rate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    calls: int = Field(ge=0)
+    read_units: float = Field(default=0.0, ge=0)
+    write_units: float = Field(default=0.0, ge=0)
+
+
 class Workload(BaseModel):
     """Everything the planner needs to cost one table for one month."""
 
@@ -162,6 +173,7 @@ class Workload(BaseModel):
     traffic: Traffic = Field(default_factory=Traffic)
     storage: Storage = Field(default_factory=Storage)
     provisioned: Provisioned = Field(default_factory=Provisioned)
+    one_off: list[OneOffLoad] = Field(default_factory=list, description="one-time loads, costed apart")
     base_dir: str = Field(default=".", exclude=True, description="where relative CSV paths start")
 
     def base_rcu(self) -> float:
@@ -244,41 +256,98 @@ def load_workload(path: str | Path) -> Workload:
 
 
 # -- measured traffic ----------------------------------------------------------------------------
+ONE_OFF_WORDS = ("bulk", "seed", "backfill", "migrat", "import", "load")
+"""A recorded pattern whose name holds one of these is a one-off load, not steady traffic."""
+SHORT_WINDOW_SECONDS = 60.0
+
+
+def is_one_off(pattern: str, one_off: Iterable[str] | None = None) -> bool:
+    """Is ``pattern`` a one-off load: named in ``one_off``, or (when that is None) by its name."""
+    if one_off is not None:
+        return pattern in set(one_off)
+    lowered = pattern.lower()
+    return any(word in lowered for word in ONE_OFF_WORDS)
+
+
+def measured_rates(
+    records: Iterable[CapacityRecord],
+    *,
+    window_seconds: float | None = None,
+    one_off: Iterable[str] | None = None,
+) -> tuple[dict[str, list[CapacityRecord]], dict[str, list[CapacityRecord]], float, bool]:
+    """Split recorded calls into steady patterns and one-off loads, and the window their rates use:
+    ``window_seconds`` when stated, else the steady calls' own span (at least 1 s). Returns (steady,
+    one-off, window, window_stated)."""
+    names = list(one_off) if one_off is not None else None
+    steady: dict[str, list[CapacityRecord]] = {}
+    once: dict[str, list[CapacityRecord]] = {}
+    for r in records:
+        key = r.pattern or r.operation
+        (once if is_one_off(key, names) else steady).setdefault(key, []).append(r)
+    if window_seconds is not None:
+        if not (window_seconds > 0 and window_seconds < float("inf")):
+            raise WorkloadError(
+                f"window must be a positive number of seconds (got {window_seconds}) — fix: pass --window 3600"
+            )
+        return steady, once, window_seconds, True
+    ats = [r.at for group in steady.values() for r in group]
+    span = max(ats) - min(ats) if ats else 0.0
+    return steady, once, max(1.0, span), False
+
+
 def workload_from_records(
     records: Iterable[CapacityRecord],
     *,
     scale: float = 1.0,
     name: str = "measured",
     region: str = "us-east-1",
+    window_seconds: float | None = None,
+    one_off: Iterable[str] | None = None,
 ) -> Workload:
     """Turn a consumed-capacity ledger into a steady workload: one pattern per recorded pattern.
 
-    Each pattern's rate is its calls over the recorded duration (first to last record, at least one
-    second) times ``scale``; its units per request are the mean of what the size rules recorded.
+    Each steady pattern's rate is its calls over the window (``window_seconds`` when stated, else its
+    calls' own span, at least one second) times ``scale``; its units per request are the mean of what
+    the size rules recorded. One-off loads (``one_off`` names them; by default a pattern named like a
+    bulk load, seed, backfill, migration or import) are kept apart in ``Workload.one_off``, so a demo's
+    bulk load is never read as steady traffic.
     """
     recs = list(records)
     if not recs:
         raise WorkloadError("the ledger has no records — fix: run some traffic (e.g. singletable demo)")
-    if scale <= 0:
+    if not (scale > 0 and scale < float("inf")):
         raise WorkloadError(f"scale must be greater than 0 (got {scale}) — fix: pass --scale 1 or more")
-    duration = max(1.0, max(r.at for r in recs) - min(r.at for r in recs))
-    groups: dict[str, list[CapacityRecord]] = {}
-    for r in recs:
-        groups.setdefault(r.pattern or r.operation, []).append(r)
+    steady, once, window, stated = measured_rates(recs, window_seconds=window_seconds, one_off=one_off)
+    if not steady:
+        raise WorkloadError(
+            f"the ledger holds only one-off loads ({', '.join(sorted(once))}) — fix: record steady traffic, "
+            "or name the one-off patterns with --one-off"
+        )
     patterns = []
-    for key, group in sorted(groups.items()):
+    for key, group in sorted(steady.items()):
         calls = len(group)
         patterns.append(
             AccessPattern(
                 name=key,
-                rate=calls / duration * scale,
+                rate=calls / window * scale,
                 read_units=sum(r.read_units for r in group) / calls,
                 write_units=sum(r.write_units for r in group) / calls,
             )
         )
-    return Workload(
-        name=name,
-        description=f"measured: {len(recs)} calls over {duration:.1f} s, scaled x{scale:g}",
-        region=region,
-        patterns=patterns,
-    )
+    loads = [
+        OneOffLoad(
+            name=key,
+            calls=round(len(group) * scale),
+            read_units=sum(r.read_units for r in group) * scale,
+            write_units=sum(r.write_units for r in group) * scale,
+        )
+        for key, group in sorted(once.items())
+    ]
+    calls = sum(len(g) for g in steady.values())
+    how = "stated window" if stated else "their own span"
+    text = f"measured: {calls} steady calls over {window:,.1f} s ({how}), scaled x{scale:g}"
+    if loads:
+        text += f"; one-off loads apart: {', '.join(f'{x.name} ({x.calls:,} calls)' for x in loads)}"
+    if not stated and window < SHORT_WINDOW_SECONDS:
+        text += f"; WARNING: a {window:.1f} s run is no steady rate — state --window SECONDS"
+    return Workload(name=name, description=text, region=region, patterns=patterns, one_off=loads)
