@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from pathlib import Path
 from typing import Literal
 
@@ -98,9 +99,12 @@ class RegionPricing(BaseModel):
         request units, which on demand would cost ``3600 * request_price``. Provisioned wins when the
         fraction actually used exceeds the ratio (the table class factor cancels out).
         """
-        if unit == "write":
-            return self.wcu_hour() / (SECONDS_PER_HOUR * self.wru())
-        return self.rcu_hour() / (SECONDS_PER_HOUR * self.rru())
+        unit_hour, request = (
+            (self.wcu_hour(), self.wru()) if unit == "write" else (self.rcu_hour(), self.rru())
+        )
+        if request <= 0:
+            return math.inf  # free requests: provisioned never wins
+        return unit_hour / (SECONDS_PER_HOUR * request)
 
 
 class PriceBook(BaseModel):

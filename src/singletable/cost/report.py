@@ -12,7 +12,7 @@ from singletable.cost.planner import Plan
 
 
 def _money(x: float) -> str:
-    return f"${x:,.2f}"
+    return f"${0.0 if abs(x) < 0.005 else x:,.2f}"  # never "$-0.00"
 
 
 def _pct(x: float) -> str:
@@ -24,8 +24,7 @@ def render(plan: Plan, console: Console) -> None:
     w = plan.workload
     peak_r, peak_w = max(plan.read_demand, default=0.0), max(plan.write_demand, default=0.0)
     console.print(
-        f"[bold]{w.name}[/bold] — {w.region}, {plan.table_class.replace('_', '-')} table class, "
-        f"one month (730 h)"
+        f"[bold]{w.name}[/bold] — {w.region}, {plan.table_class.replace('_', '-')} table class, {plan.period}"
     )
     if w.description:
         console.print(f"  {w.description}")
@@ -111,10 +110,9 @@ def render_patterns(costs: Sequence[PatternCost], console: Console, *, hours: fl
     ):
         table.add_column(col, justify="left" if col in ("pattern", "op", "entities") else "right")
     for c in costs:
-        tx = " tx" if c.transactional else ""
         table.add_row(
             c.name,
-            c.op + tx,
+            c.op,
             ", ".join(c.entities),
             f"{c.per_s:,.4g}",
             f"{c.item_bytes:,}",

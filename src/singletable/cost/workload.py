@@ -8,6 +8,7 @@ sizes turn into capacity units through :mod:`singletable.capacity`, the rules th
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import tomllib
 from collections.abc import Iterable
@@ -141,6 +142,9 @@ class Provisioned(BaseModel):
     min_wcu: int = Field(default=1, ge=1)
     max_wcu: int = Field(default=40_000, ge=1)
     burst_seconds: int = Field(default=300, ge=0, le=300)
+    scale_delay_minutes: int = Field(
+        default=2, ge=0, le=60, description="minutes an autoscaling UpdateTable takes to complete"
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> Provisioned:
@@ -160,6 +164,35 @@ class OneOffLoad(BaseModel):
     write_units: float = Field(default=0.0, ge=0)
 
 
+class Period(BaseModel):
+    """The billing period: ``hours`` (720, 730, 744...) or a date range (``start`` to ``end``, 00:00 UTC)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hours: float | None = Field(default=None, gt=0, le=24 * 366)
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Period:
+        if (self.hours is None) == (self.start is None or self.end is None):
+            raise ValueError("give hours = 720 (or 730, ...) or start and end dates, not both")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError("end must come after start")
+        return self
+
+    def total_hours(self) -> float:
+        if self.hours is not None:
+            return self.hours
+        assert self.start is not None and self.end is not None
+        return (self.end - self.start).days * 24.0
+
+    def label(self) -> str:
+        if self.start is not None and self.end is not None:
+            return f"{self.start.isoformat()} to {self.end.isoformat()} ({self.total_hours():g} h)"
+        return f"{self.total_hours():g} h"
+
+
 class Workload(BaseModel):
     """Everything the planner needs to cost one table for one month."""
 
@@ -173,6 +206,7 @@ class Workload(BaseModel):
     traffic: Traffic = Field(default_factory=Traffic)
     storage: Storage = Field(default_factory=Storage)
     provisioned: Provisioned = Field(default_factory=Provisioned)
+    period: Period | None = Field(default=None, description="the billing period; default AWS's month, 730 h")
     one_off: list[OneOffLoad] = Field(default_factory=list, description="one-time loads, costed apart")
     base_dir: str = Field(default=".", exclude=True, description="where relative CSV paths start")
 
