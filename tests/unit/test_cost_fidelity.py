@@ -106,3 +106,44 @@ def test_zero_prices_zero_minutes_and_an_all_zero_profile(tmp_path: Path) -> Non
     idle = plan(parse_workload({"patterns": ONE_WRITE, "traffic": {"shape": "csv", "csv": str(csv)}}))
     text = _text(idle) + idle.recommendation
     assert "$-0.00" not in text and "$0.00" in text
+
+
+def test_replicated_writes_backups_stream_reads_and_the_free_tier() -> None:
+    extras = {"replica_regions": 1, "backup_gb": 100, "stream_reads_per_s": 10, "free_tier": True}
+    p = plan(parse_workload({"patterns": ONE_WRITE, "extras": extras}))
+    by = {m.key: m for m in p.modes}
+    seconds = 730 * 3600
+    backups = 100 * 0.10  # $0.10 per GB-month
+    streams = (10 * seconds - 2_500_000) / 100_000 * 0.02  # $0.02 per 100,000 after 2.5 M free
+    # On demand: every write unit is replicated once at $0.625 per million rWRU.
+    assert by["on_demand"].extras == pytest.approx(10 * seconds * 0.625 / 1e6 + backups + streams)
+    # Provisioned at peak+20 %: 12 WCU replicated at $0.00065 per rWCU-hour; the free tier covers the
+    # 1 RCU and 12 WCU (both under 25) every hour.
+    replicated = 12 * 730 * 0.00065
+    free = 1 * 730 * 0.00013 + 12 * 730 * 0.00065
+    assert by["provisioned"].extras == pytest.approx(backups + streams + replicated - free)
+    assert "replicated writes to 1 region(s)" in by["provisioned"].extras_detail
+    assert "free tier" in by["provisioned"].extras_detail and "free tier" not in by["on_demand"].extras_detail
+    assert by["on_demand"].total == pytest.approx(by["on_demand"].throughput + by["on_demand"].extras)
+    assert "includes" in _text(p)
+    bare = json.loads(BUNDLED.read_text())
+    del bare["regions"]["us-east-1"]["backup_gb_month"]
+    with pytest.raises(KeyError, match="backup_gb_month"):
+        plan(
+            parse_workload({"patterns": ONE_WRITE, "extras": {"backup_gb": 1}}),
+            PriceBook.model_validate(bare),
+        )
+
+
+def test_every_new_figure_has_a_source_and_a_date() -> None:
+    data = json.loads(BUNDLED.read_text())
+    for region in data["regions"].values():
+        for name in (
+            "free_tier_wcu",
+            "replicated_write_per_million",
+            "replicated_wcu_hour",
+            "backup_gb_month",
+            "stream_read_per_100k",
+            "stream_free_reads",
+        ):
+            assert region[name]["source"].startswith("https://") and region[name]["date"] == "2024-11-01"

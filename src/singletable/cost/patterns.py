@@ -41,6 +41,8 @@ from singletable import capacity
 from singletable.cost.pricing import PriceBook, RegionPricing, TableClass
 from singletable.cost.workload import (
     AccessPattern,
+    Extras,
+    Period,
     Provisioned,
     Storage,
     Traffic,
@@ -101,6 +103,8 @@ class Rates(BaseModel):
     traffic: Traffic = Field(default_factory=Traffic)
     storage: Storage = Field(default_factory=Storage)
     provisioned: Provisioned = Field(default_factory=Provisioned)
+    extras: Extras = Field(default_factory=Extras)
+    period: Period | None = None
 
     @field_validator("item_bytes")
     @classmethod
@@ -289,4 +293,6 @@ def workload_of(rates: Rates, costs: list[PatternCost], book: PriceBook) -> Work
         traffic=rates.traffic,
         storage=rates.storage,
         provisioned=rates.provisioned,
+        extras=rates.extras,
+        period=rates.period,
     )

@@ -28,6 +28,9 @@ class ModeCost:
     throttled_requests: float = 0.0
     throttled_minutes: int = 0
     detail: str = ""
+    extras: float = 0.0
+    """$ for replicated writes, backups and stream reads, less the free tier (see ``extras_detail``)."""
+    extras_detail: str = ""
     term_years: int = 0
     """Reserved capacity: the term (1 or 3 years); 0 for the other modes."""
     upfront_usd: float = 0.0
@@ -35,7 +38,7 @@ class ModeCost:
 
     @property
     def total(self) -> float:
-        return self.throughput + self.storage
+        return self.throughput + self.storage + self.extras
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +50,8 @@ class ModeCost:
             "throttled_requests": round(self.throttled_requests),
             "throttled_minutes": self.throttled_minutes,
             "detail": self.detail,
+            "extras_usd": round(self.extras, 4),
+            "extras_detail": self.extras_detail,
             "term_years": self.term_years,
             "upfront_usd": round(self.upfront_usd, 2),
         }
@@ -304,6 +309,18 @@ def plan(
                 )
             )
 
+    _add_extras(
+        workload,
+        p,
+        modes,
+        month_scale,
+        period_hours / book.hours_per_month.value,
+        write_demand,
+        {"provisioned": (fixed_read, fixed_write), "autoscaling": (auto_read, auto_write)},
+        base_mode.key,
+        len(factors) * 60.0,
+    )
+
     break_even = {"read": p.break_even_utilisation("read"), "write": p.break_even_utilisation("write")}
     avg_r = sum(read_demand) / len(read_demand) if read_demand else 0.0
     avg_w = sum(write_demand) / len(write_demand) if write_demand else 0.0
@@ -369,6 +386,56 @@ def plan(
         table_classes=table_classes,
         reservations=reservations,
     )
+
+
+def _add_extras(
+    w: Workload,
+    p: RegionPricing,
+    modes: list[ModeCost],
+    month_scale: float,
+    months: float,
+    write_demand: list[float],
+    sims: dict[str, tuple[Simulation, Simulation]],
+    base_key: str,
+    seconds: float,
+) -> None:
+    """Add replicated writes (per mode), backups and stream reads (every mode) and the free tier
+    (provisioned modes) to each mode, each from its figure in the price list."""
+    x = w.extras
+    shared, parts = 0.0, []
+    if x.backup_gb:
+        usd = x.backup_gb * p.figure("backup_gb_month").value * months
+        shared += usd
+        parts.append(f"backups {_money(usd)}")
+    if x.stream_reads_per_s:
+        free = p.figure("stream_free_reads").value * months
+        reads = max(0.0, x.stream_reads_per_s * seconds * month_scale - free)
+        usd = reads / 100_000 * p.figure("stream_read_per_100k").value
+        shared += usd
+        parts.append(f"stream reads {_money(usd)}")
+    for m in modes:
+        extra, detail = shared, list(parts)
+        sim_key = base_key if m.key.startswith("reserved") else m.key
+        if x.replica_regions:
+            if m.key == "on_demand":
+                units = models.on_demand_units(write_demand) * month_scale
+                usd = units * x.replica_regions * p.figure("replicated_write_per_million").value / 1e6
+            else:
+                hours = models.provisioned_unit_hours(sims[sim_key][1].hourly_capacity()) * month_scale
+                usd = hours * x.replica_regions * p.figure("replicated_wcu_hour").value
+            extra += usd
+            detail.append(f"replicated writes to {x.replica_regions} region(s) {_money(usd)}")
+        if x.free_tier and m.key != "on_demand":
+            read_sim, write_sim = sims[sim_key]
+            free_r = p.figure("free_tier_rcu").value
+            free_w = p.figure("free_tier_wcu").value
+            usd = month_scale * (
+                sum(min(free_r, c) for c in read_sim.hourly_capacity()) * p.rcu_hour()
+                + sum(min(free_w, c) for c in write_sim.hourly_capacity()) * p.wcu_hour()
+            )
+            extra -= usd
+            detail.append(f"free tier -{_money(usd)}")
+        m.extras, m.extras_detail = extra, ", ".join(detail)
 
 
 def _recommend(

@@ -66,7 +66,24 @@ class RegionPricing(BaseModel):
     ia_storage_gb_month: Figure
     pitr_gb_month: Figure
     reserved: dict[str, ReservedTerm] = Field(default_factory=dict)
+    # Optional in a user's file: a workload that needs one of them says which is missing.
+    free_tier_wcu: Figure | None = None
+    free_tier_rcu: Figure | None = None
+    replicated_write_per_million: Figure | None = None
+    replicated_wcu_hour: Figure | None = None
+    backup_gb_month: Figure | None = None
+    stream_read_per_100k: Figure | None = None
+    stream_free_reads: Figure | None = None
     note: str = ""
+
+    def figure(self, name: str) -> Figure:
+        """An optional figure, or a KeyError naming it (the CLI prints it with the fix)."""
+        value = getattr(self, name, None)
+        if not isinstance(value, Figure):
+            raise KeyError(
+                f"the price list has no {name!r} — fix: add it to your --pricing file (see the bundled one)"
+            )
+        return value
 
     # -- derived, per table class ---------------------------------------------------------------
     def _factor(self, table_class: TableClass) -> float:

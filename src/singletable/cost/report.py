@@ -55,6 +55,9 @@ def render(plan: Plan, console: Console) -> None:
         f"  (each total includes storage{' and PITR' if w.storage.pitr else ''}: "
         f"{_money(plan.on_demand.storage)}/month)"
     )
+    for m in plan.modes:
+        if m.extras_detail:
+            console.print(f"  {m.label} includes {_money(m.extras)} of extras: {m.extras_detail}")
     for warning in plan.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     for load in w.one_off:

@@ -130,6 +130,19 @@ class Storage(BaseModel):
     pitr: bool = False
 
 
+class Extras(BaseModel):
+    """What a table costs beside its own reads, writes and storage (all off by default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    replica_regions: int = Field(default=0, ge=0, le=20, description="global table replicas in other regions")
+    backup_gb: float = Field(default=0.0, ge=0, description="on-demand backups kept, GB-month")
+    stream_reads_per_s: float = Field(
+        default=0.0, ge=0, description="DynamoDB Streams GetRecords calls/s (not Lambda's: those are free)"
+    )
+    free_tier: bool = Field(default=False, description="the account's 25 WCU + 25 RCU provisioned free tier")
+
+
 class Provisioned(BaseModel):
     """Settings for the provisioned models."""
 
@@ -206,6 +219,7 @@ class Workload(BaseModel):
     traffic: Traffic = Field(default_factory=Traffic)
     storage: Storage = Field(default_factory=Storage)
     provisioned: Provisioned = Field(default_factory=Provisioned)
+    extras: Extras = Field(default_factory=Extras)
     period: Period | None = Field(default=None, description="the billing period; default AWS's month, 730 h")
     one_off: list[OneOffLoad] = Field(default_factory=list, description="one-time loads, costed apart")
     base_dir: str = Field(default=".", exclude=True, description="where relative CSV paths start")
