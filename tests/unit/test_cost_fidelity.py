@@ -147,3 +147,34 @@ def test_every_new_figure_has_a_source_and_a_date() -> None:
             "stream_free_reads",
         ):
             assert region[name]["source"].startswith("https://") and region[name]["date"] == "2024-11-01"
+
+
+def test_plot_has_no_empty_panels_legends_units_and_plain_dollars(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from singletable.cost.plot import build_figure, plot_plan
+
+    spiky = [{"name": "w", "kind": "write", "rate": 2000, "item_kb": 1}]  # write-only, $ in the thousands
+    factors = [1.0] * 600 + [40.0] * 30 + [1.0] * 810
+    p = plan(parse_workload({"patterns": spiky}), factors=factors)
+    fig = build_figure(p)
+    try:
+        fig.canvas.draw()
+        panels = fig.axes
+        assert len(panels) == 3  # whole period + zoom for writes only, then cost: no empty read panels
+        for ax in panels[:2]:
+            assert ax.get_legend() is not None and ax.get_ylabel() == "WCU/s"
+        zoom_labels = [t.get_text() for t in panels[1].get_legend().get_texts()]
+        assert any(label.startswith("throttled (") and " min)" in label for label in zoom_labels)
+        cost = panels[2]
+        assert cost.xaxis.get_offset_text().get_text() == ""  # no "1e6" offset
+        ticks = [t.get_text() for t in cost.get_xticklabels() if t.get_text()]
+        assert ticks and all(t.startswith("$") for t in ticks)
+        assert cost.get_xlabel().startswith("USD for one month")
+        bar_texts = [t.get_text() for t in cost.texts]
+        assert any("throttles" in t and "requests" in t for t in bar_texts)
+    finally:
+        plt.close(fig)
+    out = plot_plan(p, tmp_path / "w.png")
+    assert out.stat().st_size > 0
