@@ -22,7 +22,10 @@ from singletable import (
     Table,
 )
 from singletable.batch import BatchResult
+from singletable.cost.patterns import PatternCost, Rates, load_rates, price_patterns
+from singletable.cost.pricing import RegionPricing
 from singletable.lint import Finding, LintReport, lint
+from singletable.lint.sample import sample_item_sizes
 from singletable.transactions import TransactResult
 
 
@@ -159,3 +162,10 @@ def _lint(table: Table) -> None:
     assert_type(report, LintReport)
     assert_type(report.findings, tuple[Finding, ...])
     assert_type(report.to_dict(), dict[str, Any])
+    assert_type(sample_item_sizes(table.schema, table.client, 10), dict[str, int])
+
+
+def _patterns(table: Table, prices: RegionPricing) -> None:
+    rates = load_rates("rates.toml")
+    assert_type(rates, Rates)
+    assert_type(price_patterns(table.schema, rates, prices, hours=730), list[PatternCost])

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from pydantic import Field
@@ -134,3 +134,23 @@ def test_cli_prints_rich_and_json(tmp_path: Path) -> None:
 def test_bad_app_references(ref: str) -> None:
     result = runner.invoke(app, ["lint", "--app", ref])
     assert result.exit_code == 2 and "ST755" in result.output
+
+
+def test_sizes_sampled_from_a_live_table_set_the_rate(table: Any) -> None:
+    from singletable.codec import item_size, serialize
+    from singletable.errors import ValidationError
+    from singletable.lint.sample import sample_item_sizes
+    from singletable.seed import User
+
+    for n in range(3):
+        table.put(User(user_id=f"u{n}", name="N" * 1500, email=f"u{n}@example.com"))
+    sizes = sample_item_sizes(table.schema, table.client, 100)
+    stored = item_size(
+        serialize(table.schema.entity_item(User(user_id="u0", name="N" * 1500, email="u0@example.com")))
+    )
+    assert sizes == {"User": stored} and stored > 1500
+    report = lint(table.schema, item_sizes=sizes)
+    user = next(f for f in report.findings if f.entity == "User").numbers
+    assert user["wcu_per_write"] == 2.0 and user["max_writes_per_s"] == 500  # 1.5 KB: 2 WCU a write
+    with pytest.raises(ValidationError, match="needs a table with a client"):
+        sample_item_sizes(table.schema, None)

@@ -27,8 +27,13 @@ def seed_schema() -> Schema:
 
 def load_schema(ref: str | None) -> Schema:
     """The Schema ``ref`` names, or the seed's when ``ref`` is None."""
+    return load_app(ref)[0]
+
+
+def load_app(ref: str | None) -> tuple[Schema, Any]:
+    """The Schema ``ref`` names and its table's client (None for a bare Schema or the seed's)."""
     if ref is None:
-        return seed_schema()
+        return seed_schema(), None
     module_name, sep, attr = ref.partition(":")
     if not sep or not module_name or not attr:
         raise AppReferenceError(f"--app {ref!r} is not module:attr", field="app")
@@ -51,7 +56,7 @@ def load_schema(ref: str | None) -> Schema:
     schema = obj if isinstance(obj, Schema) else getattr(obj, "schema", None)
     if not isinstance(schema, Schema):
         raise AppReferenceError(f"--app {ref!r} is a {type(obj).__name__}, not a table", field="app")
-    return schema
+    return schema, getattr(obj, "client", None)
 
 
 def _import(name: str) -> Any:

@@ -85,6 +85,14 @@ def cost(
             help="With --from-ledger: a pattern that is a one-off load, costed apart (repeatable; default: names with bulk, seed, load, backfill, migrat, import).",
         ),
     ] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            "--sample",
+            min=1,
+            help="With --rates: sample item sizes from the first N items of the --app table.",
+        ),
+    ] = None,
     item_size: Annotated[
         list[str] | None,
         typer.Option("--item-size", help="With --rates: ENTITY=BYTES, a measured item size (repeatable)."),
@@ -192,12 +200,14 @@ def _from_rates(
     item_size: list[str] | None,
     scale: float,
     region: str | None,
+    sample: int | None = None,
 ) -> tuple[Workload, list[PatternCost]]:
     """The workload of a rates file: each pattern priced from the app's entities and indexes; a pattern
     without per_s takes the rate the ledger measured over the window."""
-    from singletable.cli.appref import load_schema
+    from singletable.cli.appref import load_app
     from singletable.cost.patterns import load_rates, price_patterns, workload_of
     from singletable.cost.workload import measured_rates
+    from singletable.lint.sample import sample_item_sizes
 
     rates = load_rates(rates_path)
     if region:
@@ -212,8 +222,11 @@ def _from_rates(
     if ledger is not None:
         steady, _, seconds, _ = measured_rates(ledger, window_seconds=window, one_off=one_off or None)
         measured = {name: len(group) / seconds * scale for name, group in steady.items()}
+    schema, client = load_app(app_ref)
+    if sample is not None:
+        sizes = sample_item_sizes(schema, client, sample) | sizes
     costs = price_patterns(
-        load_schema(app_ref),
+        schema,
         rates,
         book.region(rates.region),
         hours=book.hours_per_month.value,

@@ -31,15 +31,22 @@ def lint(
     ] = None,
     output: Annotated[Output, typer.Option("--output", "-o", help="table, json or jsonl.")] = Output.table,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when there is a warning.")] = False,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            "--sample", min=1, help="Sample item sizes from the first N items of the --app table (a Scan)."
+        ),
+    ] = None,
 ) -> None:
     """Find hot partitions in the design: constant or low-cardinality keys, per entity and index, with
     the write rate each throttles at and the Terraform or entity change that fixes it.
 
     Example: singletable lint -o json
     """
-    from singletable.cli.appref import load_schema
+    from singletable.cli.appref import load_app
     from singletable.lint import lint as run_lint
     from singletable.lint.render import render
+    from singletable.lint.sample import sample_item_sizes
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     sizes: dict[str, int] = {}
@@ -53,7 +60,10 @@ def lint(
             err.print(f"[red]error:[/] --item-size {pair!r}: write ENTITY=BYTES with BYTES > 0")
             raise typer.Exit(EXIT_USAGE) from None
     try:
-        report = run_lint(load_schema(app_ref), item_sizes=sizes)
+        schema, client = load_app(app_ref)
+        if sample is not None:
+            sizes = sample_item_sizes(schema, client, sample) | sizes
+        report = run_lint(schema, item_sizes=sizes)
     except SingleTableError as exc:
         err.print(f"[red]error:[/] {exc}", markup=True)
         raise typer.Exit(EXIT_USAGE) from None
