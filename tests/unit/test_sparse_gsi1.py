@@ -69,6 +69,7 @@ def test_only_reverse_entities_write_gsi1_keys_by_every_write_path(books: Table,
     with books.transact_write() as tx:
         tx.put(Book(author_id="a4", book_id="b4"))
         tx.put(Author(author_id="a4", name="Di"))
+        tx.update(Book, {"title": "Seven"}, author_id="a7", book_id="b7", upsert=True)
     source = tmp_path / "books.jsonl"
     source.write_text(
         json.dumps({"author_id": "a5", "book_id": "b5"})
@@ -77,7 +78,7 @@ def test_only_reverse_entities_write_gsi1_keys_by_every_write_path(books: Table,
     )
     report = bulk_load(books, source, entity=Book, workers=1, progress=False, durable=False)
     assert report.written == 2
-    for n in range(2, 7):
+    for n in range(2, 8):
         assert _raw(books, f"AUTHOR#a{n}", f"BOOK#b{n}")["GSI1PK"] == f"BOOK#b{n}"
     for n in range(2, 5):
         assert "GSI1PK" not in _raw(books, f"AUTHOR#a{n}", "PROFILE")
@@ -163,3 +164,26 @@ def test_lint_notices_the_sparse_gsi1_and_finds_no_hot_gsi1_partition() -> None:
     hot = lint(Schema(SPEC, entities=[Hot]))
     assert hot.codes() == ["ST750", "ST754"]
     assert "remove __reverse__" in (hot.findings[0].entity_change or "")
+
+
+def test_async_table_writes_and_reads_the_sparse_gsi1_alike(books: Table) -> None:
+    import asyncio
+
+    from singletable.aio import AsyncTable
+    from singletable.transport import ClientTransport, InlineTransport
+
+    async def run() -> list[str]:
+        table = AsyncTable(
+            SPEC, transport=InlineTransport(ClientTransport(books.client)), entities=[Author, Book]
+        )
+        await table.put(Author(author_id="x1", name="Xi"))
+        await table.put(Book(author_id="x1", book_id="y1"))
+        await table.update(Book, {"title": "Why"}, author_id="x2", book_id="y2", upsert=True)
+        found = await table.reverse(Book, book_id="y2").all()
+        with pytest.raises(ReverseLookupNotDeclaredError):
+            table.reverse(Author)  # no SK fields: refused before anything is sent
+        return [b.author_id for b in found]
+
+    assert asyncio.run(run()) == ["x2"]
+    assert "GSI1PK" not in _raw(books, "AUTHOR#x1", "PROFILE")
+    assert _raw(books, "AUTHOR#x1", "BOOK#y1")["GSI1SK"] == "AUTHOR#x1"
