@@ -154,3 +154,12 @@ def test_sizes_sampled_from_a_live_table_set_the_rate(table: Any) -> None:
     assert user["wcu_per_write"] == 2.0 and user["max_writes_per_s"] == 500  # 1.5 KB: 2 WCU a write
     with pytest.raises(ValidationError, match="needs a table with a client"):
         sample_item_sizes(table.schema, None)
+
+
+def test_the_demo_runs_the_lint() -> None:
+    from rich.console import Console
+
+    from singletable.demo import run
+
+    summary = run(users=3, max_orders=1, console=Console(file=open("/dev/null", "w")))  # noqa: SIM115
+    assert summary["lint"] == ["ST750 User/GSI1", "ST750 Order/GSI1"]
