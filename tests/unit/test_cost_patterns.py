@@ -171,3 +171,11 @@ def test_rates_without_per_s_take_the_ledgers_measured_rate(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     (pattern,) = json.loads(result.stdout)["patterns"]
     assert pattern["per_s"] == pytest.approx(1.0)  # 10 calls over the stated 10 s
+
+
+def test_a_steady_pattern_named_with_load_is_not_a_one_off() -> None:
+    from singletable.cost.workload import is_one_off
+
+    assert is_one_off("bulk load") and is_one_off("write seed items") and is_one_off("backfill GSI2")
+    assert not is_one_off("load profile") and not is_one_off("get profile")
+    assert is_one_off("nightly", ["nightly"]) and not is_one_off("bulk load", [])

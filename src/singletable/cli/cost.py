@@ -82,7 +82,7 @@ def cost(
         list[str] | None,
         typer.Option(
             "--one-off",
-            help="With --from-ledger: a pattern that is a one-off load, costed apart (repeatable; default: names with bulk, seed, load, backfill, migrat, import).",
+            help="With --from-ledger: a pattern that is a one-off load, costed apart (repeatable; default: names holding bulk, seed, backfill, migrat or import).",
         ),
     ] = None,
     sample: Annotated[

@@ -304,7 +304,7 @@ def load_workload(path: str | Path) -> Workload:
 
 
 # -- measured traffic ----------------------------------------------------------------------------
-ONE_OFF_WORDS = ("bulk", "seed", "backfill", "migrat", "import", "load")
+ONE_OFF_WORDS = ("bulk", "seed", "backfill", "migrat", "import")
 """A recorded pattern whose name holds one of these is a one-off load, not steady traffic."""
 SHORT_WINDOW_SECONDS = 60.0
 
