@@ -6,12 +6,14 @@ locals {
     var.on_demand_max_read_request_units != null || var.on_demand_max_write_request_units != null
   )
 
-  # GSI1 is the inverted index of the single-table design: hash SK, range PK (reverse lookups).
+  # GSI1 is the reverse-lookup index of the single-table design: inverted (hash SK, range PK: every
+  # item), or sparse (its own GSI1PK/GSI1SK, copies of SK/PK written only for entities that need it).
+  gsi1_sparse = var.gsi1_key_mode == "sparse"
   indexes = concat(
     [{
       name               = "GSI1"
-      hash_key           = "SK"
-      range_key          = "PK"
+      hash_key           = local.gsi1_sparse ? "GSI1PK" : "SK"
+      range_key          = local.gsi1_sparse ? "GSI1SK" : "PK"
       projection_type    = var.gsi1_projection_type
       non_key_attributes = var.gsi1_non_key_attributes
       read_capacity      = var.gsi1_read_capacity
@@ -40,7 +42,11 @@ locals {
       [for l in var.local_secondary_indexes : { name = l.range_key, type = l.range_key_type }],
     ) : pair.name => pair.type...
   }
-  attributes = merge({ for name, types in local.extra_key_types : name => types[0] }, { PK = "S", SK = "S" })
+  attributes = merge(
+    { for name, types in local.extra_key_types : name => types[0] },
+    { PK = "S", SK = "S" },
+    local.gsi1_sparse ? { GSI1PK = "S", GSI1SK = "S" } : {},
+  )
 
   # Autoscaling settings per index: an autoscaling_indexes entry wins, else the table's.
   index_scaling = {

@@ -127,6 +127,7 @@ output "table_spec" {
     name          = var.table_name
     partition_key = "PK"
     sort_key      = "SK"
+    gsi1_key_mode = var.gsi1_key_mode
     indexes = [for i in local.indexes : {
       name               = i.name
       hash_key           = i.hash_key

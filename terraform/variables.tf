@@ -298,6 +298,18 @@ variable "autoscaling_indexes" {
 # Indexes
 ############################################################################
 
+variable "gsi1_key_mode" {
+  description = "How GSI1 is keyed. inverted (default): hash SK, range PK, so every item is in GSI1 and a constant SK (PROFILE) puts every such item in one GSI1 partition. sparse: hash GSI1PK, range GSI1SK, attributes singletable writes (copies of SK and PK) only for entities declaring __reverse__ = True, so the others cost no GSI1 write and cannot crowd one partition. Changing it replaces GSI1 (DynamoDB rebuilds the index); the data layer reads it from the table_spec output."
+  type        = string
+  default     = "inverted"
+  nullable    = false
+
+  validation {
+    condition     = contains(["inverted", "sparse"], var.gsi1_key_mode)
+    error_message = "gsi1_key_mode must be \"inverted\" (GSI1 hash SK, range PK: every item) or \"sparse\" (GSI1 hash GSI1PK, range GSI1SK: only entities with __reverse__ = True)."
+  }
+}
+
 variable "gsi1_projection_type" {
   description = "Attributes copied into GSI1 (hash SK, range PK): ALL (default: a reverse lookup returns whole items), KEYS_ONLY, or INCLUDE with gsi1_non_key_attributes."
   type        = string
@@ -358,6 +370,14 @@ variable "additional_global_secondary_indexes" {
       1 + length(var.additional_global_secondary_indexes)
     )
     error_message = "Additional GSI names must be unique and must not be GSI1 (the module's inverted index): rename the duplicate."
+  }
+
+  validation {
+    condition = !anytrue(flatten([for g in var.additional_global_secondary_indexes : [
+      contains(["GSI1PK", "GSI1SK"], g.hash_key) && g.hash_key_type != "S",
+      contains(["GSI1PK", "GSI1SK"], coalesce(g.range_key, "-")) && g.range_key_type != "S",
+    ]]))
+    error_message = "GSI1PK and GSI1SK are the sparse GSI1's string (S) keys: an additional GSI keyed on them must declare that key's type as \"S\"."
   }
 
   validation {

@@ -17,6 +17,7 @@ from rich.table import Table as RichTable
 
 from singletable.codec import deserialize
 from singletable.expressions import Attr
+from singletable.lint import lint
 from singletable.local import InProcessEngine, LocalServer
 from singletable.model import Entity
 from singletable.seed import ENTITIES, SEED_EDGE, SEED_ORDER, SEED_USER, Order, User, UserOrder
@@ -170,6 +171,15 @@ def run(
                 f"{s.reported_read_units + s.reported_write_units:g}",
             )
         out.print(grid)
+        out.rule("Design lint (singletable lint: hot partitions from the declarations)")
+        findings = lint(table.schema).findings
+        for finding in findings:
+            n = finding.numbers
+            out.print(
+                f"[yellow]{finding.code}[/] {finding.entity}/{finding.index}: partition "
+                f"{n.get('partition')!r} throttles near {n.get('max_writes_per_s', 0):,} writes/s; "
+                f"fix: {finding.terraform or finding.entity_change}"
+            )
         if ledger_path:
             table.ledger.dump(ledger_path)
             out.print(f"ledger written to {ledger_path} (feed it to `singletable cost --from-ledger`)")
@@ -183,4 +193,5 @@ def run(
                 for k, v in summary.items()
             },
             "seconds": elapsed,
+            "lint": [f"{f.code} {f.entity}/{f.index}" for f in findings],
         }

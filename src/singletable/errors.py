@@ -348,3 +348,30 @@ class TransactionOutcomeUnknownError(SingleTableError):
         #: The builder (TransactWrite or AsyncTransactWrite) to commit again.
         self.transaction = transaction
         super().__init__(message)
+
+
+# -- design lint, sparse GSI1, cost per access pattern (ST750-ST769) ---------------------------------------
+
+
+class AppReferenceError(ValidationError):
+    """``--app module:attr`` names nothing importable, or something that is not a table (a Table,
+    AsyncTable or Schema, or a function without arguments returning one)."""
+
+    code = "ST755"
+    default_hint = (
+        "pass --app package.module:table (or path/to/file.py:table) naming a Table, AsyncTable or Schema"
+    )
+
+
+class ReverseLookupNotDeclaredError(ValidationError):
+    """A reverse lookup (GSI1) of an entity that the sparse GSI1 does not hold: only entities declaring
+    ``__reverse__ = True`` write GSI1's keys when the module's ``gsi1_key_mode = "sparse"``."""
+
+    code = "ST756"
+
+
+class RatesFileError(ValidationError):
+    """A rates file (``singletable cost --rates``) is unreadable or states an impossible rate."""
+
+    code = "ST760"
+    default_hint = 'write [patterns."<pattern>"] tables with reads_per_s / writes_per_s >= 0 (finite numbers)'

@@ -66,6 +66,9 @@ class Entity(BaseModel):
     __sk__: ClassVar[str]
     __indexes__: ClassVar[Mapping[str, tuple[str, str | None]]] = {}
     """Template-derived keys of extra GSIs: ``{"GSI2": ("EMAIL#{email}", "USER#{user_id}")}``."""
+    __reverse__: ClassVar[bool] = False
+    """Reverse lookup by SK (``table.reverse``) under a sparse GSI1 (``spec.SPARSE_GSI1``, the module's
+    ``gsi1_key_mode = "sparse"``): only such entities write GSI1's keys. An inverted GSI1 holds every item."""
     __ttl__: ClassVar[str | None] = None
     """A field (datetime or epoch seconds) written to the table's TTL attribute."""
     __version_field__: ClassVar[str | None] = None

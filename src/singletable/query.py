@@ -501,6 +501,7 @@ def _entity_key_condition(
         if all(f in fields for f in meta.pk.fields):
             hash_t, range_t = meta.pk, meta.sk
         elif all(f in fields for f in meta.sk.fields) and not meta.sk.is_constant:
+            table.schema.check_reverse(entity, inverted)
             index, hash_t, range_t = inverted, meta.sk, meta.pk
         else:
             raise ValidationError(
@@ -513,7 +514,8 @@ def _entity_key_condition(
                 field=(meta.pk.fields or ("pk",))[0],
                 hint=f"pass {', '.join(f'{f}=...' for f in meta.pk.fields)}",
             )
-    elif index == inverted:
+    elif index == inverted and index not in meta.indexes:
+        table.schema.check_reverse(entity, inverted)
         hash_t, range_t = meta.sk, meta.pk
     elif index in meta.indexes:
         hash_t, maybe_range = meta.indexes[index]

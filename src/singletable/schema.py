@@ -16,7 +16,13 @@ from typing import Any, TypeVar
 from singletable import capacity
 from singletable.capacity import CapacityLedger, CapacityRecord
 from singletable.codec import Item, item_size, serialize
-from singletable.errors import ConditionFailedError, ItemNotFoundError, ValidationError
+from singletable.errors import (
+    ConditionFailedError,
+    ItemNotFoundError,
+    ReverseLookupNotDeclaredError,
+    ValidationError,
+)
+from singletable.keys import KeyTemplate
 from singletable.logs import logger
 from singletable.model import ENTITY_ATTRIBUTE, Entity
 from singletable.results import Projected
@@ -50,6 +56,13 @@ class Schema:
         for hash_attr, range_attr in self.index_attrs.values():
             skip.update((hash_attr, range_attr))
         self.skip_attrs: frozenset[str] = frozenset(a for a in skip if a)
+        reverse = spec.reverse_index()
+        #: the sparse GSI1 (None when GSI1 is inverted or absent): its (name, hash attr, range attr)
+        self.sparse_reverse: tuple[str, str, str] | None = (
+            (reverse[0].name, reverse[0].hash_key, reverse[0].range_key or "")
+            if reverse is not None and reverse[1]
+            else None
+        )
         self.register(*entities)
 
     @property
@@ -70,6 +83,12 @@ class Schema:
                         field=index,
                         hint=f"drop {index} from {cls.__name__}.__indexes__: it needs no extra attributes",
                     )
+            if cls.__reverse__ and self.sparse_reverse and self.sparse_reverse[0] in meta.indexes:
+                raise ValidationError(
+                    f"{cls.__name__} sets __reverse__ and declares its own keys for {self.sparse_reverse[0]}",
+                    field="__reverse__",
+                    hint=f"keep one: __reverse__ = True (GSI1 keys are SK and PK) or __indexes__[{self.sparse_reverse[0]!r}]",
+                )
             other = self.entity_classes.get(meta.name)
             if other is not None and other is not cls:
                 raise ValidationError(
@@ -136,23 +155,60 @@ class Schema:
 
     def entity_item(self, entity: Entity, *, validate: bool = True) -> dict[str, Any]:
         """The item (plain values) an entity is stored as: keys, index keys, marker, TTL."""
-        return entity.to_item(
+        item = entity.to_item(
             self.spec.pk,
             self.spec.sk,
             {i: self.index_attrs[i] for i in type(entity).meta().indexes},
             self.spec.ttl_attribute,
             validate=validate,
         )
+        item.update(self.reverse_keys(type(entity), item[self.spec.pk], item[self.spec.sk]))
+        return item
+
+    def reverse_keys(self, cls: type[Entity], pk: str, sk: str) -> dict[str, str]:
+        """The sparse GSI1's attributes of a ``cls`` item keyed (pk, sk): a copy of SK and PK when the
+        table's GSI1 is sparse and ``cls`` declares ``__reverse__``, else none (put, update, batches,
+        transactions and bulk loads all write items through here or :mod:`singletable.ops.update`)."""
+        if self.sparse_reverse is None or not cls.__reverse__:
+            return {}
+        _, hash_attr, range_attr = self.sparse_reverse
+        return {hash_attr: sk, range_attr: pk}
+
+    def check_reverse(self, cls: type[Entity], index: str) -> None:
+        """Refuse a reverse lookup of ``cls`` through a sparse GSI1 that does not hold it."""
+        if self.sparse_reverse and index == self.sparse_reverse[0] and not cls.__reverse__:
+            raise ReverseLookupNotDeclaredError(
+                f"{index} of table {self.name!r} is sparse and {cls.__name__} does not write to it",
+                field="__reverse__",
+                hint=f"set __reverse__ = True on {cls.__name__} (items written before then need a rewrite), "
+                'or make GSI1 inverted again (gsi1_key_mode = "inverted")',
+            )
+
+    def index_templates(self, cls: type[Entity]) -> dict[str, tuple[KeyTemplate, KeyTemplate | None]]:
+        """The key templates each index holds ``cls``'s items under: the inverted GSI1 takes every item
+        (hash SK, range PK), another index only an entity that declares its keys in ``__indexes__``."""
+        meta = cls.meta()
+        out: dict[str, tuple[KeyTemplate, KeyTemplate | None]] = {}
+        sparse = self.sparse_reverse[0] if self.sparse_reverse else None
+        for idx in self.spec.indexes:
+            if (idx.hash_key == self.spec.sk and idx.range_key == self.spec.pk) or (
+                idx.name == sparse and cls.__reverse__
+            ):
+                out[idx.name] = (meta.sk, meta.pk)
+            elif idx.name in meta.indexes:
+                out[idx.name] = meta.indexes[idx.name]
+        return out
 
     def key(self, pk: str, sk: str) -> Item:
         """A key as AttributeValues."""
         return {self.spec.pk: {"S": pk}, self.spec.sk: {"S": sk}}
 
     def inverted_index(self) -> str:
-        """The GSI whose hash is the table's SK and range its PK (GSI1): reverse lookups."""
-        for idx in self.spec.indexes:
-            if idx.hash_key == self.spec.sk and idx.range_key == self.spec.pk:
-                return idx.name
+        """The GSI of reverse lookups (GSI1): hash the table's SK and range its PK, or the sparse GSI1
+        whose own attributes hold a copy of them."""
+        reverse = self.spec.reverse_index()
+        if reverse is not None:
+            return reverse[0].name
         raise ValidationError(
             f"table {self.name!r} has no inverted index (hash {self.spec.sk}, range {self.spec.pk})",
             field="indexes",

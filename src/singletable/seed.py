@@ -46,6 +46,7 @@ class UserOrder(Entity):
 
     __pk__ = "USER#{user_id}"
     __sk__ = "ORDER#{order_id}"
+    __reverse__ = True  # "who placed ORDER#456": under a sparse GSI1 only the edges are written there
 
     user_id: str
     order_id: str

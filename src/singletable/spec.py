@@ -48,6 +48,10 @@ class Drift:
 
 
 GSI1 = IndexSpec("GSI1", hash_key="SK", range_key="PK")
+SPARSE_GSI1 = IndexSpec("GSI1", hash_key="GSI1PK", range_key="GSI1SK")
+"""GSI1 as the module makes it with ``gsi1_key_mode = "sparse"``: its own key attributes, written (a copy
+of SK and PK) only for entities that declare ``__reverse__ = True``, so the others cost no index write
+and cannot crowd one GSI1 partition (a constant SK such as ``PROFILE``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,21 @@ class TableSpec:
             field="index",
             hint=f"use one of {[i.name for i in self.indexes]} or add the index to the TableSpec and the Terraform module",
         )
+
+    def reverse_index(self) -> tuple[IndexSpec, bool] | None:
+        """The reverse-lookup index and whether it is sparse: the inverted one (hash SK, range PK, every
+        item in it), else GSI1 keyed on attributes of its own (only entities with ``__reverse__``)."""
+        for idx in self.indexes:
+            if idx.hash_key == self.sk and idx.range_key == self.pk:
+                return idx, False
+        for idx in self.indexes:
+            if (
+                idx.name == "GSI1"
+                and idx.range_key
+                and {idx.hash_key, idx.range_key}.isdisjoint({self.pk, self.sk})
+            ):
+                return idx, True
+        return None
 
     def key_names(self, index: str | None = None) -> tuple[str, str | None]:
         if index is None:

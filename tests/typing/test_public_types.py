@@ -24,7 +24,11 @@ from singletable import (
 from singletable.aio import create_together, delete_partition
 from singletable.batch import BatchResult
 from singletable.bulk import BulkReport
+from singletable.cost.patterns import PatternCost, Rates, load_rates, price_patterns
+from singletable.cost.pricing import RegionPricing
 from singletable.errors import BatchReadIncompleteError, TransactionOutcomeUnknownError
+from singletable.lint import Finding, LintReport, lint
+from singletable.lint.sample import sample_item_sizes
 from singletable.transactions import TransactResult
 
 
@@ -182,3 +186,17 @@ async def _async_helpers_and_reports(table: AsyncTable, repo: Repo, tx: AsyncTra
     unknown = TransactionOutcomeUnknownError("x", token="t", sent_at=0.0, transaction=tx)
     assert_type(unknown.token, str)
     assert_type(unknown.sent_at, float)
+
+
+def _lint(table: Table) -> None:
+    report = lint(table.schema, item_sizes={"Repo": 2048})
+    assert_type(report, LintReport)
+    assert_type(report.findings, tuple[Finding, ...])
+    assert_type(report.to_dict(), dict[str, Any])
+    assert_type(sample_item_sizes(table.schema, table.client, 10), dict[str, int])
+
+
+def _patterns(table: Table, prices: RegionPricing) -> None:
+    rates = load_rates("rates.toml")
+    assert_type(rates, Rates)
+    assert_type(price_patterns(table.schema, rates, prices, hours=730), list[PatternCost])

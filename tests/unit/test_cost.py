@@ -200,11 +200,18 @@ def test_autoscaling_scales_out_after_two_minutes_and_in_after_fifteen() -> None
 
 
 def test_decrease_allowance() -> None:
+    # The developer guide: four decreases any time of a UTC day, one more whenever none in the past hour.
     assert models.decrease_allowed(10, [1, 2, 3])
     assert not models.decrease_allowed(10, [1, 2, 3, 4])
-    assert models.decrease_allowed(61, [1, 2, 3, 4])
-    assert not models.decrease_allowed(119, [1, 2, 3, 4, 61])
-    assert models.decrease_allowed(1440 + 5, [1, 2, 3, 4] + [60 * h for h in range(1, 24)])
+    assert models.decrease_allowed(64, [1, 2, 3, 4])  # 60 minutes after the last
+    assert not models.decrease_allowed(119, [1, 2, 3, 4, 64])
+    assert models.decrease_allowed(124, [1, 2, 3, 4, 64])
+    # Not only in 00:00-00:59: the four may come at any time of the day.
+    assert models.decrease_allowed(600, [300, 301, 302])
+    assert not models.decrease_allowed(304, [300, 301, 302, 303])
+    day = [0, 1, 2, 3] + [3 + 60 * h for h in range(1, 24)]  # 27, the most a day allows
+    assert len(day) == 27 and not models.decrease_allowed(1439, day)
+    assert models.decrease_allowed(1440 + 5, day)
 
 
 hourly_levels = st.lists(st.floats(min_value=0, max_value=500), min_size=2, max_size=24)
@@ -227,13 +234,12 @@ def test_autoscaling_respects_min_max_and_the_decrease_quota(
     assert all(lo <= c <= hi for c in sim.capacity)
     cuts = [m for m in range(1, len(demand)) if sim.capacity[m] < sim.capacity[m - 1]]
     assert cuts == sim.decreases
-    per_hour: dict[int, int] = {}
-    for m in cuts:
-        per_hour[m // 60] = per_hour.get(m // 60, 0) + 1
-    for hour, count in per_hour.items():
-        assert count <= (4 if hour % 24 == 0 else 1), (hour, count)
     for day in range(2):
-        assert sum(c for h, c in per_hour.items() if h // 24 == day) <= 27
+        today = [m for m in cuts if m // 1440 == day]
+        assert len(today) <= 27
+        # beyond the day's first four, each cut comes an hour or more after the one before
+        later = today[3:]
+        assert all(later[i + 1] - later[i] >= 60 for i in range(len(later) - 1)), today
 
 
 @FAST

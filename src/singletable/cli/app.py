@@ -43,8 +43,9 @@ def _root(
 def _register() -> None:
     # Each command group lives in its own module and adds itself through register(app).
     from singletable.cli import cost, demo, doctor, env, items, local, model, tables, transfer, ui
+    from singletable.cli import lint as lint_cmd
 
-    for module in (items, transfer, tables, doctor, local, env, demo, cost, model, ui):
+    for module in (items, transfer, tables, doctor, local, env, demo, cost, model, ui, lint_cmd):
         module.register(app)
 
 

@@ -8,11 +8,15 @@ documented behaviour:
   demand exceeds the provisioned rate; what it cannot cover is throttled;
 - autoscaling (Application Auto Scaling target tracking, "Managing throughput capacity automatically
   with DynamoDB auto scaling"): the alarm fires when consumed capacity is above the target
-  utilisation for 2 consecutive minutes (capacity rises to consumed / target from the next minute),
-  or more than 20 points below target for 15 consecutive minutes (capacity falls to the 15-minute
-  peak / target); never outside min/max;
-- decreases (the "Service, account, and table quotas" page): at most 4 in the first hour of a UTC
-  day, then at most 1 in each later hour of that day (27 a day).
+  utilisation for 2 consecutive minutes (capacity rises to consumed / target), or more than 20 points
+  below target for 15 consecutive minutes (capacity falls to the 15-minute peak / target); never
+  outside min/max. The new capacity is usable only once the UpdateTable call that sets it completes,
+  which takes minutes: ``scale_delay`` minutes after the alarm's minute ends (the planner's default
+  is ``DEFAULT_SCALE_DELAY_MINUTES``; 0 applies it from the next minute). While one change is under way
+  no other is made (a table being updated takes no second UpdateTable);
+- decreases (developer guide, "Service, account, and table quotas", provisioned capacity decreases):
+  "up to four times any time per day" (a UTC day), and "if there was no decrease in the past hour, an
+  additional decrease is allowed", which brings the most in a day to 27.
 
 Provisioned capacity is billed per hour at the highest level provisioned during that hour.
 """
@@ -55,15 +59,26 @@ class Simulation:
         return [max(caps[h : h + 60]) for h in range(0, len(caps), 60)]
 
 
+DEFAULT_SCALE_DELAY_MINUTES = 2
+"""Minutes an autoscaling UpdateTable takes to complete (the developer guide says it takes minutes and
+names no figure; 2 is a conservative reading for a small table, set ``provisioned.scale_delay_minutes``
+to what you observe)."""
+DECREASES_ANY_TIME = 4
+DECREASES_PER_DAY = 27
+
+
 def decrease_allowed(minute: int, decreases: Sequence[int]) -> bool:
     """May capacity be cut at ``minute``, given the earlier cuts (sorted minutes)?
 
-    Up to 4 cuts in the first hour of a UTC day, then at most one per clock hour."""
-    hour = minute // 60
-    if hour % 24 == 0:
-        day_start = (minute // 1440) * 1440
-        return sum(1 for d in decreases if day_start <= d < day_start + 60) < 4
-    return not decreases or decreases[-1] // 60 != hour
+    The developer guide's wording: four decreases at any time of a UTC day, and one more whenever there
+    was none in the past hour (27 a day at most)."""
+    day_start = (minute // 1440) * 1440
+    today = [d for d in decreases if day_start <= d < minute]
+    if len(today) >= DECREASES_PER_DAY:
+        return False
+    if len(today) < DECREASES_ANY_TIME:
+        return True
+    return minute - today[-1] >= 60
 
 
 def simulate(
@@ -74,11 +89,15 @@ def simulate(
     min_capacity: int = 1,
     max_capacity: int = 40_000,
     burst_seconds: int = 300,
+    scale_delay: int = 0,
 ) -> Simulation:
     """Serve ``demand`` (units/s per minute) with provisioned capacity.
 
     ``target`` (a fraction, 0.2-0.9) turns autoscaling on; ``None`` keeps ``initial`` fixed.
+    ``scale_delay``: the minutes an UpdateTable takes before its capacity is usable.
     """
+    if scale_delay < 0:
+        raise ValueError(f"scale_delay must be 0 or more minutes, got {scale_delay}")
     if target is not None and not 0.2 - _EPS <= target <= 0.9 + _EPS:
         raise ValueError(f"target utilisation must be between 0.2 and 0.9, got {target}")
     lo, hi = (min_capacity, max_capacity) if target is not None else (1, max(1, initial))
@@ -90,8 +109,16 @@ def simulate(
     increases: list[int] = []
     decreases: list[int] = []
     above = below = 0
+    pending: tuple[int, int] | None = None  # (minute the change is usable, capacity)
     n = len(demand)
     for t in range(n):
+        if pending is not None and pending[0] == t:
+            if pending[1] > cap:
+                increases.append(t)
+            else:
+                decreases.append(t)
+                bucket = min(bucket, pending[1] * float(burst_seconds))
+            cap, pending = pending[1], None
         d = max(0.0, demand[t])
         capacity.append(cap)
         avail = cap * 60.0
@@ -108,24 +135,22 @@ def simulate(
             srv = (avail + use) / 60.0
         served.append(srv)
         throttled.append(thr)
-        if target is None or t + 1 >= n:
+        if target is None or t + 1 >= n or pending is not None:
             continue
         util = srv / cap
         above = above + 1 if util > target + _EPS else 0
         below = below + 1 if util < target - 0.2 - _EPS else 0
+        usable = t + 1 + scale_delay
         if above >= 2:
             desired = min(hi, max(lo, ceil_units(srv / target)))
-            if desired > cap:
-                cap = desired
-                increases.append(t + 1)
+            if desired > cap and usable < n:
+                pending = (usable, desired)
             above = below = 0
         elif below >= 15:
             window_peak = max(served[t - 14 : t + 1])
             desired = min(hi, max(lo, ceil_units(window_peak / target), 1))
-            if desired < cap and decrease_allowed(t + 1, decreases):
-                cap = desired
-                bucket = min(bucket, cap * float(burst_seconds))
-                decreases.append(t + 1)
+            if desired < cap and usable < n and decrease_allowed(usable, decreases):
+                pending = (usable, desired)
                 above = below = 0
     return Simulation(capacity, served, throttled, increases, decreases)
 

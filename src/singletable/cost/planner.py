@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,8 +10,9 @@ from singletable import capacity
 from singletable.cost import models
 from singletable.cost.models import Reservation, Simulation
 from singletable.cost.pricing import PriceBook, RegionPricing, TableClass, load_pricing
+from singletable.cost.quotas import quota_warnings
 from singletable.cost.traffic import MINUTES_PER_MONTH, minute_factors
-from singletable.cost.workload import KB, Workload
+from singletable.cost.workload import KB, Workload, WorkloadError
 
 GB = 1024**3
 
@@ -26,10 +28,17 @@ class ModeCost:
     throttled_requests: float = 0.0
     throttled_minutes: int = 0
     detail: str = ""
+    extras: float = 0.0
+    """$ for replicated writes, backups and stream reads, less the free tier (see ``extras_detail``)."""
+    extras_detail: str = ""
+    term_years: int = 0
+    """Reserved capacity: the term (1 or 3 years); 0 for the other modes."""
+    upfront_usd: float = 0.0
+    """Reserved capacity: the one-time fee (the monthly figure spreads it over the term)."""
 
     @property
     def total(self) -> float:
-        return self.throughput + self.storage
+        return self.throughput + self.storage + self.extras
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +50,10 @@ class ModeCost:
             "throttled_requests": round(self.throttled_requests),
             "throttled_minutes": self.throttled_minutes,
             "detail": self.detail,
+            "extras_usd": round(self.extras, 4),
+            "extras_detail": self.extras_detail,
+            "term_years": self.term_years,
+            "upfront_usd": round(self.upfront_usd, 2),
         }
 
 
@@ -65,6 +78,11 @@ class Plan:
     ttl: dict[str, float] = field(default_factory=dict)
     table_classes: dict[str, Any] = field(default_factory=dict)
     reservations: dict[str, dict[str, int]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    period: str = "730 h"
+    """The billing period costed, as the report header shows it."""
+    one_off_usd: float = 0.0
+    """What the workload's one-off loads cost once, at on-demand prices (in no monthly figure)."""
 
     @property
     def on_demand(self) -> ModeCost:
@@ -90,9 +108,15 @@ class Plan:
             ],
             "recommended": self.recommended.key,
             "recommendation": self.recommendation,
-            "break_even_utilisation": {k: round(v, 6) for k, v in self.break_even.items()},
+            "period": self.period,
+            "break_even_utilisation": {
+                k: round(v, 6) if math.isfinite(v) else None for k, v in self.break_even.items()
+            },
             "utilisation_at_peak": round(self.utilisation_at_peak, 6),
             "reservations_blocks_of_100": self.reservations,
+            "warnings": self.warnings,
+            "one_off": [o.model_dump() for o in w.one_off],
+            "one_off_usd": round(self.one_off_usd, 4),
             "ttl": {k: round(v, 4) for k, v in self.ttl.items()},
             "table_classes": self.table_classes,
             "prices": {
@@ -114,7 +138,7 @@ def _span(values: list[int]) -> str:
 
 
 def _money(x: float) -> str:
-    return f"${x:,.2f}"
+    return f"${0.0 if abs(x) < 0.005 else x:,.2f}"  # never "$-0.00"
 
 
 def storage_cost(w: Workload, p: RegionPricing, table_class: TableClass) -> float:
@@ -158,20 +182,29 @@ def plan(
     workload: Workload,
     pricing: PriceBook | None = None,
     *,
-    minutes: int = MINUTES_PER_MONTH,
+    minutes: int | None = None,
     factors: list[float] | None = None,
 ) -> Plan:
-    """Cost ``workload`` for one billing month (730 hours) in every mode."""
+    """Cost ``workload`` for its billing period (``workload.period``; default AWS's month of 730 hours)
+    in every mode. ``factors`` (one per minute) replaces the traffic shape; a shorter series is scaled
+    up to the period."""
     book = pricing or load_pricing()
     p = book.region(workload.region)
     tc = workload.table_class
+    period_hours = workload.period.total_hours() if workload.period else book.hours_per_month.value
+    if minutes is None:
+        minutes = round(period_hours * 60) if workload.period else MINUTES_PER_MONTH
     if factors is None:
+        if minutes < 1:
+            raise WorkloadError(f"a run of {minutes} minutes costs nothing — fix: give 1 minute or more")
         factors = minute_factors(workload.traffic, workload.base_dir, minutes)
+    if not factors:
+        raise WorkloadError("the traffic has no minutes — fix: give at least one minute of factors")
     base_r, base_w = workload.base_rcu(), workload.base_wcu()
     read_demand = [base_r * f for f in factors]
     write_demand = [base_w * f for f in factors]
     hours = len(factors) / 60.0
-    month_scale = book.hours_per_month.value / hours if hours else 0.0
+    month_scale = period_hours / hours
     prov = workload.provisioned
     target = prov.target_utilisation / 100.0
 
@@ -179,7 +212,8 @@ def plan(
     r_rpu = workload.base_read_rps() / base_r if base_r else 0.0
     w_rpu = workload.base_write_rps() / base_w if base_w else 0.0
 
-    store = storage_cost(workload, p, tc)
+    # Storage is priced per GB-month (730 h): a period of other length pays its share.
+    store = storage_cost(workload, p, tc) * period_hours / book.hours_per_month.value
 
     def on_demand_usd(table_class: TableClass) -> float:
         return month_scale * (
@@ -204,14 +238,18 @@ def plan(
     fixed_write = models.simulate(write_demand, initial=fixed_w_cap, burst_seconds=prov.burst_seconds)
 
     def auto(demand: list[float], lo: int, hi: int) -> Simulation:
-        first = demand[0] if demand else 0.0
+        # Autoscaling starts from the usual level (the first day's median), not from minute 0's: a
+        # burst at minute 0 must meet the capacity the table had before it.
+        day = sorted(demand[:1440])
+        usual = day[len(day) // 2] if day else 0.0
         return models.simulate(
             demand,
-            initial=models.ceil_units(first / target),
+            initial=models.ceil_units(usual / target),
             target=target,
             min_capacity=lo,
             max_capacity=hi,
             burst_seconds=prov.burst_seconds,
+            scale_delay=prov.scale_delay_minutes,
         )
 
     auto_read = auto(read_demand, prov.min_rcu, prov.max_rcu)
@@ -253,6 +291,7 @@ def plan(
                 base_w_sim.hourly_capacity(), term.block_hourly("write"), p.wcu_hour()
             )
             reservations[term_name] = {"rcu_blocks": rr.blocks, "wcu_blocks": rw.blocks}
+            upfront = rr.blocks * term.rcu_100_upfront.value + rw.blocks * term.wcu_100_upfront.value
             modes.append(
                 ModeCost(
                     f"reserved_{term_name}",
@@ -265,8 +304,22 @@ def plan(
                     f"${rr.blocks * term.rcu_100_upfront.value + rw.blocks * term.wcu_100_upfront.value:,.0f}"
                     if rr.blocks or rw.blocks
                     else "no 100-unit block pays off",
+                    term_years=term.years,
+                    upfront_usd=upfront,
                 )
             )
+
+    _add_extras(
+        workload,
+        p,
+        modes,
+        month_scale,
+        period_hours / book.hours_per_month.value,
+        write_demand,
+        {"provisioned": (fixed_read, fixed_write), "autoscaling": (auto_read, auto_write)},
+        base_mode.key,
+        len(factors) * 60.0,
+    )
 
     break_even = {"read": p.break_even_utilisation("read"), "write": p.break_even_utilisation("write")}
     avg_r = sum(read_demand) / len(read_demand) if read_demand else 0.0
@@ -279,7 +332,9 @@ def plan(
 
     safe = [m for m in modes if m.throttled_requests < 0.5]
     best = min(safe, key=lambda m: m.total)
-    text = _recommend(best, modes, od, utilisation, break_even, p)
+    text = _recommend(
+        best, modes, od, utilisation, break_even, p, prov.scale_delay_minutes, prov.burst_seconds
+    )
 
     # table class comparison for the recommended mode (reserved capacity is Standard-only)
     cmp_mode = best if not best.key.startswith("reserved") else base_mode
@@ -303,7 +358,16 @@ def plan(
         "saving_usd": round(by_class[tc] - by_class[other], 4),
     }
 
+    peak_r, peak_w = max(read_demand, default=0.0), max(write_demand, default=0.0)
+    warnings = quota_warnings(od.label, peak_r, peak_w, provisioned=False)
+    warnings += quota_warnings(fixed.label, fixed_r_cap, fixed_w_cap, provisioned=True)
+    warnings += quota_warnings(autoscaled.label, max(ar_h, default=0), max(aw_h, default=0), provisioned=True)
+    one_off_usd = sum(o.read_units * p.rru(tc) + o.write_units * p.wru(tc) for o in workload.one_off)
+
     return Plan(
+        period=workload.period.label() if workload.period else f"one month ({period_hours:g} h)",
+        warnings=warnings,
+        one_off_usd=one_off_usd,
         workload=workload,
         pricing=p,
         table_class=tc,
@@ -324,6 +388,56 @@ def plan(
     )
 
 
+def _add_extras(
+    w: Workload,
+    p: RegionPricing,
+    modes: list[ModeCost],
+    month_scale: float,
+    months: float,
+    write_demand: list[float],
+    sims: dict[str, tuple[Simulation, Simulation]],
+    base_key: str,
+    seconds: float,
+) -> None:
+    """Add replicated writes (per mode), backups and stream reads (every mode) and the free tier
+    (provisioned modes) to each mode, each from its figure in the price list."""
+    x = w.extras
+    shared, parts = 0.0, []
+    if x.backup_gb:
+        usd = x.backup_gb * p.figure("backup_gb_month").value * months
+        shared += usd
+        parts.append(f"backups {_money(usd)}")
+    if x.stream_reads_per_s:
+        free = p.figure("stream_free_reads").value * months
+        reads = max(0.0, x.stream_reads_per_s * seconds * month_scale - free)
+        usd = reads / 100_000 * p.figure("stream_read_per_100k").value
+        shared += usd
+        parts.append(f"stream reads {_money(usd)}")
+    for m in modes:
+        extra, detail = shared, list(parts)
+        sim_key = base_key if m.key.startswith("reserved") else m.key
+        if x.replica_regions:
+            if m.key == "on_demand":
+                units = models.on_demand_units(write_demand) * month_scale
+                usd = units * x.replica_regions * p.figure("replicated_write_per_million").value / 1e6
+            else:
+                hours = models.provisioned_unit_hours(sims[sim_key][1].hourly_capacity()) * month_scale
+                usd = hours * x.replica_regions * p.figure("replicated_wcu_hour").value
+            extra += usd
+            detail.append(f"replicated writes to {x.replica_regions} region(s) {_money(usd)}")
+        if x.free_tier and m.key != "on_demand":
+            read_sim, write_sim = sims[sim_key]
+            free_r = p.figure("free_tier_rcu").value
+            free_w = p.figure("free_tier_wcu").value
+            usd = month_scale * (
+                sum(min(free_r, c) for c in read_sim.hourly_capacity()) * p.rcu_hour()
+                + sum(min(free_w, c) for c in write_sim.hourly_capacity()) * p.wcu_hour()
+            )
+            extra -= usd
+            detail.append(f"free tier -{_money(usd)}")
+        m.extras, m.extras_detail = extra, ", ".join(detail)
+
+
 def _recommend(
     best: ModeCost,
     modes: list[ModeCost],
@@ -331,9 +445,19 @@ def _recommend(
     utilisation: float,
     break_even: dict[str, float],
     p: RegionPricing,
+    delay: int = models.DEFAULT_SCALE_DELAY_MINUTES,
+    burst_seconds: int = 300,
 ) -> str:
     be_w, be_r = break_even["write"], break_even["read"]
-    be_txt = f"{be_w:.1%}" if abs(be_w - be_r) < 1e-6 else f"{be_w:.1%} for writes, {be_r:.1%} for reads"
+
+    def rate(x: float) -> str:
+        return f"{x:.1%}" if math.isfinite(x) else "no (on-demand requests are free)"
+
+    be_txt = (
+        rate(be_w)
+        if be_w == be_r or abs(be_w - be_r) < 1e-6
+        else f"{rate(be_w)} for writes, {rate(be_r)} for reads"
+    )
     lines = []
     if best is od:
         lines.append(f"Use on-demand: {_money(best.total)}/month.")
@@ -343,6 +467,12 @@ def _recommend(
         lines.append(
             f"Use {best.label}: {_money(best.total)}/month, {_money(saving)} ({pct:.0%}) less than on-demand."
         )
+        if best.term_years:
+            years = f"{best.term_years} year{'s' if best.term_years > 1 else ''}"
+            lines.append(
+                f"Reserved capacity commits you for {years}: {_money(best.upfront_usd)} upfront (spread over "
+                "the term in the monthly figure), then its hourly rate whether used or not."
+            )
     lines.append(
         f"Capacity provisioned at peak would be {utilisation:.1%} used on average; provisioned beats "
         f"on-demand above {be_txt} average utilisation "
@@ -354,6 +484,6 @@ def _recommend(
         lines.append(
             f"{m.label} would cost {_money(m.total)} but throttle ~{m.throttled_requests:,.0f} requests "
             f"in {m.throttled_minutes:,} minutes: the traffic moves faster than autoscaling reacts "
-            "(2 minutes to scale out, 300 s of burst)."
+            f"(2 minutes above target, then {delay} for UpdateTable, {burst_seconds} s of burst)."
         )
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from pathlib import Path
 from typing import Literal
 
@@ -65,7 +66,24 @@ class RegionPricing(BaseModel):
     ia_storage_gb_month: Figure
     pitr_gb_month: Figure
     reserved: dict[str, ReservedTerm] = Field(default_factory=dict)
+    # Optional in a user's file: a workload that needs one of them says which is missing.
+    free_tier_wcu: Figure | None = None
+    free_tier_rcu: Figure | None = None
+    replicated_write_per_million: Figure | None = None
+    replicated_wcu_hour: Figure | None = None
+    backup_gb_month: Figure | None = None
+    stream_read_per_100k: Figure | None = None
+    stream_free_reads: Figure | None = None
     note: str = ""
+
+    def figure(self, name: str) -> Figure:
+        """An optional figure, or a KeyError naming it (the CLI prints it with the fix)."""
+        value = getattr(self, name, None)
+        if not isinstance(value, Figure):
+            raise KeyError(
+                f"the price list has no {name!r} — fix: add it to your --pricing file (see the bundled one)"
+            )
+        return value
 
     # -- derived, per table class ---------------------------------------------------------------
     def _factor(self, table_class: TableClass) -> float:
@@ -98,9 +116,12 @@ class RegionPricing(BaseModel):
         request units, which on demand would cost ``3600 * request_price``. Provisioned wins when the
         fraction actually used exceeds the ratio (the table class factor cancels out).
         """
-        if unit == "write":
-            return self.wcu_hour() / (SECONDS_PER_HOUR * self.wru())
-        return self.rcu_hour() / (SECONDS_PER_HOUR * self.rru())
+        unit_hour, request = (
+            (self.wcu_hour(), self.wru()) if unit == "write" else (self.rcu_hour(), self.rru())
+        )
+        if request <= 0:
+            return math.inf  # free requests: provisioned never wins
+        return unit_hour / (SECONDS_PER_HOUR * request)
 
 
 class PriceBook(BaseModel):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.table import Table
 
+from singletable.cost.patterns import PatternCost
 from singletable.cost.planner import Plan
 
 
 def _money(x: float) -> str:
-    return f"${x:,.2f}"
+    return f"${0.0 if abs(x) < 0.005 else x:,.2f}"  # never "$-0.00"
 
 
 def _pct(x: float) -> str:
@@ -21,8 +24,7 @@ def render(plan: Plan, console: Console) -> None:
     w = plan.workload
     peak_r, peak_w = max(plan.read_demand, default=0.0), max(plan.write_demand, default=0.0)
     console.print(
-        f"[bold]{w.name}[/bold] — {w.region}, {plan.table_class.replace('_', '-')} table class, "
-        f"one month (730 h)"
+        f"[bold]{w.name}[/bold] — {w.region}, {plan.table_class.replace('_', '-')} table class, {plan.period}"
     )
     if w.description:
         console.print(f"  {w.description}")
@@ -53,6 +55,18 @@ def render(plan: Plan, console: Console) -> None:
         f"  (each total includes storage{' and PITR' if w.storage.pitr else ''}: "
         f"{_money(plan.on_demand.storage)}/month)"
     )
+    for m in plan.modes:
+        if m.extras_detail:
+            console.print(f"  {m.label} includes {_money(m.extras)} of extras: {m.extras_detail}")
+    for warning in plan.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    for load in w.one_off:
+        console.print(
+            f"  one-off load {load.name!r}: {load.calls:,} calls, {load.write_units:,.0f} WCU and "
+            f"{load.read_units:,.0f} RCU once (not in the monthly figures)"
+        )
+    if w.one_off:
+        console.print(f"  one-off loads cost {_money(plan.one_off_usd)} once at on-demand prices")
     console.print("[bold]Recommendation[/bold]")
     for line in plan.recommendation.splitlines():
         console.print(f"  {line}")
@@ -79,3 +93,37 @@ def render(plan: Plan, console: Console) -> None:
             f"Standard-IA {_money(tc['standard_ia_usd'])}"
             f" — switching to {other} {verdict} (IA: requests 125%, storage 40%, no reserved capacity)."
         )
+
+
+def render_patterns(costs: Sequence[PatternCost], console: Console, *, hours: float) -> None:
+    """The per-pattern table: units per request (table and index writes apart), per second, on-demand $."""
+    table = Table(title=f"Cost per access pattern (on-demand, {hours:g} h)", title_justify="left")
+    for col in (
+        "pattern",
+        "op",
+        "entities",
+        "req/s",
+        "item B",
+        "RCU/req",
+        "WCU/req (table+index)",
+        "RCU/s",
+        "WCU/s",
+        "$/month",
+        "share",
+    ):
+        table.add_column(col, justify="left" if col in ("pattern", "op", "entities") else "right")
+    for c in costs:
+        table.add_row(
+            c.name,
+            c.op,
+            ", ".join(c.entities),
+            f"{c.per_s:,.4g}",
+            f"{c.item_bytes:,}",
+            f"{c.rcu_per_request:g}",
+            f"{c.wcu_per_request:g} ({c.table_wcu_per_request:g}+{c.index_wcu_per_request:g})",
+            f"{c.rcu_per_s:,.1f}",
+            f"{c.wcu_per_s:,.1f}",
+            _money(c.on_demand_usd_month),
+            f"{c.share:.1%}",
+        )
+    console.print(table)

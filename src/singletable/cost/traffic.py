@@ -56,7 +56,11 @@ def read_csv_profile(path: str | Path, resolution: str | None = None) -> tuple[l
             raise WorkloadError(
                 f"{p}:{n}: column {header[col]!r} is not a number — fix: put a rate factor there"
             ) from None
-        if v < 0 or math.isnan(v):
+        if not math.isfinite(v):
+            raise WorkloadError(
+                f"{p}:{n}: factor {row[col].strip()!r} is not a finite number — fix: use 0 or more"
+            )
+        if v < 0:
             raise WorkloadError(f"{p}:{n}: factor {v} is negative — fix: use 0 or more")
         values.append(v)
     if resolution is None:

@@ -8,6 +8,7 @@ sizes turn into capacity units through :mod:`singletable.capacity`, the rules th
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import tomllib
 from collections.abc import Iterable
@@ -129,6 +130,19 @@ class Storage(BaseModel):
     pitr: bool = False
 
 
+class Extras(BaseModel):
+    """What a table costs beside its own reads, writes and storage (all off by default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    replica_regions: int = Field(default=0, ge=0, le=20, description="global table replicas in other regions")
+    backup_gb: float = Field(default=0.0, ge=0, description="on-demand backups kept, GB-month")
+    stream_reads_per_s: float = Field(
+        default=0.0, ge=0, description="DynamoDB Streams GetRecords calls/s (not Lambda's: those are free)"
+    )
+    free_tier: bool = Field(default=False, description="the account's 25 WCU + 25 RCU provisioned free tier")
+
+
 class Provisioned(BaseModel):
     """Settings for the provisioned models."""
 
@@ -141,12 +155,55 @@ class Provisioned(BaseModel):
     min_wcu: int = Field(default=1, ge=1)
     max_wcu: int = Field(default=40_000, ge=1)
     burst_seconds: int = Field(default=300, ge=0, le=300)
+    scale_delay_minutes: int = Field(
+        default=2, ge=0, le=60, description="minutes an autoscaling UpdateTable takes to complete"
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> Provisioned:
         if self.min_rcu > self.max_rcu or self.min_wcu > self.max_wcu:
             raise ValueError("min_rcu/min_wcu must not exceed max_rcu/max_wcu")
         return self
+
+
+class OneOffLoad(BaseModel):
+    """Traffic that happens once (a bulk load, a backfill): costed apart, never as a monthly rate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    calls: int = Field(ge=0)
+    read_units: float = Field(default=0.0, ge=0)
+    write_units: float = Field(default=0.0, ge=0)
+
+
+class Period(BaseModel):
+    """The billing period: ``hours`` (720, 730, 744...) or a date range (``start`` to ``end``, 00:00 UTC)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hours: float | None = Field(default=None, gt=0, le=24 * 366)
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Period:
+        if (self.hours is None) == (self.start is None or self.end is None):
+            raise ValueError("give hours = 720 (or 730, ...) or start and end dates, not both")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError("end must come after start")
+        return self
+
+    def total_hours(self) -> float:
+        if self.hours is not None:
+            return self.hours
+        assert self.start is not None and self.end is not None
+        return (self.end - self.start).days * 24.0
+
+    def label(self) -> str:
+        if self.start is not None and self.end is not None:
+            return f"{self.start.isoformat()} to {self.end.isoformat()} ({self.total_hours():g} h)"
+        return f"{self.total_hours():g} h"
 
 
 class Workload(BaseModel):
@@ -162,6 +219,9 @@ class Workload(BaseModel):
     traffic: Traffic = Field(default_factory=Traffic)
     storage: Storage = Field(default_factory=Storage)
     provisioned: Provisioned = Field(default_factory=Provisioned)
+    extras: Extras = Field(default_factory=Extras)
+    period: Period | None = Field(default=None, description="the billing period; default AWS's month, 730 h")
+    one_off: list[OneOffLoad] = Field(default_factory=list, description="one-time loads, costed apart")
     base_dir: str = Field(default=".", exclude=True, description="where relative CSV paths start")
 
     def base_rcu(self) -> float:
@@ -244,41 +304,98 @@ def load_workload(path: str | Path) -> Workload:
 
 
 # -- measured traffic ----------------------------------------------------------------------------
+ONE_OFF_WORDS = ("bulk", "seed", "backfill", "migrat", "import")
+"""A recorded pattern whose name holds one of these is a one-off load, not steady traffic."""
+SHORT_WINDOW_SECONDS = 60.0
+
+
+def is_one_off(pattern: str, one_off: Iterable[str] | None = None) -> bool:
+    """Is ``pattern`` a one-off load: named in ``one_off``, or (when that is None) by its name."""
+    if one_off is not None:
+        return pattern in set(one_off)
+    lowered = pattern.lower()
+    return any(word in lowered for word in ONE_OFF_WORDS)
+
+
+def measured_rates(
+    records: Iterable[CapacityRecord],
+    *,
+    window_seconds: float | None = None,
+    one_off: Iterable[str] | None = None,
+) -> tuple[dict[str, list[CapacityRecord]], dict[str, list[CapacityRecord]], float, bool]:
+    """Split recorded calls into steady patterns and one-off loads, and the window their rates use:
+    ``window_seconds`` when stated, else the steady calls' own span (at least 1 s). Returns (steady,
+    one-off, window, window_stated)."""
+    names = list(one_off) if one_off is not None else None
+    steady: dict[str, list[CapacityRecord]] = {}
+    once: dict[str, list[CapacityRecord]] = {}
+    for r in records:
+        key = r.pattern or r.operation
+        (once if is_one_off(key, names) else steady).setdefault(key, []).append(r)
+    if window_seconds is not None:
+        if not (window_seconds > 0 and window_seconds < float("inf")):
+            raise WorkloadError(
+                f"window must be a positive number of seconds (got {window_seconds}) — fix: pass --window 3600"
+            )
+        return steady, once, window_seconds, True
+    ats = [r.at for group in steady.values() for r in group]
+    span = max(ats) - min(ats) if ats else 0.0
+    return steady, once, max(1.0, span), False
+
+
 def workload_from_records(
     records: Iterable[CapacityRecord],
     *,
     scale: float = 1.0,
     name: str = "measured",
     region: str = "us-east-1",
+    window_seconds: float | None = None,
+    one_off: Iterable[str] | None = None,
 ) -> Workload:
     """Turn a consumed-capacity ledger into a steady workload: one pattern per recorded pattern.
 
-    Each pattern's rate is its calls over the recorded duration (first to last record, at least one
-    second) times ``scale``; its units per request are the mean of what the size rules recorded.
+    Each steady pattern's rate is its calls over the window (``window_seconds`` when stated, else its
+    calls' own span, at least one second) times ``scale``; its units per request are the mean of what
+    the size rules recorded. One-off loads (``one_off`` names them; by default a pattern named like a
+    bulk load, seed, backfill, migration or import) are kept apart in ``Workload.one_off``, so a demo's
+    bulk load is never read as steady traffic.
     """
     recs = list(records)
     if not recs:
         raise WorkloadError("the ledger has no records — fix: run some traffic (e.g. singletable demo)")
-    if scale <= 0:
+    if not (scale > 0 and scale < float("inf")):
         raise WorkloadError(f"scale must be greater than 0 (got {scale}) — fix: pass --scale 1 or more")
-    duration = max(1.0, max(r.at for r in recs) - min(r.at for r in recs))
-    groups: dict[str, list[CapacityRecord]] = {}
-    for r in recs:
-        groups.setdefault(r.pattern or r.operation, []).append(r)
+    steady, once, window, stated = measured_rates(recs, window_seconds=window_seconds, one_off=one_off)
+    if not steady:
+        raise WorkloadError(
+            f"the ledger holds only one-off loads ({', '.join(sorted(once))}) — fix: record steady traffic, "
+            "or name the one-off patterns with --one-off"
+        )
     patterns = []
-    for key, group in sorted(groups.items()):
+    for key, group in sorted(steady.items()):
         calls = len(group)
         patterns.append(
             AccessPattern(
                 name=key,
-                rate=calls / duration * scale,
+                rate=calls / window * scale,
                 read_units=sum(r.read_units for r in group) / calls,
                 write_units=sum(r.write_units for r in group) / calls,
             )
         )
-    return Workload(
-        name=name,
-        description=f"measured: {len(recs)} calls over {duration:.1f} s, scaled x{scale:g}",
-        region=region,
-        patterns=patterns,
-    )
+    loads = [
+        OneOffLoad(
+            name=key,
+            calls=round(len(group) * scale),
+            read_units=sum(r.read_units for r in group) * scale,
+            write_units=sum(r.write_units for r in group) * scale,
+        )
+        for key, group in sorted(once.items())
+    ]
+    calls = sum(len(g) for g in steady.values())
+    how = "stated window" if stated else "their own span"
+    text = f"measured: {calls} steady calls over {window:,.1f} s ({how}), scaled x{scale:g}"
+    if loads:
+        text += f"; one-off loads apart: {', '.join(f'{x.name} ({x.calls:,} calls)' for x in loads)}"
+    if not stated and window < SHORT_WINDOW_SECONDS:
+        text += f"; WARNING: a {window:.1f} s run is no steady rate — state --window SECONDS"
+    return Workload(name=name, description=text, region=region, patterns=patterns, one_off=loads)

@@ -51,6 +51,11 @@ def build(
         else:
             update.increment(meta.version_field)
     update.set({ENTITY_ATTRIBUTE: meta.name})
+    # The sparse GSI1's copy of the keys, as put writes it: an upsert creates a whole item, and an item
+    # written before its entity opted in joins the index on its next update.
+    reverse = schema.reverse_keys(cls, pk, sk)
+    if reverse:
+        update.set(reverse)
     return build_item(schema, pk, sk, update, condition, upsert)
 
 
