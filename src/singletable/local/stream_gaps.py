@@ -1,0 +1,156 @@
+"""DynamoDB Streams as DynamoDB writes them, filled in on top of moto 5.2 (installed by ``gaps.install()``).
+
+Measured gaps, each filled here (tests/integration/test_stream_gaps.py proves every one):
+
+1. In-process, botocore (>= 1.35) sends a ``dynamodbstreams`` client to the account-based endpoint
+   ``<account>.streams-ddb.<region>.amazonaws.com``, which moto's mock does not route: DescribeStream
+   answered 404 "Not yet implemented". The endpoint is added to moto's routes.
+2. A put or an update that changes nothing wrote a MODIFY record; DynamoDB writes none ("if you perform a
+   PutItem or UpdateItem operation that does not change any data in an item, DynamoDB Streams does not
+   write a stream record").
+3. An update that creates its item wrote two INSERT records, the first with the keys only; DynamoDB
+   writes one, with the item the update left.
+4. A write refused after moto had applied it (the item-size check of ``gaps``) left its records in the
+   stream (and a REMOVE for the upserted item put back): records of writes that never happened.
+5. A cancelled transaction: moto restores the tables from copies taken before it, so its records stayed
+   in the stream readers held, while every later write went to the copy's stream, which no open shard
+   iterator saw again (a tail went silent after the first cancelled transaction). The stream is now
+   rolled back with the table, and stays the one object iterators hold.
+
+Records are written and read under the DynamoDB lock ``gaps`` serialises requests with, so a reader never
+sees a record that a fill removes again.
+
+Not filled (documented in docs/streams.md): one shard that never splits or closes; records kept for ever
+(DynamoDB: 24 hours) and iterators that never expire (15 minutes); ``SizeBytes`` overestimated;
+``awsRegion`` always ``us-east-1``; TTL deletions by our sweeper carry no ``userIdentity``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from typing import Any
+
+ACCOUNT_ENDPOINT = r"https?://(?:\d{12}\.)?streams-ddb\.(.+)\.amazonaws\.com"
+
+_installed = False
+
+
+def _shards(backend: Any) -> dict[str, tuple[Any, int]]:
+    """Each streamed table's shard and its record count, by table name."""
+    return {
+        name: (table.stream_shard, len(table.stream_shard.items))
+        for name, table in backend.tables.items()
+        if table.stream_shard is not None
+    }
+
+
+def _truncate(before: dict[str, tuple[Any, int]]) -> None:
+    for shard, count in before.values():
+        del shard.items[count:]
+
+
+def _skip_unchanged(original: Any) -> Any:
+    def add(self: Any, old: Any, new: Any) -> None:
+        if old is not None and new is not None and old.attrs == new.attrs:
+            return
+        original(self, old, new)
+
+    add.__wrapped__ = original  # type: ignore[attr-defined]
+    return add
+
+
+def _undo_on_error(original: Any) -> Any:
+    def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+        before = _shards(self)
+        try:
+            return original(self, *args, **kwargs)
+        except BaseException:
+            _truncate(before)
+            raise
+
+    write.__wrapped__ = original  # type: ignore[attr-defined]
+    return write
+
+
+def _one_record_per_update(original: Any) -> Any:
+    def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        before = _shards(self)
+        shard_count = before.get(table_name)
+        old = None
+        if shard_count is not None:
+            table = self.get_table(table_name)
+            try:
+                hash_value, range_value = self.get_keys_value(table, key)
+                old = copy.deepcopy(table.get_item(hash_value, range_value))
+            except Exception:
+                shard_count = None  # moto will refuse the key itself: nothing to rewrite
+        try:
+            item = original(self, table_name, key, *args, **kwargs)
+        except BaseException:
+            _truncate(before)
+            raise
+        if shard_count is not None and item is not None:
+            shard, count = shard_count
+            if len(shard.items) - count > 1:
+                # The upsert's keys-only INSERT and the real one: one record, as DynamoDB writes.
+                del shard.items[count:]
+                shard.add(old, item)
+        return item
+
+    update_item.__wrapped__ = original  # type: ignore[attr-defined]
+    return update_item
+
+
+def _rollback_stream(original: Any) -> Any:
+    def transact_write_items(self: Any, *args: Any, **kwargs: Any) -> Any:
+        before = _shards(self)
+        try:
+            return original(self, *args, **kwargs)
+        except BaseException:
+            # moto put back copies of the tables; keep the shard readers hold, as it was before.
+            _truncate(before)
+            for name, (shard, _) in before.items():
+                table = self.tables.get(name)
+                if table is not None and table.stream_shard is not None and table.stream_shard is not shard:
+                    table.stream_shard = shard
+                    shard.table = table
+            raise
+
+    transact_write_items.__wrapped__ = original  # type: ignore[attr-defined]
+    return transact_write_items
+
+
+def _locked(original: Any, lock: Any) -> Any:
+    def call_action(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    call_action.__wrapped__ = original  # type: ignore[attr-defined]
+    return call_action
+
+
+def install(lock: threading.RLock) -> None:
+    """Fill the stream gaps (idempotent). ``lock`` is the one DynamoDB requests are serialised with."""
+    global _installed
+    if _installed:
+        return
+    from moto import backend_index
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import StreamShard
+    from moto.dynamodbstreams import urls
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    if ACCOUNT_ENDPOINT not in urls.url_bases:
+        urls.url_bases.append(ACCOUNT_ENDPOINT)
+        backend_index.backend_url_patterns.append(("dynamodbstreams", re.compile(ACCOUNT_ENDPOINT)))
+    setattr(StreamShard, "add", _skip_unchanged(StreamShard.add))  # noqa: B010
+    for name in ("put_item", "delete_item"):
+        setattr(DynamoDBBackend, name, _undo_on_error(getattr(DynamoDBBackend, name)))
+    setattr(DynamoDBBackend, "update_item", _one_record_per_update(DynamoDBBackend.update_item))  # noqa: B010
+    setattr(  # noqa: B010
+        DynamoDBBackend, "transact_write_items", _rollback_stream(DynamoDBBackend.transact_write_items)
+    )
+    setattr(DynamoDBStreamsHandler, "call_action", _locked(DynamoDBStreamsHandler.call_action, lock))  # noqa: B010
+    _installed = True
