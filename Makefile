@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test model pythons docs
+.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test model pythons docs streams
 
 # setup.py and the C source too: an editable install compiles the codec's accelerator in place.
 $(STAMP): pyproject.toml setup.py src/singletable/_ccodec.c
@@ -55,6 +55,10 @@ unit: $(STAMP)
 model: $(STAMP) $(DYNALITE)
 	SINGLETABLE_MODEL_ENGINES=inprocess,http,dynalite SINGLETABLE_MODEL_EXAMPLES=500 SINGLETABLE_MODEL_RANDOM=1 \
 		$(BIN)/pytest -q -s tests/unit/test_model_based.py
+
+# The stream tests with the issue's sizes: a 1,000-record Lambda retry loop counted exactly once.
+streams: $(STAMP)
+	SINGLETABLE_STREAM_RECORDS=1000 $(BIN)/pytest -q tests/integration/test_streams_exactly_once.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -17,6 +17,7 @@ class Member(Entity):
     member_id: str
     name: str
     loans: int = 0
+    counted: set[str] = set()  # loans already counted: what makes counting idempotent
 
 
 class Loan(Entity):
