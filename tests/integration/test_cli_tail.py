@@ -119,3 +119,22 @@ def test_tail_colours_by_entity_from_trim_horizon(streamed: str, singletable_end
     assert 'name: "Ada" -> "Ada L."' in lines[1]
     assert "NOTE#1" in lines[2] and "item" in lines[2]
     assert "REMOVE" in lines[3]
+
+
+def test_env_points_the_aws_cli_at_the_local_stream(
+    streamed: str, singletable_endpoint: str, tmp_path: Any
+) -> None:
+    """``eval "$(singletable env)"`` also sets AWS_ENDPOINT_URL_DYNAMODB_STREAMS: the aws CLI's
+    ``dynamodbstreams`` commands read the local engine's stream, as its ``dynamodb`` ones read the table."""
+    aws = os.path.join(os.path.dirname(sys.executable), "aws")
+    if not os.path.exists(aws):
+        pytest.skip("the aws CLI is not installed in this environment")
+    script = (
+        f'eval "$({sys.executable} -m singletable.cli env --endpoint-url {singletable_endpoint})"\n'
+        f"{aws} dynamodbstreams list-streams --table-name {streamed} --output json"
+    )
+    env = _env(singletable_endpoint, XDG_CONFIG_HOME=str(tmp_path), HOME=str(tmp_path))
+    env.pop("AWS_ENDPOINT_URL_DYNAMODB")
+    done = subprocess.run(["bash", "-ec", script], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert [s["TableName"] for s in json.loads(done.stdout)["Streams"]] == [streamed]
