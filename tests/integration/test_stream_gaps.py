@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from singletable.client import make_client
-from singletable.local import InProcessEngine
+from singletable.local import InProcessEngine, sweep_expired
 from singletable.spec import TableSpec
 
 pytestmark = pytest.mark.integration
@@ -122,3 +122,20 @@ def test_cancelled_transaction_is_rolled_back_in_the_stream(engine: tuple[Any, A
     records = streams.get_records(ShardIterator=latest["ShardIterator"])["Records"]
     assert [r["dynamodb"]["Keys"]["PK"]["S"] for r in records] == ["E"]
     assert [pk for _, pk, _, _ in _records(client, streams, name)] == ["E"]
+
+
+def test_ttl_deletions_carry_dynamodbs_user_identity(engine: tuple[Any, Any, str]) -> None:
+    client, streams, name = engine
+    client.put_item(TableName=name, Item={**_key("old"), "expires_at": {"N": "1000"}})
+    client.put_item(TableName=name, Item=_key("mine"))
+    assert sweep_expired(client) == 1
+    client.delete_item(TableName=name, Key=_key("mine"))  # the same client, after a sweep: a user's delete
+    arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    removes = [
+        (r["dynamodb"]["Keys"]["PK"]["S"], r.get("userIdentity"))
+        for r in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+        if r["eventName"] == "REMOVE"
+    ]
+    assert removes == [("old", {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}), ("mine", None)]

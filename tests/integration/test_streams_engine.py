@@ -11,8 +11,9 @@ import pytest
 
 from singletable import Table, Update
 from singletable.errors import StreamNotEnabledError
+from singletable.local import sweep_expired
 from singletable.spec import TableSpec
-from singletable.streams import AsyncStreamReader, Change, StreamReader
+from singletable.streams import AsyncStreamReader, Change, Router, StreamReader, lambda_event
 from tests.streams_domain import Loan, Member, streamed_table
 
 pytestmark = pytest.mark.integration
@@ -135,3 +136,18 @@ def test_view_types(view: str) -> None:
             "OLD_IMAGE": [(None, None), ("V", None), ("W", None)],
         }[view]
     )
+
+
+def test_a_ttl_deletion_is_told_apart(stable: Table) -> None:
+    reader = StreamReader(stable)
+    stable.put_item({"PK": "SESSION#1", "SK": "X", "expires_at": 1000})
+    stable.put(Member(member_id="gone", name="G"))
+    assert sweep_expired(stable.client) == 1
+    stable.delete(Member, member_id="gone")
+    removes = [(c.keys["PK"], c.by_ttl) for c in reader.read_available() if c.kind == "remove"]
+    assert removes == [("SESSION#1", True), ("MEMBER#gone", False)]
+    # The same records as Lambda delivers them (userIdentity in camelCase) decode the same.
+    records = [c.raw for c in StreamReader(stable).read_available() if c.kind == "remove"]
+    event = lambda_event(records)
+    assert event["Records"][0]["userIdentity"] == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    assert [Router(stable).decode(r).by_ttl for r in event["Records"]] == [True, False]

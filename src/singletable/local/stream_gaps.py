@@ -17,12 +17,17 @@ Measured gaps, each filled here (tests/integration/test_stream_gaps.py proves ev
    iterator saw again (a tail went silent after the first cancelled transaction). The stream is now
    rolled back with the table, and stays the one object iterators hold.
 
+6. Deletions by TTL: DynamoDB's records carry ``userIdentity`` ``{"Type": "Service", "PrincipalId":
+   "dynamodb.amazonaws.com"}``; moto never expires items, and the deletes of our sweeper
+   (:mod:`singletable.local.ttl`) looked like a user's. The sweeper marks its DeleteItem requests with the
+   header :data:`TTL_HEADER`; their REMOVE records get DynamoDB's ``userIdentity``.
+
 Records are written and read under the DynamoDB lock ``gaps`` serialises requests with, so a reader never
 sees a record that a fill removes again.
 
 Not filled (documented in docs/streams.md): one shard that never splits or closes; records kept for ever
 (DynamoDB: 24 hours) and iterators that never expire (15 minutes); ``SizeBytes`` overestimated;
-``awsRegion`` always ``us-east-1``; TTL deletions by our sweeper carry no ``userIdentity``.
+``awsRegion`` always ``us-east-1``.
 """
 
 from __future__ import annotations
@@ -33,8 +38,13 @@ import threading
 from typing import Any
 
 ACCOUNT_ENDPOINT = r"https?://(?:\d{12}\.)?streams-ddb\.(.+)\.amazonaws\.com"
+#: The header the TTL sweeper marks its deletes with (only the local engine reads it).
+TTL_HEADER = "X-Singletable-Ttl-Sweep"
+#: As the Streams API writes it (a Lambda event has the same in camelCase: ``type``, ``principalId``).
+TTL_IDENTITY = {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
 
 _installed = False
+_request = threading.local()  # what the request being handled on this thread is (a TTL delete or not)
 
 
 def _shards(backend: Any) -> dict[str, tuple[Any, int]]:
@@ -56,6 +66,8 @@ def _skip_unchanged(original: Any) -> Any:
         if old is not None and new is not None and old.attrs == new.attrs:
             return
         original(self, old, new)
+        if new is None and getattr(_request, "ttl", False) and self.items:
+            self.items[-1].record["userIdentity"] = dict(TTL_IDENTITY)
 
     add.__wrapped__ = original  # type: ignore[attr-defined]
     return add
@@ -122,6 +134,18 @@ def _rollback_stream(original: Any) -> Any:
     return transact_write_items
 
 
+def _ttl_aware(original: Any) -> Any:
+    def delete_item(self: Any) -> Any:
+        _request.ttl = str(self.headers.get(TTL_HEADER, "")) == "1"
+        try:
+            return original(self)
+        finally:
+            _request.ttl = False
+
+    delete_item.__wrapped__ = original  # type: ignore[attr-defined]
+    return delete_item
+
+
 def _locked(original: Any, lock: Any) -> Any:
     def call_action(self: Any) -> Any:
         with lock:
@@ -139,6 +163,7 @@ def install(lock: threading.RLock) -> None:
     from moto import backend_index
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import StreamShard
+    from moto.dynamodb.responses import DynamoHandler
     from moto.dynamodbstreams import urls
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
@@ -146,6 +171,7 @@ def install(lock: threading.RLock) -> None:
         urls.url_bases.append(ACCOUNT_ENDPOINT)
         backend_index.backend_url_patterns.append(("dynamodbstreams", re.compile(ACCOUNT_ENDPOINT)))
     setattr(StreamShard, "add", _skip_unchanged(StreamShard.add))  # noqa: B010
+    setattr(DynamoHandler, "delete_item", _ttl_aware(DynamoHandler.delete_item))  # noqa: B010
     for name in ("put_item", "delete_item"):
         setattr(DynamoDBBackend, name, _undo_on_error(getattr(DynamoDBBackend, name)))
     setattr(DynamoDBBackend, "update_item", _one_record_per_update(DynamoDBBackend.update_item))  # noqa: B010

@@ -25,10 +25,20 @@ def _json(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} in a stream record")
 
 
+def _as_lambda(record: Mapping[str, Any], arn: str) -> dict[str, Any]:
+    out = {**record, "eventSourceARN": record.get("eventSourceARN", arn)}
+    identity = record.get("userIdentity")
+    if isinstance(
+        identity, Mapping
+    ):  # the Streams API's PrincipalId/Type are principalId/type in Lambda's events
+        out["userIdentity"] = {k[:1].lower() + k[1:]: v for k, v in identity.items()}
+    return out
+
+
 def lambda_event(records: Sequence[Mapping[str, Any]], *, stream_arn: str | None = None) -> dict[str, Any]:
     """GetRecords' records as a Lambda event: JSON (epoch seconds, base64 binary), with ``eventSourceARN``."""
     arn = stream_arn or "arn:aws:dynamodb:us-east-1:123456789012:table/local/stream/local"
-    event = {"Records": [{**r, "eventSourceARN": r.get("eventSourceARN", arn)} for r in records]}
+    event = {"Records": [_as_lambda(r, arn) for r in records]}
     result: dict[str, Any] = json.loads(json.dumps(event, default=_json))
     return result
 

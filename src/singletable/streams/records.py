@@ -164,7 +164,9 @@ class Decoder:
             approximate_time=_time(body.get("ApproximateCreationDateTime")),
             event_id=str(record.get("eventID", "")),
             view_type=body.get("StreamViewType"),
-            by_ttl=isinstance(identity, Mapping) and identity.get("principalId") == TTL_PRINCIPAL,
+            # Lambda's events spell it principalId, the Streams API PrincipalId.
+            by_ttl=isinstance(identity, Mapping)
+            and TTL_PRINCIPAL in (identity.get("principalId"), identity.get("PrincipalId")),
             event_source_arn=record.get("eventSourceARN"),
             raw=record,
         )
