@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-from singletable import Table, Update
+from singletable import AsyncTable, Table, Update
+from singletable.client import make_client
 from singletable.errors import StreamNotEnabledError
 from singletable.local import sweep_expired
 from singletable.spec import TableSpec
 from singletable.streams import AsyncStreamReader, Change, Router, StreamReader, lambda_event
-from tests.streams_domain import Loan, Member, streamed_table
+from tests.streams_domain import Loan, Member, stream_spec, streamed_table
 
 pytestmark = pytest.mark.integration
 
@@ -151,3 +152,23 @@ def test_a_ttl_deletion_is_told_apart(stable: Table) -> None:
     event = lambda_event(records)
     assert event["Records"][0]["userIdentity"] == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
     assert [Router(stable).decode(r).by_ttl for r in event["Records"]] == [True, False]
+
+
+def test_async_reader_of_an_async_table(singletable_endpoint: str) -> None:
+    spec = stream_spec()
+    spec.create(make_client(endpoint_url=singletable_endpoint))
+
+    async def main() -> list[tuple[str, Any]]:
+        async with AsyncTable(spec, endpoint_url=singletable_endpoint, entities=[Member, Loan]) as table:
+            reader = AsyncStreamReader(table, poll_interval=0.05)
+            await table.put(Member(member_id="x", name="X"))
+            await table.update(Member, Update().increment("loans"), member_id="x")
+            return [(c.kind, c.new) async for c in reader.follow(idle_timeout=0.3)]
+
+    try:
+        assert asyncio.run(main()) == [
+            ("insert", Member(member_id="x", name="X")),
+            ("modify", Member(member_id="x", name="X", loans=1)),
+        ]
+    finally:
+        spec.delete(make_client(endpoint_url=singletable_endpoint))

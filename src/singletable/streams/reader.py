@@ -121,22 +121,26 @@ def streams_client(
 
 
 def _client_for(table: Any) -> Any:
-    """A streams client on the same endpoint and region as the table's DynamoDB client."""
+    """A streams client on the same endpoint and region as the table: a Table's botocore client, or an
+    AsyncTable's HTTP transport."""
     client = getattr(table, "client", None)
-    if client is None:
-        return streams_client()
-    endpoint: str | None = client.meta.endpoint_url
+    if client is not None:
+        endpoint: str | None = client.meta.endpoint_url
+        region: str | None = client.meta.region_name
+    else:
+        transport = getattr(table, "transport", None)
+        endpoint, region = getattr(transport, "endpoint_url", None), getattr(transport, "region", None)
     host = urlsplit(endpoint or "").hostname or ""
     if host.endswith((".amazonaws.com", ".amazonaws.com.cn")):
         endpoint = None  # AWS itself: botocore picks the streams endpoint
-    return streams_client(endpoint_url=endpoint, region=client.meta.region_name)
+    return streams_client(endpoint_url=endpoint, region=region)
 
 
 class StreamReader:
     """Follows a table's stream: typed changes (``poll``, ``follow``) or raw records (``poll_records``).
 
-    ``table`` is a Table (its client's endpoint and region are used) or anything with a ``schema``, with
-    ``client`` a ``dynamodbstreams`` client. Order holds per item and so per partition key; records of
+    ``table`` is a Table or an AsyncTable (its endpoint and region are used), or anything with a
+    ``schema`` given ``client``, a ``dynamodbstreams`` client. Order holds per item and so per partition key; records of
     different shards interleave.
     """
 
