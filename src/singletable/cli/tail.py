@@ -79,15 +79,16 @@ def _fields(change: Change[Any], keys: set[str]) -> str:
     return ", ".join(f"{k}: {json_dumps(v)}" for k, v in item.items() if k not in keys)
 
 
-def as_line(change: Change[Any]) -> Text:
+def as_line(change: Change[Any], key_names: tuple[str, str] = ("PK", "SK")) -> Text:
     """``12:00:01 INSERT Member MEMBER#1 / PROFILE name: "Ada"``, the entity in its colour."""
     keys = set(change.keys) | {"_type"}
+    shown = [str(change.keys[k]) for k in key_names if k in change.keys]
     name = change.entity_name or "item"
     line = Text()
     line.append(change.approximate_time.strftime("%H:%M:%S") + " ", style="dim")
     line.append(f"{change.kind.upper():<6} ", style=KIND_STYLE[change.kind])
     line.append(f"{name} ", style=f"bold {colour(change.entity_name)}")
-    line.append(" / ".join(str(v) for v in change.keys.values()), style=colour(change.entity_name))
+    line.append(" / ".join(shown), style=colour(change.entity_name))
     fields = _fields(change, keys)
     if fields:
         line.append("  " + fields)
@@ -154,7 +155,7 @@ def tail(
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends a tail: not an error
             for change in reader.follow(idle_timeout=idle_exit):
                 if output is Output.table:
-                    console.print(as_line(change), soft_wrap=True)
+                    console.print(as_line(change, (t.spec.pk, t.spec.sk)), soft_wrap=True)
                 else:
                     write(json_dumps(as_json(change), indent=2 if output is Output.json else None))
                 seen += 1

@@ -60,11 +60,6 @@ class Change(Generic[T]):
     def entity_name(self) -> str | None:
         return self.entity.meta().name if self.entity is not None else None
 
-    @property
-    def pk(self) -> Any:
-        """The value of the item's partition key (the first key attribute)."""
-        return next(iter(self.keys.values()), None)
-
 
 def sequence_number(record: Mapping[str, Any]) -> str:
     """A record's SequenceNumber (what Lambda's ``batchItemFailures`` name a record by)."""
@@ -111,12 +106,8 @@ class Decoder:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
 
-    def entity_of(self, keys: Mapping[str, Any], *images: Mapping[str, Any] | None) -> type[Entity] | None:
-        """The entity class of an item: from an image (marker or keys), else from the keys alone."""
-        for image in images:
-            if image is not None:
-                found = self.schema.recognise(image)
-                return type(found) if isinstance(found, Entity) else None
+    def entity_of(self, keys: Mapping[str, Any]) -> type[Entity] | None:
+        """The entity class whose key patterns alone match ``keys`` (for records without images)."""
         pk, sk = keys.get(self.schema.spec.pk), keys.get(self.schema.spec.sk)
         if not (isinstance(pk, str) and isinstance(sk, str)):
             return None
