@@ -13,7 +13,7 @@ import pytest
 
 from singletable import Table, TableSpec
 from singletable.errors import ChangeKindError, StreamRecordError
-from singletable.streams import Change, Router, ahandle_batch, handle_batch
+from singletable.streams import Change, Router, ahandle_batch, deliver, handle_batch
 from tests.streams_domain import Loan, Member
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lambda_streams"
@@ -178,3 +178,31 @@ def test_a_record_that_is_no_stream_record() -> None:
     # Decoding fails for that record alone: it is reported, the rest are handled.
     failed = [{"itemIdentifier": s} for s in _expected_failures(bad, 1)]
     assert len(failed) == 4 and handle_batch(router, bad) == {"batchItemFailures": failed}
+
+
+def test_deliver_plays_lambdas_retry_rules() -> None:
+    records = event("new_image")["Records"]
+    s = seqs(event("new_image"))
+    calls: list[list[str]] = []
+    answers: list[Any] = [
+        {"batchItemFailures": [{"itemIdentifier": s[4]}, {"itemIdentifier": s[2]}]},  # lowest is s[2]
+        RuntimeError("the whole invocation failed"),
+        {"batchItemFailures": [{"itemIdentifier": ""}]},  # an empty identifier fails the whole batch
+        None,  # a null response is a success
+        {"batchItemFailures": []},
+    ]
+
+    def handler(ev: dict[str, Any], context: Any) -> Any:
+        calls.append([r["dynamodb"]["SequenceNumber"] for r in ev["Records"]])
+        assert all("eventSourceARN" in r for r in ev["Records"])
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    report = deliver(records, handler, batch_size=5)
+    assert calls == [s[0:5], s[2:7], s[2:7], s[2:7], s[7:8]]
+    assert report.complete and report.invocations == 5 and report.partial_failures == 3
+    assert not deliver(
+        records, lambda ev, ctx: {"batchItemFailures": [{"itemIdentifier": s[0]}]}, max_invocations=3
+    ).complete
