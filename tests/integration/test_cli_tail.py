@@ -64,7 +64,7 @@ def _start_tail(
 def _collect(
     proc: subprocess.Popen[str], out: queue.Queue[tuple[float, str]], n: int
 ) -> list[tuple[float, str]]:
-    got = []
+    got: list[tuple[float, str]] = []
     deadline = time.monotonic() + 20
     while len(got) < n and time.monotonic() < deadline:
         try:

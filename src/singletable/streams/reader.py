@@ -9,7 +9,7 @@ no NextShardIterator) before its children start. :class:`ShardPlan` keeps that b
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -53,7 +53,7 @@ class ShardPlan:
         self.shards: dict[str, ShardState] = {}
         self._described = False
 
-    def update(self, shards: list[Mapping[str, Any]]) -> None:
+    def update(self, shards: Sequence[Mapping[str, Any]]) -> None:
         """Take DescribeStream's ``Shards`` (every page of them)."""
         first = not self._described
         self._described = True
@@ -88,7 +88,7 @@ class ShardPlan:
         return {"ShardIteratorType": shard.start}
 
     @staticmethod
-    def advance(shard: ShardState, records: list[Mapping[str, Any]], next_iterator: str | None) -> bool:
+    def advance(shard: ShardState, records: Sequence[Mapping[str, Any]], next_iterator: str | None) -> bool:
         """Record a GetRecords answer; True when the shard has ended (closed and read to its end)."""
         if records:
             shard.last_sequence = records[-1]["dynamodb"]["SequenceNumber"]
