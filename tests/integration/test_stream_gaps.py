@@ -139,3 +139,34 @@ def test_ttl_deletions_carry_dynamodbs_user_identity(engine: tuple[Any, Any, str
         if r["eventName"] == "REMOVE"
     ]
     assert removes == [("old", {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}), ("mine", None)]
+
+
+def test_a_stream_turned_off_stops_recording_and_stays_readable(engine: tuple[Any, Any, str]) -> None:
+    client, streams, name = engine
+    client.put_item(TableName=name, Item=_key("before"))
+    old_arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    client.update_table(
+        TableName=name, StreamSpecification={"StreamEnabled": False}
+    )  # stream_enabled = false
+    client.put_item(TableName=name, Item=_key("while-off"))  # moto failed every write here (HTTP 500)
+    desc = streams.describe_stream(StreamArn=old_arn)["StreamDescription"]
+    assert desc["StreamStatus"] == "DISABLED" and desc["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    [shard] = desc["Shards"]
+    assert "EndingSequenceNumber" in shard["SequenceNumberRange"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=old_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )
+    answer = streams.get_records(ShardIterator=iterator["ShardIterator"])
+    assert [r["dynamodb"]["Keys"]["PK"]["S"] for r in answer["Records"]] == ["before"]
+    assert "NextShardIterator" not in answer  # a closed shard, read to its end
+    # On again, with another view type: a new stream; the old one is still readable.
+    client.update_table(
+        TableName=name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    )
+    client.put_item(TableName=name, Item=_key("after"))
+    new_arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    assert new_arn != old_arn
+    assert [pk for _, pk, old, new in _records(client, streams, name) if old is None and new is None] == [
+        "after"
+    ]
+    assert streams.describe_stream(StreamArn=old_arn)["StreamDescription"]["StreamStatus"] == "DISABLED"

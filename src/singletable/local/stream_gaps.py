@@ -22,6 +22,14 @@ Measured gaps, each filled here (tests/integration/test_stream_gaps.py proves ev
    (:mod:`singletable.local.ttl`) looked like a user's. The sweeper marks its DeleteItem requests with the
    header :data:`TTL_HEADER`; their REMOVE records get DynamoDB's ``userIdentity``.
 
+7. Turning a stream off (UpdateTable ``StreamEnabled: false``, what Terraform does when ``stream_enabled``
+   goes to false) left moto's shard in place without a view type: every later write to the table failed
+   (KeyError, HTTP 500), and so did DescribeStream. DynamoDB stops recording, and the disabled stream stays
+   readable (24 hours): its status DISABLED, its shard closed (an EndingSequenceNumber; GetRecords at its
+   end answers without NextShardIterator). So it is here. moto also refused to turn a stream on again
+   once a table had had one ("Cannot enable stream"); DynamoDB refuses only while one is enabled, and
+   a re-enabled stream is a new stream (a new label and ARN).
+
 Records are written and read under the DynamoDB lock ``gaps`` serialises requests with, so a reader never
 sees a record that a fill removes again.
 
@@ -146,6 +154,106 @@ def _ttl_aware(original: Any) -> Any:
     return delete_item
 
 
+RETIRED = "singletable_retired_shards"  # on a moto Table: stream label -> the shard of a disabled stream
+
+
+def _retiring(original: Any) -> Any:
+    def set_stream_specification(self: Any, streams: Any) -> None:
+        shard = getattr(self, "stream_shard", None)
+        spec = getattr(self, "stream_specification", None) or {}
+        label = getattr(self, "latest_stream_label", None)
+        original(self, streams)
+        if shard is not None and not (self.stream_specification or {}).get("StreamEnabled"):
+            shard.view_type = spec.get("StreamViewType")
+            shard.ending_sequence_number = shard.starting_sequence_number + len(shard.items) - 1
+            self.__dict__.setdefault(RETIRED, {})[label] = shard
+            self.stream_shard = None  # writes are no longer recorded
+
+    set_stream_specification.__wrapped__ = original  # type: ignore[attr-defined]
+    return set_stream_specification
+
+
+def _reenable(original: Any) -> Any:
+    def update_table_streams(self: Any, table: Any, stream_specification: dict[str, Any]) -> None:
+        enabling = stream_specification.get("StreamEnabled") or stream_specification.get("StreamViewType")
+        if enabling and table.stream_shard is None:
+            table.set_stream_specification(stream_specification)  # off before: a new stream
+            return
+        original(self, table, stream_specification)
+
+    update_table_streams.__wrapped__ = original  # type: ignore[attr-defined]
+    return update_table_streams
+
+
+def _retired(backend: Any, arn: str) -> tuple[Any, Any] | None:
+    """(table, shard) of a disabled stream's ARN; None for the table's current stream."""
+    table = backend.dynamodb.get_table(arn.split(":", 6)[5].split("/")[1])
+    label = arn.rsplit("/stream/", 1)[-1]
+    if table.stream_shard is not None and label == table.latest_stream_label:
+        return None
+    shard = table.__dict__.get(RETIRED, {}).get(label)
+    if shard is None:
+        from moto.dynamodb.exceptions import ResourceNotFoundException
+
+        raise ResourceNotFoundException(f"Requested resource not found: Stream: {arn} not found")
+    return table, shard
+
+
+def _describe_retired(original: Any) -> Any:
+    def describe_stream(self: Any, arn: str) -> Any:
+        found = _retired(self, arn)
+        if found is None:
+            return original(self, arn)
+        table, shard = found
+        desc = shard.to_json()
+        desc["SequenceNumberRange"]["EndingSequenceNumber"] = str(shard.ending_sequence_number)
+        return {
+            "StreamArn": arn,
+            "StreamLabel": arn.rsplit("/stream/", 1)[-1],
+            "StreamStatus": "DISABLED",
+            "StreamViewType": shard.view_type,
+            "CreationRequestDateTime": shard.created_on,
+            "TableName": table.name,
+            "KeySchema": table.schema,
+            "Shards": [desc],
+        }
+
+    describe_stream.__wrapped__ = original  # type: ignore[attr-defined]
+    return describe_stream
+
+
+def _iterator_on_retired(original: Any) -> Any:
+    def get_shard_iterator(
+        self: Any, arn: str, shard_id: str, shard_iterator_type: str, sequence_number: Any = None
+    ) -> Any:
+        found = _retired(self, arn)
+        if found is None:
+            return original(self, arn, shard_id, shard_iterator_type, sequence_number)
+        from moto.dynamodbstreams.models import ShardIterator
+
+        iterator = ShardIterator(self, found[1], shard_iterator_type, sequence_number)
+        self.shard_iterators[iterator.arn] = iterator
+        return iterator
+
+    get_shard_iterator.__wrapped__ = original  # type: ignore[attr-defined]
+    return get_shard_iterator
+
+
+def _closed_at_end(original: Any) -> Any:
+    def get(self: Any, limit: int = 1000) -> Any:
+        result = original(self, limit)
+        ending = getattr(self.stream_shard, "ending_sequence_number", None)
+        if ending is not None:
+            records = result.get("Records") or []
+            after = int(records[-1]["dynamodb"]["SequenceNumber"]) + 1 if records else self.sequence_number
+            if after > ending:
+                result.pop("NextShardIterator", None)  # a closed shard read to its end
+        return result
+
+    get.__wrapped__ = original  # type: ignore[attr-defined]
+    return get
+
+
 def _locked(original: Any, lock: Any) -> Any:
     def call_action(self: Any) -> Any:
         with lock:
@@ -162,9 +270,10 @@ def install(lock: threading.RLock) -> None:
         return
     from moto import backend_index
     from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.table import StreamShard
+    from moto.dynamodb.models.table import StreamShard, Table
     from moto.dynamodb.responses import DynamoHandler
     from moto.dynamodbstreams import urls
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
     if ACCOUNT_ENDPOINT not in urls.url_bases:
@@ -172,6 +281,17 @@ def install(lock: threading.RLock) -> None:
         backend_index.backend_url_patterns.append(("dynamodbstreams", re.compile(ACCOUNT_ENDPOINT)))
     setattr(StreamShard, "add", _skip_unchanged(StreamShard.add))  # noqa: B010
     setattr(DynamoHandler, "delete_item", _ttl_aware(DynamoHandler.delete_item))  # noqa: B010
+    setattr(Table, "set_stream_specification", _retiring(Table.set_stream_specification))  # noqa: B010
+    setattr(DynamoDBBackend, "update_table_streams", _reenable(DynamoDBBackend.update_table_streams))  # noqa: B010
+    setattr(  # noqa: B010
+        DynamoDBStreamsBackend, "describe_stream", _describe_retired(DynamoDBStreamsBackend.describe_stream)
+    )
+    setattr(  # noqa: B010
+        DynamoDBStreamsBackend,
+        "get_shard_iterator",
+        _iterator_on_retired(DynamoDBStreamsBackend.get_shard_iterator),
+    )
+    setattr(ShardIterator, "get", _closed_at_end(ShardIterator.get))  # noqa: B010
     for name in ("put_item", "delete_item"):
         setattr(DynamoDBBackend, name, _undo_on_error(getattr(DynamoDBBackend, name)))
     setattr(DynamoDBBackend, "update_item", _one_record_per_update(DynamoDBBackend.update_item))  # noqa: B010
