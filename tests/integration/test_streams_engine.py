@@ -172,3 +172,16 @@ def test_async_reader_of_an_async_table(singletable_endpoint: str) -> None:
         ]
     finally:
         spec.delete(make_client(endpoint_url=singletable_endpoint))
+
+
+def test_reader_reads_a_closed_shard_to_its_end(stable: Table) -> None:
+    """Turning the stream off closes its shard (a real closed shard on the local engine): the reader reads
+    it to its end and is done with it."""
+    stable.put(Member(member_id="c", name="C"))
+    reader = StreamReader(stable)
+    assert [c.keys["PK"] for c in reader.poll()] == ["MEMBER#c"]
+    stable.client.update_table(TableName=stable.name, StreamSpecification={"StreamEnabled": False})
+    stable.put(Member(member_id="unrecorded", name="U"))
+    reader.describe()
+    assert reader.read_available() == []
+    assert all(s.closed and s.done for s in reader.plan.shards.values())
