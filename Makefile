@@ -56,9 +56,11 @@ model: $(STAMP) $(DYNALITE)
 	SINGLETABLE_MODEL_ENGINES=inprocess,http,dynalite SINGLETABLE_MODEL_EXAMPLES=500 SINGLETABLE_MODEL_RANDOM=1 \
 		$(BIN)/pytest -q -s tests/unit/test_model_based.py
 
-# The stream tests with the issue's sizes: a 1,000-record Lambda retry loop counted exactly once.
+# The stream tests with the issue's sizes: a 1,000-record Lambda retry loop counted exactly once, and
+# the module's stream_enabled turned on and off on the local engine (terraform: ~35 s of CPU).
 streams: $(STAMP)
-	SINGLETABLE_STREAM_RECORDS=1000 $(BIN)/pytest -q tests/integration/test_streams_exactly_once.py
+	SINGLETABLE_STREAM_RECORDS=1000 SINGLETABLE_TF_STREAMS=1 $(BIN)/pytest -q \
+		tests/integration/test_streams_exactly_once.py tests/integration/test_terraform_streams.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
