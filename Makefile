@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test model pythons docs chromium ui-screenshots
+.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test model pythons docs chromium ui-screenshots streams
 
 # setup.py and the C source too: an editable install compiles the codec's accelerator in place.
 $(STAMP): pyproject.toml setup.py src/singletable/_ccodec.c
@@ -68,6 +68,12 @@ unit: $(STAMP)
 model: $(STAMP) $(DYNALITE)
 	SINGLETABLE_MODEL_ENGINES=inprocess,http,dynalite SINGLETABLE_MODEL_EXAMPLES=500 SINGLETABLE_MODEL_RANDOM=1 \
 		$(BIN)/pytest -q -s tests/unit/test_model_based.py
+
+# The stream tests with the issue's sizes: a 1,000-record Lambda retry loop counted exactly once, and
+# the module's stream_enabled turned on and off on the local engine (terraform: ~35 s of CPU).
+streams: $(STAMP)
+	SINGLETABLE_STREAM_RECORDS=1000 SINGLETABLE_TF_STREAMS=1 $(BIN)/pytest -q \
+		tests/integration/test_streams_exactly_once.py tests/integration/test_terraform_streams.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -375,3 +375,35 @@ class RatesFileError(ValidationError):
 
     code = "ST760"
     default_hint = 'write [patterns."<pattern>"] tables with reads_per_s / writes_per_s >= 0 (finite numbers)'
+
+
+class StreamRecordError(ValidationError):
+    """Something given as a DynamoDB stream record is not one (no ``dynamodb.SequenceNumber``, an
+    ``eventName`` other than INSERT, MODIFY or REMOVE)."""
+
+    code = "ST720"
+    default_hint = "pass the records of a DynamoDB stream: a Lambda event's Records, or GetRecords' Records"
+
+
+class StreamNotEnabledError(SingleTableError):
+    """A table's stream was asked for, and the table has none."""
+
+    code = "ST721"
+    default_hint = (
+        "turn the stream on: stream_enabled = true in the Terraform module (stream_view_type "
+        "NEW_AND_OLD_IMAGES), or TableSpec(stream_view_type='NEW_AND_OLD_IMAGES') for a local table"
+    )
+
+
+class ChangeKindError(ValidationError):
+    """A router was given a change kind other than insert, modify or remove."""
+
+    code = "ST722"
+    default_hint = 'use "insert", "modify" or "remove" (or none: every kind)'
+
+
+class StreamViewTypeError(ValidationError):
+    """A stream view type other than DynamoDB's four."""
+
+    code = "ST723"
+    default_hint = "use KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES (the module's stream_view_type)"

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from singletable.errors import TableMismatchError, TableNotFoundError, ValidationError
+from singletable.errors import StreamViewTypeError, TableMismatchError, TableNotFoundError, ValidationError
 
 BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
 
@@ -54,6 +54,10 @@ of SK and PK) only for entities that declare ``__reverse__ = True``, so the othe
 and cannot crowd one GSI1 partition (a constant SK such as ``PROFILE``)."""
 
 
+#: DynamoDB's stream view types, as the module's ``stream_view_type`` validates them.
+STREAM_VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
+
+
 @dataclass(frozen=True, slots=True)
 class TableSpec:
     """The single table: string keys ``PK``/``SK``, ``GSI1`` inverted (hash SK, range PK), TTL attribute."""
@@ -73,12 +77,18 @@ class TableSpec:
     kms_key_arn: str | None = None
     deletion_protection: bool = True
     stream_view_type: str | None = None
+    """The stream's view type (the module's ``stream_view_type`` when ``stream_enabled``); None: no stream."""
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 3 <= len(self.name) <= 255:
             raise ValidationError(
                 f"table name {self.name!r} must be 3 to 255 characters", field="name", hint="rename the table"
+            )
+        if self.stream_view_type is not None and self.stream_view_type not in STREAM_VIEW_TYPES:
+            raise StreamViewTypeError(
+                f"stream_view_type {self.stream_view_type!r} is not a stream view type",
+                field="stream_view_type",
             )
         names = [i.name for i in self.indexes]
         if len(set(names)) != len(names):
@@ -261,7 +271,8 @@ class TableSpec:
         """Differences between the live table and this spec.
 
         Always checked: key schema, key types, every index's keys and projection, TTL. With ``strict``
-        also billing mode, point-in-time recovery and deletion protection (what ``doctor`` reports).
+        also billing mode, point-in-time recovery, deletion protection, encryption and a declared stream
+        (what ``doctor`` reports).
         """
         try:
             desc = client.describe_table(TableName=self.name)["Table"]
@@ -363,6 +374,18 @@ class TableSpec:
                     self.kms_key_arn,
                     sse.get("KMSMasterKeyArn"),
                     f'set kms_key_arn = "{self.kms_key_arn}"',
+                )
+            )
+        stream = desc.get("StreamSpecification") or {}
+        live_view = stream.get("StreamViewType") if stream.get("StreamEnabled") else None
+        # Only a declared stream is checked: a stream nobody declared costs nothing and breaks no reader.
+        if self.stream_view_type is not None and live_view != self.stream_view_type:
+            drifts.append(
+                Drift(
+                    "stream",
+                    self.stream_view_type,
+                    live_view or "off",
+                    f'set stream_enabled = true and stream_view_type = "{self.stream_view_type}"',
                 )
             )
         protected = bool(desc.get("DeletionProtectionEnabled", False))

@@ -188,6 +188,10 @@ def test_provisioned_autoscaling_example_applies_without_fighting_the_autoscaler
     assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
     assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"GSI1", "GSI2"}
     assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    # The stream the module turned on is served by the Streams API (what singletable tail and StreamReader read).
+    stream = _client("dynamodbstreams", endpoint).describe_stream(StreamArn=table["LatestStreamArn"])
+    assert stream["StreamDescription"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert stream["StreamDescription"]["Shards"]
 
     aas = _client("application-autoscaling", endpoint)
     targets = aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]

@@ -5,7 +5,8 @@ functions are never called, only type-checked."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, assert_type
+from collections.abc import Callable
+from typing import Any, Literal, assert_type
 
 from pydantic import Field
 
@@ -200,3 +201,25 @@ def _patterns(table: Table, prices: RegionPricing) -> None:
     rates = load_rates("rates.toml")
     assert_type(rates, Rates)
     assert_type(price_patterns(table.schema, rates, prices, hours=730), list[PatternCost])
+
+
+def _streams(table: Table, event: dict[str, Any]) -> None:
+    from singletable.streams import BatchResponse, Change, Router, StreamReader, handle_batch
+
+    router = Router(table)
+
+    @router.on(Repo, "insert", "modify")
+    def changed(change: Change[Repo]) -> None:
+        assert_type(change.new, Repo | None)
+        assert_type(change.old, Repo | None)
+        assert_type(change.kind, Literal["insert", "modify", "remove"])
+
+    @router.on_other()
+    def other(change: Change[dict[str, Any]]) -> None:
+        assert_type(change.image, dict[str, Any] | None)
+
+    assert_type(changed, Callable[[Change[Repo]], None])
+    assert_type(handle_batch(router, event), BatchResponse)
+    assert_type(router.handle_batch(event), BatchResponse)
+    assert_type(StreamReader(table).poll(), list[Change[Any]])
+    router.on(Repo, "upsert")  # type: ignore[arg-type]  # a kind DynamoDB does not have

@@ -56,6 +56,8 @@ def exports(endpoint_url: str, config: Path, credentials: Path) -> str:
         "AWS_CONFIG_FILE": str(config),
         "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
         "AWS_ENDPOINT_URL_DYNAMODB": endpoint_url,
+        # The same engine serves DynamoDB Streams (aws dynamodbstreams, boto3's "dynamodbstreams" client).
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": endpoint_url,
     }
     lines = [f"export {k}={shlex.quote(v)}" for k, v in pairs.items()]
     lines.append(f"# back to your real AWS settings: unset {' '.join(pairs)}")

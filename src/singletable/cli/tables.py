@@ -65,6 +65,16 @@ def create(
         bool,
         typer.Option("--exist-ok", help="An existing table that matches the spec is fine (exit 0)."),
     ] = False,
+    stream: Annotated[
+        str | None,
+        typer.Option(
+            "--stream",
+            metavar="VIEW",
+            help="Turn the stream on: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES (as the module's "
+            "stream_enabled + stream_view_type); `singletable tail` follows it.",
+            show_default=False,
+        ),
+    ] = None,
     table: TableOpt = None,
     endpoint_url: EndpointOpt = None,
     profile: ProfileOpt = None,
@@ -89,6 +99,7 @@ def create(
             point_in_time_recovery=pitr,
             deletion_protection=deletion_protection,
             ttl_attribute=ttl_attribute or None,
+            stream_view_type=stream.upper() if stream else None,
             encryption=encryption,
         )
         try:

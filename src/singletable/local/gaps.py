@@ -21,6 +21,8 @@ in-process and over HTTP):
    held, not even against the stored value itself; DynamoDB compares the bytes (found by the model-based
    test, ``tests/unit/test_issue11_model.py``).
 
+DynamoDB Streams: see :mod:`singletable.local.stream_gaps`.
+
 Application auto scaling (Terraform):
 
 moto 5.2 does not implement application-autoscaling ``ListTagsForResource``, ``TagResource`` or
@@ -43,6 +45,7 @@ from typing import Any
 
 from singletable.capacity import MAX_ITEM_BYTES
 from singletable.codec import attr_size
+from singletable.local import stream_gaps
 
 TOKEN_LIFETIME_SECONDS = 600.0
 
@@ -268,4 +271,5 @@ def install() -> None:
     from moto.dynamodb.comparisons import FuncBeginsWith
 
     setattr(FuncBeginsWith, "expr", _begins_with_binary(FuncBeginsWith.expr))  # noqa: B010
+    stream_gaps.install(_dynamodb_lock)
     _installed = True

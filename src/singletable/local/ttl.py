@@ -1,7 +1,9 @@
 """TTL sweeping: moto never deletes expired items, so the local engine does it itself.
 
 The sweep goes through the public API (Scan + conditional DeleteItem), so it works on any engine and
-never removes an item whose TTL was pushed into the future between the scan and the delete.
+never removes an item whose TTL was pushed into the future between the scan and the delete. Its deletes
+carry a header (``stream_gaps.TTL_HEADER``) by which our engine gives their stream records DynamoDB's TTL
+``userIdentity``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,32 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from singletable.local.stream_gaps import TTL_HEADER
+
+_sweeping = threading.local()
+
+
+def _mark_ttl_delete(request: Any, **_: Any) -> None:
+    if getattr(_sweeping, "active", False):
+        request.headers[TTL_HEADER] = "1"
+
 
 def sweep_expired(client: Any, now: float | None = None) -> int:
     """Delete every item whose TTL attribute lies in the past, in every TTL-enabled table.
 
     Returns the number of items deleted.
     """
-    now_s = int(time.time() if now is None else now)
+    client.meta.events.register(
+        "before-sign.dynamodb.DeleteItem", _mark_ttl_delete, unique_id="singletable-ttl-sweep"
+    )
+    _sweeping.active = True
+    try:
+        return _sweep(client, int(time.time() if now is None else now))
+    finally:
+        _sweeping.active = False
+
+
+def _sweep(client: Any, now_s: int) -> int:
     deleted = 0
     for name in _table_names(client):
         ttl = client.describe_time_to_live(TableName=name).get("TimeToLiveDescription", {})
