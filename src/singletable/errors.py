@@ -331,8 +331,9 @@ class BatchReadIncompleteError(BatchIncompleteError):
 
 
 class TransactionOutcomeUnknownError(SingleTableError):
-    """A transaction's task was cancelled while its request may have reached DynamoDB: it was applied
-    whole or not at all, and which is unknown. ``token`` is its ClientRequestToken and ``transaction`` the
+    """A transaction's task was cancelled while its request may have reached DynamoDB, or its retries ran
+    out after an attempt that may have been applied (a dropped connection, a read timeout, a 5xx; the
+    last error is the ``__cause__``): it was applied whole or not at all, and which is unknown. ``token`` is its ClientRequestToken and ``transaction`` the
     builder: committing it again (``tx.commit()``, the same actions and token) within DynamoDB's
     10-minute window applies it at most once. ``sent_at`` is when it was first sent (``time.time()``)."""
 

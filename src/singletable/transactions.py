@@ -13,8 +13,9 @@ applied it) is not applied twice. Bad input is caught before anything is sent: m
 two actions on one key, items over 400 KB or 4 MB in all, conditions naming attributes the entity
 does not store. A cancelled transaction raises :class:`TransactionCanceledError` naming each failing
 action (index, kind, entity and key) and why. A commit whose asyncio task is cancelled while its request
-may have reached DynamoDB reports :class:`~singletable.errors.TransactionOutcomeUnknownError` (the
-token, and the builder to commit again: the same token, so applied at most once).
+may have reached DynamoDB, or whose retries run out after an attempt that may have been applied (a
+dropped connection, a read timeout, a 5xx), reports :class:`~singletable.errors.TransactionOutcomeUnknownError`
+(the token, and the builder to commit again: the same token, so applied at most once), sync or async.
 
 Capacity: DynamoDB charges transactional writes and reads double (2 WCU per started KB, 2 RCU per
 started 4 KB); index writes are standard writes. TransactWriteItems returns no item, so a put is charged
@@ -31,17 +32,27 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, overload
 
+from botocore.exceptions import ClientError
 from typing_extensions import deprecated
 
 from singletable import capacity
 from singletable.arguments import check_names
-from singletable.batch import Backoff, check_key, is_transient, prepare_writes, write_exchange
+from singletable.batch import (
+    TRANSIENT_CODES,
+    Backoff,
+    check_key,
+    is_transient,
+    prepare_writes,
+    write_exchange,
+)
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import (
     DuplicateKeyError,
     EngineError,
+    EngineUnreachableError,
     ItemTooLargeError,
     LimitExceededError,
+    SingleTableError,
     TransactionCanceledError,
     TransactionOutcomeUnknownError,
     ValidationError,
@@ -423,7 +434,7 @@ class TransactBuilder:
         except TransactionOutcomeUnknownError as unknown:  # the caller gets this builder, to commit again
             raise TransactionOutcomeUnknownError(
                 unknown.message, token=unknown.token, sent_at=unknown.sent_at, transaction=self
-            ) from None
+            ) from unknown.__cause__  # the last attempt's error, when retries ran out
         units = sum(a.write_units for a in self.actions)
         self.schema.record(
             "TransactWriteItems",
@@ -460,7 +471,9 @@ class TransactWrite(TransactBuilder):
         self.table = table
 
     def commit(self) -> TransactResult:
-        """Send the transaction; retried with the same token on transient errors and conflicts."""
+        """Send the transaction; retried with the same token on transient errors and conflicts. Again
+        after a :class:`~singletable.errors.TransactionOutcomeUnknownError`: the same token, so applied
+        at most once (within DynamoDB's 10-minute window)."""
         if self.committed is not None:
             return self.committed
         return drive(self.commit_exchange(), self.table.transport)
@@ -514,9 +527,11 @@ def retry_exchange(
             if delay is None:
                 raise cancelled(exc, actions) from None
         except Exception as exc:
-            uncertain = uncertain or not refused(exc)
+            uncertain = uncertain or may_have_applied(exc)
             delay = retry.delay() if is_transient(exc) else None
             if delay is None:
+                if uncertain and request.operation == "TransactWriteItems":
+                    raise outcome_unknown(request, sent_at, exc) from exc
                 raise
         try:
             yield Sleep(delay)
@@ -537,15 +552,44 @@ def refused(exc: BaseException) -> bool:
     return isinstance(exc, EngineError) and exc.aws_code in REFUSED_CODES
 
 
-def outcome_unknown(request: Request, sent_at: float) -> BaseException:
-    """What a cancelled transaction that may have been applied reports (a write's; a read has nothing to
-    report, so it is simply abandoned)."""
+def may_have_applied(exc: BaseException) -> bool:
+    """Whether the attempt that ended in ``exc`` may have been applied by the engine.
+
+    No: a refusal the engine answered (a throttle, a validation or other 4xx error translated into the
+    catalogue) or a connection that could not be opened. Yes: a dropped connection or a read timeout
+    (the request may have arrived), a 5xx, ``TransactionInProgressException`` (the same token is being
+    applied), anything unrecognised, and any answer the transport reached after retries of its own
+    (``RetryAttempts``): what those hidden attempts met is not known here.
+    """
+    if isinstance(exc, EngineUnreachableError):
+        return False
+    if isinstance(exc, SingleTableError) and not isinstance(exc, EngineError):
+        return False  # the engine answered with a 4xx the catalogue names: nothing applied
+    if not isinstance(exc, EngineError):
+        return True  # botocore's ConnectionClosedError, ReadTimeoutError, ...: it may have arrived
+    meta: Mapping[str, Any] = {}
+    if isinstance(exc.__cause__, ClientError):
+        meta = exc.__cause__.response.get("ResponseMetadata") or {}
+    if meta.get("RetryAttempts"):
+        return True
+    if exc.aws_code == "TransactionInProgressException" or int(meta.get("HTTPStatusCode") or 0) >= 500:
+        return True
+    return not refused(exc) and exc.aws_code in TRANSIENT_CODES  # 5xx codes met without a status
+
+
+def outcome_unknown(request: Request, sent_at: float, last: BaseException | None = None) -> BaseException:
+    """What a transaction that may have been applied reports when it stops unanswered: cancelled (``last``
+    None) or out of retries (``last`` the final attempt's error). A write's report; a read has nothing to
+    report, so it is simply abandoned."""
     if request.operation != "TransactWriteItems":
         return Abandoned()
     token = request.params["ClientRequestToken"]
+    if last is None:
+        why = "was cancelled while its request may have reached DynamoDB"
+    else:
+        why = f"ran out of retries after an attempt that may have reached DynamoDB (last: {last})"
     return TransactionOutcomeUnknownError(
-        f"transaction {token} was cancelled while its request may have reached DynamoDB: applied whole or "
-        "not at all, unknown which",
+        f"transaction {token} {why}: applied whole or not at all, unknown which",
         token=token,
         sent_at=sent_at,
     )
