@@ -32,27 +32,23 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, overload
 
-from botocore.exceptions import ClientError
 from typing_extensions import deprecated
 
 from singletable import capacity
 from singletable.arguments import check_names
 from singletable.batch import (
-    TRANSIENT_CODES,
     Backoff,
     check_key,
     is_transient,
+    may_have_applied,
     prepare_writes,
     write_exchange,
 )
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import (
     DuplicateKeyError,
-    EngineError,
-    EngineUnreachableError,
     ItemTooLargeError,
     LimitExceededError,
-    SingleTableError,
     TransactionCanceledError,
     TransactionOutcomeUnknownError,
     ValidationError,
@@ -539,42 +535,6 @@ def retry_exchange(
             if uncertain:
                 raise outcome_unknown(request, sent_at) from None
             raise
-
-
-#: Errors that say the engine refused the request before applying it (throttled).
-REFUSED_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-)
-
-
-def refused(exc: BaseException) -> bool:
-    """True when ``exc`` says the engine refused the request without applying it."""
-    return isinstance(exc, EngineError) and exc.aws_code in REFUSED_CODES
-
-
-def may_have_applied(exc: BaseException) -> bool:
-    """Whether the attempt that ended in ``exc`` may have been applied by the engine.
-
-    No: a refusal the engine answered (a throttle, a validation or other 4xx error translated into the
-    catalogue) or a connection that could not be opened. Yes: a dropped connection or a read timeout
-    (the request may have arrived), a 5xx, ``TransactionInProgressException`` (the same token is being
-    applied), anything unrecognised, and any answer the transport reached after retries of its own
-    (``RetryAttempts``): what those hidden attempts met is not known here.
-    """
-    if isinstance(exc, EngineUnreachableError):
-        return False
-    if isinstance(exc, SingleTableError) and not isinstance(exc, EngineError):
-        return False  # the engine answered with a 4xx the catalogue names: nothing applied
-    if not isinstance(exc, EngineError):
-        return True  # botocore's ConnectionClosedError, ReadTimeoutError, ...: it may have arrived
-    meta: Mapping[str, Any] = {}
-    if isinstance(exc.__cause__, ClientError):
-        meta = exc.__cause__.response.get("ResponseMetadata") or {}
-    if meta.get("RetryAttempts"):
-        return True
-    if exc.aws_code == "TransactionInProgressException" or int(meta.get("HTTPStatusCode") or 0) >= 500:
-        return True
-    return not refused(exc) and exc.aws_code in TRANSIENT_CODES  # 5xx codes met without a status
 
 
 def outcome_unknown(request: Request, sent_at: float, last: BaseException | None = None) -> BaseException:

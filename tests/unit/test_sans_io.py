@@ -293,6 +293,21 @@ def test_a_transaction_out_of_retries_says_when_its_outcome_is_unknown(notes: Ta
     assert out_of_retries(read, dropped) is dropped
 
 
+def test_a_batch_write_out_of_retries_does_not_call_a_lost_answer_unwritten(notes: Table) -> None:
+    schema = notes.schema
+    writes = [Note(book="b", n=i) for i in range(3)]
+    dropped = ConnectionClosedError(endpoint_url="http://engine")
+    throttled = EngineError("slow down", aws_code="ThrottlingException")
+    for error, missing in (
+        (dropped, "3 items not acknowledged (some may have been written)"),
+        (throttled, "3 items not written"),
+    ):
+        exchange = write_exchange(schema, prepare_writes(schema, writes, ()), Backoff(deadline=0.0), None)
+        report = out_of_retries(exchange, error)
+        assert isinstance(report, BatchIncompleteError) and report.unprocessed == writes
+        assert missing in str(report)
+
+
 def test_a_cancelled_batch_get_keeps_what_it_read(notes: Table) -> None:
     schema = notes.schema
     notes.batch_write([Note(book="b", n=n, text=f"note {n}") for n in range(0, 150, 2)])
