@@ -251,7 +251,8 @@ class TransactBuilder:
     ) -> Self:
         """Update one entity, as :meth:`Table.update` does (changes positional, key fields as keywords:
         ``tx.update(User, {"name": "Jane"}, user_id="123")``): values typed, index keys rewritten, version
-        checked (``expected_version``) or bumped. Without ``upsert`` the item must exist."""
+        checked (``expected_version``; 0: no version stored yet, so with ``upsert`` a missing item is
+        created at version 1) or bumped. Without ``upsert`` the item must exist."""
         key_fields, changes = update_args(cls, key, changes, legacy_changes, "tx.update")
         schema = self.schema
         schema.ensure(cls)
