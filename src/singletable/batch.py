@@ -39,6 +39,7 @@ from singletable.errors import (
     LimitExceededError,
     SingleTableError,
     ValidationError,
+    WriteOutcomeUnknownError,
 )
 from singletable.model import Entity
 from singletable.request import Request
@@ -81,7 +82,7 @@ TRANSIENT_CODES = frozenset(
 
 def is_transient(exc: BaseException) -> bool:
     """True when ``exc`` is worth retrying as is: throttling, a 5xx, or a connection error."""
-    if isinstance(exc, ConnectionError | HTTPClientError):
+    if isinstance(exc, ConnectionError | HTTPClientError | WriteOutcomeUnknownError):
         return True
     cause = exc if isinstance(exc, ClientError) else exc.__cause__
     if isinstance(exc, EngineError) and exc.aws_code in TRANSIENT_CODES:
@@ -110,6 +111,8 @@ def may_have_applied(exc: BaseException) -> bool:
     """
     if isinstance(exc, EngineUnreachableError):
         return False
+    if isinstance(exc, WriteOutcomeUnknownError):
+        return True
     if isinstance(exc, SingleTableError) and not isinstance(exc, EngineError):
         return False  # the engine answered with a 4xx the catalogue names: nothing applied
     if not isinstance(exc, EngineError):

@@ -349,3 +349,15 @@ class TransactionOutcomeUnknownError(SingleTableError):
         #: The builder (TransactWrite or AsyncTransactWrite) to commit again.
         self.transaction = transaction
         super().__init__(message)
+
+
+class WriteOutcomeUnknownError(EngineError):
+    """A put, update or delete of one item ran out of retries without an answer that settles it (a
+    dropped connection, a read timeout, a 5xx): it was applied or not, and which is unknown. The last
+    error is the ``__cause__``; ``aws_code`` is the engine's code for a 5xx, empty otherwise."""
+
+    code = "ST125"
+    default_hint = (
+        "read the item to see whether it was written; a put or delete of the same item can simply be sent "
+        "again, an update that increments or appends only after that read (it would apply twice)"
+    )

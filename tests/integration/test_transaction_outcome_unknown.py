@@ -1,18 +1,22 @@
-"""A sync transaction whose retries run out after an attempt that may have been applied says so
-(TransactionOutcomeUnknownError, ST121, with its token), as a cancelled async commit does; committing it
-again (the same token) applies it exactly once. Behind the fault proxy, on the HTTP engine."""
+"""A transaction whose retries run out after an attempt that may have been applied says so
+(TransactionOutcomeUnknownError, ST121, with its token), sync as a cancelled async commit does; committing
+it again (the same token) applies it exactly once. A single-item write out of retries says its outcome is
+unknown too (WriteOutcomeUnknownError, ST125), sync and async. Behind the fault proxy, on the HTTP engine."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from singletable import Entity, Table, TableSpec, make_client
+from singletable.aio import AsyncTable
 from singletable.batch import Backoff
-from singletable.errors import EngineError, TransactionOutcomeUnknownError
+from singletable.errors import EngineError, TransactionOutcomeUnknownError, WriteOutcomeUnknownError
 from singletable.expressions import Update
 from singletable.local import LocalServer
 from singletable.local.faults import FaultProxy, FaultRates
@@ -124,3 +128,37 @@ def test_a_throttled_transaction_is_unknown_only_after_hidden_retries(
     unknown = deposit(table)
     assert isinstance(unknown.__cause__, EngineError) and unknown.__cause__.aws_code == "ThrottlingException"
     recommit_applies_once(table, proxy, unknown)
+
+
+# -- single-item writes: a lost answer is said, not passed on as botocore's raw error ------------------
+
+
+@pytest.mark.parametrize("fault", ["reset_after", "reset_before", "http_500"])
+def test_a_single_write_out_of_retries_says_its_outcome_is_unknown(
+    table: Table, proxy: FaultProxy, singletable_server: LocalServer, fault: str
+) -> None:
+    proxy.set_rates(**{fault: 1.0, "operations": frozenset({"PutItem", "UpdateItem", "DeleteItem"})})
+    calls: list[Callable[[Any], Any]] = [
+        lambda t: t.put(Wallet(owner="bob", balance=1)),
+        lambda t: t.update(Wallet, Update().increment("balance", 1), owner="ann"),
+        lambda t: t.delete(Wallet, owner="ann"),
+    ]
+
+    async def on_async(call: Callable[[Any], Any]) -> None:
+        async with AsyncTable(
+            table.spec, endpoint_url=proxy.endpoint_url, entities=[Wallet], max_attempts=1
+        ) as t:
+            await call(t)
+
+    for call in calls:
+        for run in (lambda c: c(table), lambda c: asyncio.run(on_async(c))):
+            with pytest.raises(WriteOutcomeUnknownError) as err:
+                run(call)
+            assert err.value.code == "ST125" and "may or may not have been applied" in err.value.message
+            assert err.value.aws_code == ("InternalServerError" if fault == "http_500" else "")
+            assert err.value.__cause__ is not None
+    # A read that is not answered is not a write whose outcome is unknown: its error as it was.
+    proxy.set_rates(**{fault: 1.0, "operations": None})
+    with pytest.raises(Exception) as read_err:
+        table.get(Wallet, owner="ann")
+    assert not isinstance(read_err.value, WriteOutcomeUnknownError)
