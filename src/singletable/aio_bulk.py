@@ -77,7 +77,7 @@ async def bulk_load(
     error: BaseException | None = None
     try:
         planned = batches(
-            table,
+            table.schema,
             path,
             report,
             ckpt=ckpt,

@@ -34,9 +34,12 @@ from singletable.errors import (
     BatchReadIncompleteError,
     DuplicateKeyError,
     EngineError,
+    EngineUnreachableError,
     ItemTooLargeError,
     LimitExceededError,
+    SingleTableError,
     ValidationError,
+    WriteOutcomeUnknownError,
 )
 from singletable.model import Entity
 from singletable.request import Request
@@ -79,7 +82,7 @@ TRANSIENT_CODES = frozenset(
 
 def is_transient(exc: BaseException) -> bool:
     """True when ``exc`` is worth retrying as is: throttling, a 5xx, or a connection error."""
-    if isinstance(exc, ConnectionError | HTTPClientError):
+    if isinstance(exc, ConnectionError | HTTPClientError | WriteOutcomeUnknownError):
         return True
     cause = exc if isinstance(exc, ClientError) else exc.__cause__
     if isinstance(exc, EngineError) and exc.aws_code in TRANSIENT_CODES:
@@ -89,6 +92,39 @@ def is_transient(exc: BaseException) -> bool:
         status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         return code in TRANSIENT_CODES or int(status or 0) >= 500
     return False
+
+
+#: Errors that say the engine refused the request before applying it (throttled).
+REFUSED_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+
+
+def may_have_applied(exc: BaseException) -> bool:
+    """Whether the attempt that ended in ``exc`` may have been applied by the engine.
+
+    No: a refusal the engine answered (a throttle, a validation or other 4xx error translated into the
+    catalogue) or a connection that could not be opened. Yes: a dropped connection or a read timeout
+    (the request may have arrived), a 5xx, ``TransactionInProgressException`` (the same token is being
+    applied), anything unrecognised, and any answer the transport reached after retries of its own
+    (``RetryAttempts``): what those hidden attempts met is not known here.
+    """
+    if isinstance(exc, EngineUnreachableError):
+        return False
+    if isinstance(exc, WriteOutcomeUnknownError):
+        return True
+    if isinstance(exc, SingleTableError) and not isinstance(exc, EngineError):
+        return False  # the engine answered with a 4xx the catalogue names: nothing applied
+    if not isinstance(exc, EngineError):
+        return True  # botocore's ConnectionClosedError, ReadTimeoutError, ...: it may have arrived
+    meta: Mapping[str, Any] = {}
+    if isinstance(exc.__cause__, ClientError):
+        meta = exc.__cause__.response.get("ResponseMetadata") or {}
+    if meta.get("RetryAttempts"):
+        return True
+    if exc.aws_code == "TransactionInProgressException" or int(meta.get("HTTPStatusCode") or 0) >= 500:
+        return True
+    return exc.aws_code in TRANSIENT_CODES - REFUSED_CODES  # 5xx codes met without a status
 
 
 @dataclass(slots=True)
@@ -228,6 +264,7 @@ def write_exchange(
 
     # Not yet acknowledged, besides ``pending``: the chunk in flight, or what came back unprocessed.
     in_flight: list[Write] = []
+    ambiguous = False  # an attempt of an unacknowledged write may have been applied
     try:
         while pending:
             chunk, pending = _take_chunk(pending)
@@ -240,9 +277,13 @@ def write_exchange(
                 resp = yield Send(request, key_names)
             except Exception as exc:
                 left = chunk + pending
+                # A chunk whose answer was lost (a dropped connection, a 5xx) may have been written: say
+                # "not acknowledged", not "not written" (writing them again is harmless: puts and deletes).
+                ambiguous = ambiguous or may_have_applied(exc)
+                missing = "not acknowledged (some may have been written)" if ambiguous else "not written"
                 if not is_transient(exc):
                     raise incomplete(
-                        f"batch write stopped after {result.processed} items, {len(left)} not written: {exc}",
+                        f"batch write stopped after {result.processed} items, {len(left)} {missing}: {exc}",
                         left,
                         exc,
                     ) from exc
@@ -250,7 +291,7 @@ def write_exchange(
                 delay = retry.delay()
                 if delay is None:
                     raise incomplete(
-                        f"batch write gave up after {retry.backoff.deadline:g} s with {len(left)} items not written "
+                        f"batch write gave up after {retry.backoff.deadline:g} s with {len(left)} items {missing} "
                         f"(last error: {exc})",
                         left,
                         exc,

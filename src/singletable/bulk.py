@@ -31,13 +31,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-from singletable.batch import MAX_WRITE_ITEMS, Backoff, BatchResult, HasSpec, batch_write
+from singletable.batch import MAX_WRITE_ITEMS, Backoff, BatchResult, batch_write
 from singletable.errors import BatchIncompleteError, DuplicateKeyError, SingleTableError, ValidationError
 from singletable.model import Entity
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from singletable.schema import Schema
     from singletable.table import Table
 
 _CHECKPOINT_VERSION = 1
@@ -199,7 +200,10 @@ def read_jsonl(source: Path) -> Iterator[tuple[int, str]]:
                 yield n, line
 
 
-def _parse(n: int, text: str, entity: type[Entity] | None) -> Entity | dict[str, Any]:
+def _parse(n: int, text: str, schema: Schema, entity: type[Entity] | None) -> dict[str, Any]:
+    """Line ``n`` as the item to write: the JSON object as it is, or, with ``entity``, the entity built
+    from it (validated once, here) and rendered as its item, so the batch write does not validate it
+    again."""
     try:
         obj = _DECODER.decode(text)
     except ValueError as exc:
@@ -210,16 +214,10 @@ def _parse(n: int, text: str, entity: type[Entity] | None) -> Entity | dict[str,
         raise ValidationError(f"line {n} is {type(obj).__name__}, not a JSON object", field=f"line {n}")
     if entity is not None:
         try:
-            return entity.build(**obj)
+            return schema.entity_item(entity.build(**obj), validate=False)
         except SingleTableError as exc:
             raise ValidationError(f"line {n}: {exc.message}", field=f"line {n}", hint=exc.hint) from None
     return obj
-
-
-def _key(table: HasSpec, obj: Entity | dict[str, Any]) -> tuple[Any, Any]:
-    if isinstance(obj, Entity):
-        return obj.key()
-    return obj.get(table.spec.pk), obj.get(table.spec.sk)
 
 
 def bulk_load(
@@ -301,7 +299,7 @@ def bulk_load(
 
         try:
             planned = batches(
-                table,
+                table.schema,
                 path,
                 report,
                 ckpt=ckpt,
@@ -362,7 +360,7 @@ def finish(
 
 
 def batches(
-    table: HasSpec,
+    schema: Schema,
     path: Path,
     report: BulkReport,
     *,
@@ -375,6 +373,7 @@ def batches(
     """The input's batches to write, as (line numbers, items): lines already checkpointed skipped (and
     counted), each line parsed and checked, a key seen twice refused. No I/O but the input file: the
     same plan for a thread pool and for tasks on an event loop."""
+    pk_name, sk_name = schema.spec.pk, schema.spec.sk
     seen: dict[tuple[Any, Any], int] = {}
     lines: list[int] = []
     items: list[Entity | dict[str, Any]] = []
@@ -384,9 +383,9 @@ def batches(
             report.skipped += 1
             skipped(1)
             continue
-        obj = _parse(n, text, entity)
+        obj = _parse(n, text, schema, entity)
         if check_duplicates:
-            key = _key(table, obj)
+            key = obj.get(pk_name), obj.get(sk_name)
             if key in seen:
                 raise DuplicateKeyError(
                     f"lines {seen[key]} and {n} have the same key {key[0]!r}/{key[1]!r}",

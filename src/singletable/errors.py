@@ -331,8 +331,9 @@ class BatchReadIncompleteError(BatchIncompleteError):
 
 
 class TransactionOutcomeUnknownError(SingleTableError):
-    """A transaction's task was cancelled while its request may have reached DynamoDB: it was applied
-    whole or not at all, and which is unknown. ``token`` is its ClientRequestToken and ``transaction`` the
+    """A transaction's task was cancelled while its request may have reached DynamoDB, or its retries ran
+    out after an attempt that may have been applied (a dropped connection, a read timeout, a 5xx; the
+    last error is the ``__cause__``): it was applied whole or not at all, and which is unknown. ``token`` is its ClientRequestToken and ``transaction`` the
     builder: committing it again (``tx.commit()``, the same actions and token) within DynamoDB's
     10-minute window applies it at most once. ``sent_at`` is when it was first sent (``time.time()``)."""
 
@@ -407,3 +408,15 @@ class StreamViewTypeError(ValidationError):
 
     code = "ST723"
     default_hint = "use KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES (the module's stream_view_type)"
+
+
+class WriteOutcomeUnknownError(EngineError):
+    """A put, update or delete of one item ran out of retries without an answer that settles it (a
+    dropped connection, a read timeout, a 5xx): it was applied or not, and which is unknown. The last
+    error is the ``__cause__``; ``aws_code`` is the engine's code for a 5xx, empty otherwise."""
+
+    code = "ST125"
+    default_hint = (
+        "read the item to see whether it was written; a put or delete of the same item can simply be sent "
+        "again, an update that increments or appends only after that read (it would apply twice)"
+    )

@@ -8,7 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from singletable import wire
 from singletable.capacity import MAX_ITEM_BYTES
@@ -23,6 +29,7 @@ from singletable.errors import (
     TableNotFoundError,
     TransactionCanceledError,
     ValidationError,
+    WriteOutcomeUnknownError,
 )
 
 
@@ -89,6 +96,31 @@ def send(
         ) from exc
     except (EndpointConnectionError, ConnectTimeoutError) as exc:
         raise unreachable(exc, getattr(getattr(client, "meta", None), "endpoint_url", None)) from exc
+    except (ConnectionClosedError, ReadTimeoutError) as exc:
+        lost = unanswered(request, exc, key_names)
+        if lost is None:
+            raise
+        raise lost from exc
+
+
+#: The single-item writes: a lost answer leaves them applied or not (batches and transactions say so
+#: themselves, item by item or by token).
+ITEM_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
+
+
+def unanswered(
+    request: Request, exc: BaseException, key_names: tuple[str, ...], aws_code: str = ""
+) -> WriteOutcomeUnknownError | None:
+    """What a single-item write whose retries ran out without a settling answer (``exc``: a dropped
+    connection, a read timeout, a 5xx) raises; None for any other request (its error stays as it is)."""
+    if request.operation not in ITEM_WRITES:
+        return None
+    table = request.params.get("TableName", "")
+    return WriteOutcomeUnknownError(
+        f"{request.operation} on {_key_text(request, key_names)} in {table!r} got no answer that settles "
+        f"it ({exc}): it may or may not have been applied",
+        aws_code=aws_code,
+    )
 
 
 def unreachable(
@@ -160,6 +192,11 @@ def translate(
             f"{request.operation} on {where} in {table!r} refused by the engine at {endpoint}: {message}",
             hint="correct what the engine's message names; dry_run=True shows the request exactly as sent",
         )
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    if int(status) >= 500:  # the engine may have applied it before failing to answer
+        lost = unanswered(request, exc, key_names, code)
+        if lost is not None:
+            return lost
     return EngineError(f"{request.operation} failed: {code}: {message}", aws_code=code)
 
 

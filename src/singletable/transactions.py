@@ -13,8 +13,9 @@ applied it) is not applied twice. Bad input is caught before anything is sent: m
 two actions on one key, items over 400 KB or 4 MB in all, conditions naming attributes the entity
 does not store. A cancelled transaction raises :class:`TransactionCanceledError` naming each failing
 action (index, kind, entity and key) and why. A commit whose asyncio task is cancelled while its request
-may have reached DynamoDB reports :class:`~singletable.errors.TransactionOutcomeUnknownError` (the
-token, and the builder to commit again: the same token, so applied at most once).
+may have reached DynamoDB, or whose retries run out after an attempt that may have been applied (a
+dropped connection, a read timeout, a 5xx), reports :class:`~singletable.errors.TransactionOutcomeUnknownError`
+(the token, and the builder to commit again: the same token, so applied at most once), sync or async.
 
 Capacity: DynamoDB charges transactional writes and reads double (2 WCU per started KB, 2 RCU per
 started 4 KB); index writes are standard writes. TransactWriteItems returns no item, so a put is charged
@@ -35,11 +36,17 @@ from typing_extensions import deprecated
 
 from singletable import capacity
 from singletable.arguments import check_names
-from singletable.batch import Backoff, check_key, is_transient, prepare_writes, write_exchange
+from singletable.batch import (
+    Backoff,
+    check_key,
+    is_transient,
+    may_have_applied,
+    prepare_writes,
+    write_exchange,
+)
 from singletable.codec import Item, deserialize, item_size, serialize
 from singletable.errors import (
     DuplicateKeyError,
-    EngineError,
     ItemTooLargeError,
     LimitExceededError,
     TransactionCanceledError,
@@ -244,7 +251,8 @@ class TransactBuilder:
     ) -> Self:
         """Update one entity, as :meth:`Table.update` does (changes positional, key fields as keywords:
         ``tx.update(User, {"name": "Jane"}, user_id="123")``): values typed, index keys rewritten, version
-        checked (``expected_version``) or bumped. Without ``upsert`` the item must exist."""
+        checked (``expected_version``; 0: no version stored yet, so with ``upsert`` a missing item is
+        created at version 1) or bumped. Without ``upsert`` the item must exist."""
         key_fields, changes = update_args(cls, key, changes, legacy_changes, "tx.update")
         schema = self.schema
         schema.ensure(cls)
@@ -423,7 +431,7 @@ class TransactBuilder:
         except TransactionOutcomeUnknownError as unknown:  # the caller gets this builder, to commit again
             raise TransactionOutcomeUnknownError(
                 unknown.message, token=unknown.token, sent_at=unknown.sent_at, transaction=self
-            ) from None
+            ) from unknown.__cause__  # the last attempt's error, when retries ran out
         units = sum(a.write_units for a in self.actions)
         self.schema.record(
             "TransactWriteItems",
@@ -460,7 +468,9 @@ class TransactWrite(TransactBuilder):
         self.table = table
 
     def commit(self) -> TransactResult:
-        """Send the transaction; retried with the same token on transient errors and conflicts."""
+        """Send the transaction; retried with the same token on transient errors and conflicts. Again
+        after a :class:`~singletable.errors.TransactionOutcomeUnknownError`: the same token, so applied
+        at most once (within DynamoDB's 10-minute window)."""
         if self.committed is not None:
             return self.committed
         return drive(self.commit_exchange(), self.table.transport)
@@ -514,9 +524,11 @@ def retry_exchange(
             if delay is None:
                 raise cancelled(exc, actions) from None
         except Exception as exc:
-            uncertain = uncertain or not refused(exc)
+            uncertain = uncertain or may_have_applied(exc)
             delay = retry.delay() if is_transient(exc) else None
             if delay is None:
+                if uncertain and request.operation == "TransactWriteItems":
+                    raise outcome_unknown(request, sent_at, exc) from exc
                 raise
         try:
             yield Sleep(delay)
@@ -526,26 +538,19 @@ def retry_exchange(
             raise
 
 
-#: Errors that say the engine refused the request before applying it (throttled).
-REFUSED_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-)
-
-
-def refused(exc: BaseException) -> bool:
-    """True when ``exc`` says the engine refused the request without applying it."""
-    return isinstance(exc, EngineError) and exc.aws_code in REFUSED_CODES
-
-
-def outcome_unknown(request: Request, sent_at: float) -> BaseException:
-    """What a cancelled transaction that may have been applied reports (a write's; a read has nothing to
-    report, so it is simply abandoned)."""
+def outcome_unknown(request: Request, sent_at: float, last: BaseException | None = None) -> BaseException:
+    """What a transaction that may have been applied reports when it stops unanswered: cancelled (``last``
+    None) or out of retries (``last`` the final attempt's error). A write's report; a read has nothing to
+    report, so it is simply abandoned."""
     if request.operation != "TransactWriteItems":
         return Abandoned()
     token = request.params["ClientRequestToken"]
+    if last is None:
+        why = "was cancelled while its request may have reached DynamoDB"
+    else:
+        why = f"ran out of retries after an attempt that may have reached DynamoDB (last: {last})"
     return TransactionOutcomeUnknownError(
-        f"transaction {token} was cancelled while its request may have reached DynamoDB: applied whole or "
-        "not at all, unknown which",
+        f"transaction {token} {why}: applied whole or not at all, unknown which",
         token=token,
         sent_at=sent_at,
     )

@@ -724,13 +724,13 @@ class DataLayerModel(RuleBasedStateMachine):
         changes: list[Change] = [data.draw(st.sampled_from(["set", "increment"])), "size", data.draw(BIG_INT)]
         changes = [tuple(changes)]
         expected: tuple[type[BaseException], ...] | None = None
+        # Version 0 is "no version stored" (put's "never written"): a missing item is at version 0, so
+        # an upsert expecting 0 creates it at version 1, as put does (finding D, fixed).
+        stored_version = (current or {}).get("version", 0)
         if current is None and not upsert:
             expected = (ItemNotFoundError,)
-        elif expected_version is not None and (current or {}).get("version") != expected_version:
+        elif expected_version is not None and stored_version != expected_version:
             expected = (VersionConflictError,)
-            if expected_version == 0 and current is None:
-                # expected_version=0 on a missing item fails as a plain condition (put's 0 means "create").
-                expected = (ConditionFailedError,)
             if not self.returns_old_item:  # dynalite: told apart from nothing, see update()
                 expected = (ConditionFailedError, ItemNotFoundError)
         raised = None
@@ -743,11 +743,7 @@ class DataLayerModel(RuleBasedStateMachine):
         self.check_error(raised, expected)
         if expected is None:
             after = ref.apply_update(current or {}, changes)
-            after["version"] = (
-                expected_version + 1
-                if expected_version is not None
-                else (current or {}).get("version", 0) + 1
-            )
+            after["version"] = (expected_version if expected_version is not None else stored_version) + 1
             self.ref.items[pair] = StoredItem(Team, key, after)
             assert got == self.ref.items[pair].entity()
 

@@ -18,7 +18,12 @@ from botocore.exceptions import ConnectionClosedError
 from singletable import BatchIncompleteError, Entity, Table, TransactionCanceledError
 from singletable.batch import Backoff, get_exchange, prepare_gets, prepare_writes, read_gets, write_exchange
 from singletable.batch import read_exchange as batch_read_exchange
-from singletable.errors import BatchReadIncompleteError, EngineError, TransactionOutcomeUnknownError
+from singletable.errors import (
+    BatchReadIncompleteError,
+    EngineError,
+    TransactionOutcomeUnknownError,
+    ValidationError,
+)
 from singletable.query import Page
 from singletable.request import Request
 from singletable.transactions import read_exchange as transact_read_exchange
@@ -240,6 +245,67 @@ def test_a_cancelled_transaction_says_when_its_outcome_is_unknown(notes: Table) 
     # have been answered with success.
     assert isinstance(abandoned(tx().commit_exchange(), dropped, conflict), Abandoned)
     assert isinstance(abandoned(tx().commit_exchange(), dropped, throttled), TransactionOutcomeUnknownError)
+
+
+def out_of_retries(exchange: Exchange[Any], *errors: Exception) -> BaseException:
+    """Step ``exchange`` through ``errors`` (its retries run out after the last); what it raises."""
+    step = next(exchange)
+    with pytest.raises(BaseException) as raised:
+        for error in errors:
+            while isinstance(step, Sleep):
+                step = exchange.send(None)
+            step = exchange.throw(error)
+    return raised.value
+
+
+def test_a_transaction_out_of_retries_says_when_its_outcome_is_unknown(notes: Table) -> None:
+    def tx(deadline: float = 0.0) -> Any:
+        backoff = Backoff(base=0.0, cap=0.0, deadline=deadline)
+        return notes.transact_write(backoff=backoff).put(Note(book="b", n=1))
+
+    dropped = ConnectionClosedError(endpoint_url="http://engine")
+    throttled = EngineError("slow down", aws_code="ThrottlingException")
+    invalid = ValidationError("refused by the engine")
+    failed = TransactionCanceledError("cancelled", reasons=[{"Code": "ConditionalCheckFailed"}])
+    t = tx()
+    unknown = out_of_retries(t.commit_exchange(), dropped)
+    assert isinstance(unknown, TransactionOutcomeUnknownError) and unknown.__cause__ is dropped
+    assert (unknown.token, unknown.transaction) == (t.token, t)
+    server = EngineError("oops", aws_code="InternalServerError")
+    assert isinstance(out_of_retries(tx().commit_exchange(), server), TransactionOutcomeUnknownError)
+    # Refusals answered by the engine applied nothing: raised as they are.
+    assert out_of_retries(tx().commit_exchange(), throttled) is throttled
+    assert out_of_retries(tx().commit_exchange(), invalid) is invalid
+    # A refusal after a dropped connection does not settle it; a cancellation does (had the token been
+    # applied, the repeat would have been answered with success). The deadline lets the first retry go.
+    assert isinstance(
+        out_of_retries(tx(9.0).commit_exchange(), dropped, invalid), TransactionOutcomeUnknownError
+    )
+    assert isinstance(
+        out_of_retries(tx(9.0).commit_exchange(), dropped, ValueError()), TransactionOutcomeUnknownError
+    )
+    settled = out_of_retries(tx(9.0).commit_exchange(), dropped, failed)
+    assert isinstance(settled, TransactionCanceledError)
+    # A transactional read has nothing to report: its error as it is.
+    read = transact_read_exchange(
+        notes.schema, [(Note, {"book": "b", "n": 1})], backoff=Backoff(deadline=0.0)
+    )
+    assert out_of_retries(read, dropped) is dropped
+
+
+def test_a_batch_write_out_of_retries_does_not_call_a_lost_answer_unwritten(notes: Table) -> None:
+    schema = notes.schema
+    writes = [Note(book="b", n=i) for i in range(3)]
+    dropped = ConnectionClosedError(endpoint_url="http://engine")
+    throttled = EngineError("slow down", aws_code="ThrottlingException")
+    for error, missing in (
+        (dropped, "3 items not acknowledged (some may have been written)"),
+        (throttled, "3 items not written"),
+    ):
+        exchange = write_exchange(schema, prepare_writes(schema, writes, ()), Backoff(deadline=0.0), None)
+        report = out_of_retries(exchange, error)
+        assert isinstance(report, BatchIncompleteError) and report.unprocessed == writes
+        assert missing in str(report)
 
 
 def test_a_cancelled_batch_get_keeps_what_it_read(notes: Table) -> None:

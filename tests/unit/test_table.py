@@ -359,6 +359,36 @@ def test_optimistic_locking(any_table: Table) -> None:
     assert not isinstance(err.value, VersionConflictError)
 
 
+def test_update_upsert_at_version_0_creates_as_put_does(any_table: Table) -> None:
+    """Version 0 is "no version stored yet" (put's "never written"): an upsert expecting it creates a
+    missing item at version 1; an existing item must have version 0 or none. Sync and async alike."""
+    table = any_table
+    created = table.update(Account, {"balance": 4}, aid="2", upsert=True, expected_version=0)
+    assert created == Account(aid="2", balance=4, version=1)
+    assert table.get(Account, aid="2", consistent=True) == created
+    with pytest.raises(VersionConflictError):  # it exists now, at version 1: nothing changed
+        table.update(Account, {"balance": 5}, aid="2", upsert=True, expected_version=0)
+    assert table.get(Account, aid="2", consistent=True) == created
+    with pytest.raises(ItemNotFoundError):  # without upsert a missing item is still not found
+        table.update(Account, {"balance": 1}, aid="3", expected_version=0)
+    # An item stored without a version (written before the entity was versioned) is at version 0.
+    table.put_item({"PK": "ACCOUNT#4", "SK": "A", "_type": "Account", "balance": 1})
+    assert table.update(Account, {"balance": 2}, aid="4", expected_version=0) == Account(
+        aid="4", balance=2, version=1
+    )
+    # The caller's own failed condition is not taken for a version conflict.
+    with pytest.raises(ConditionFailedError) as err:
+        table.update(
+            Account, {"balance": 1}, aid="6", upsert=True, expected_version=0, condition=Attr("balance").gt(1)
+        )
+    assert not isinstance(err.value, VersionConflictError)
+    # A transaction's update follows the same rule (one builder).
+    tx = table.transact_write()
+    tx.update(Account, {"balance": 9}, aid="5", upsert=True, expected_version=0)
+    tx.commit()
+    assert table.get(Account, aid="5", consistent=True) == Account(aid="5", balance=9, version=1)
+
+
 def test_delete_returns_what_was_there(any_table: Table) -> None:
     table = any_table
     _seed(table)

@@ -38,7 +38,11 @@ def build(
     expected_version: int | None,
 ) -> tuple[UpdateRequest, Condition | None]:
     """The UpdateItem of an entity (typed values, fresh index keys, version, marker), and the condition
-    sent with it: the one builder shared by ``update`` and transactions."""
+    sent with it: the one builder shared by ``update`` and transactions.
+
+    ``expected_version=N`` applies only over version N and writes N + 1. Version 0 is put's "never
+    written": it holds where there is no version, so with ``upsert`` a missing item is created (at
+    version 1, as a put of version 0 would), and an existing item must have version 0 or none."""
     meta = cls.meta()
     check_names(f"update({cls.__name__}) key", key, (*meta.pk.fields, *meta.sk.fields))
     pk, sk = cls.key_for(**key)
@@ -46,7 +50,10 @@ def build(
     update = _typed_update(schema, cls, update, cls.validate_fields(key))
     if meta.version_field:
         if expected_version is not None:
-            condition = all_of(condition, Attr(meta.version_field).eq(expected_version))
+            check = Attr(meta.version_field).eq(expected_version)
+            if expected_version == 0:  # no version stored: a missing item, or one written unversioned
+                check = Attr(meta.version_field).not_exists() | check
+            condition = all_of(condition, check)
             update.set({meta.version_field: expected_version + 1})
         else:
             update.increment(meta.version_field)
@@ -122,7 +129,7 @@ def failed(
         isinstance(exc, ConditionFailedError)
         and expected_version is not None
         and version_field
-        and is_version_conflict(exc, version_field, expected_version)
+        and is_version_conflict(exc, version_field, expected_version, unversioned_is_zero=True)
     ):
         raise version_conflict(exc) from None
     raise exc

@@ -68,7 +68,7 @@ from botocore.utils import get_environ_proxies
 from singletable import wire
 from singletable.client import LOCAL_REGION, LOOPBACK_CONNECT_TIMEOUT, RetryMode, is_loopback
 from singletable.errors import AsyncExtraMissingError, TransportClosedError, TransportLoopError
-from singletable.request import Request, translate, unreachable
+from singletable.request import Request, translate, unanswered, unreachable
 from singletable.transport.retry import Retries, http_response
 from singletable.transport.sigv4 import Keys, Signer
 
@@ -273,6 +273,10 @@ class AsyncTransport:
                 if delay is None:
                     if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
                         raise unreachable(error, self.endpoint_url) from exc
+                    lost = unanswered(request, error, key_names)
+                    if lost is not None:
+                        error.__cause__ = exc
+                        raise lost from error
                     raise error from exc
                 log.debug("%s attempt %d: %s; retrying in %.3f s", request.operation, attempt, error, delay)
                 await asyncio.sleep(delay)
