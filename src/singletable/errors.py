@@ -285,3 +285,22 @@ class ImportShortfallError(SingleTableError):
         self.missing = missing or []
         self.different = different or []
         super().__init__(message, hint=hint)
+
+
+class EngineNotInstalledError(SingleTableError):
+    """A local engine other than moto (DynamoDB Local, dynalite) or what runs it (java, node) is missing."""
+
+    code = "ST770"
+
+
+class EngineOptionError(ValidationError):
+    """An option that the chosen local engine does not support (``--data`` on DynamoDB Local, ...)."""
+
+    code = "ST771"
+
+
+class EngineStartError(SingleTableError):
+    """A local engine's process did not come up (exited, or did not answer in time)."""
+
+    code = "ST772"
+    default_hint = "run it by hand to see its output, or pick another port"
