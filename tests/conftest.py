@@ -15,7 +15,7 @@ from singletable import AsyncTable, Table
 from singletable.client import make_client
 from singletable.local.engines import EngineName
 from singletable.seed import ENTITIES
-from singletable.testing import table_spec_for
+from singletable.testing import drop_table, table_spec_for
 from tests.sync_async import LoopThread, SyncTable
 
 
@@ -46,7 +46,7 @@ def async_http_table(singletable_endpoint: str, singletable_engine_name: EngineN
     finally:
         runner.run(table.close())
         runner.close()
-        spec.delete(client)
+        drop_table(singletable_engine_name, spec, client)
 
 
 @pytest.fixture

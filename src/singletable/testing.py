@@ -26,9 +26,10 @@ Three engines (docs/engines.md): moto (the default), AWS's DynamoDB Local and dy
 - ``singletable_engine_table``: a uniquely named table on that engine (no PITR, and no TTL on dynalite,
   which lack them), dropped after the test.
 
-``SINGLETABLE_ENGINES`` chooses the engines: a comma list (``moto,dynamodb-local``) narrows the
-per-engine tests; ``all`` also runs every test that uses the HTTP engine (``singletable_endpoint``,
-``singletable_http_table``, ...) on all three, not only on moto.
+``SINGLETABLE_ENGINES`` (a comma list: ``moto,dynamodb-local``) narrows the per-engine tests.
+``SINGLETABLE_HTTP_ENGINE=dynamodb-local`` (or ``dynalite``) runs every test that uses the HTTP engine
+(``singletable_endpoint``, ``singletable_http_table``, ...) on that engine instead of moto: the whole
+suite on another engine (``make test-engines``).
 """
 
 from __future__ import annotations
@@ -51,8 +52,10 @@ if TYPE_CHECKING:
     from singletable.spec import TableSpec
     from singletable.table import Table
 
-#: Environment variable choosing the engines (a comma list, or ``all``); see the module's docstring.
+#: Environment variable choosing the per-engine tests' engines (a comma list); see the module's docstring.
 ENGINES_ENV = "SINGLETABLE_ENGINES"
+#: Environment variable naming the engine behind ``singletable_endpoint`` (moto when unset).
+HTTP_ENGINE_ENV = "SINGLETABLE_HTTP_ENGINE"
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,14 @@ def table_spec_for(engine: EngineName, name: str | None = None) -> TableSpec:
     return TableSpec(name=name or f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False, **extra)
 
 
+def drop_table(engine: EngineName, spec: TableSpec, client: Any) -> None:
+    """Delete the table; on dynalite without turning deletion protection off first (it refuses that)."""
+    if engine == "dynalite":
+        client.delete_table(TableName=spec.name)
+    else:
+        spec.delete(client)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "singletable_engines(*names): the engines a singletable_engine test runs on (default: all)"
@@ -97,17 +108,21 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name.replace('-', '_')}: runs on the {name} engine")
 
 
+def http_engine() -> EngineName:
+    """The engine behind ``singletable_endpoint``: ``$SINGLETABLE_HTTP_ENGINE``, else moto."""
+    name = os.environ.get(HTTP_ENGINE_ENV, "").strip() or "moto"
+    if name not in ENGINES:
+        raise pytest.UsageError(f"{HTTP_ENGINE_ENV}: unknown engine {name!r}; known: {', '.join(ENGINES)}")
+    return name
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run ``singletable_engine`` tests once per engine (and, with ``SINGLETABLE_ENGINES=all``, every
-    test on the HTTP engine too)."""
-    if "singletable_engine_name" not in metafunc.fixturenames:
-        return
+    """Run ``singletable_engine`` tests once per engine."""
+    if "singletable_engine" not in metafunc.fixturenames:
+        return  # an ordinary HTTP test: on the HTTP engine, unparametrised
     marker = metafunc.definition.get_closest_marker("singletable_engines")
-    everywhere = os.environ.get(ENGINES_ENV, "").strip() == "all"
-    if marker is None and "singletable_engine" not in metafunc.fixturenames and not everywhere:
-        return  # an ordinary HTTP test: on moto, unparametrised
     wanted = selected_engines()
-    if marker is not None and not everywhere:
+    if marker is not None:
         wanted = tuple(n for n in wanted if n in marker.args)
     params = [pytest.param(n, id=n, marks=getattr(pytest.mark, n.replace("-", "_"))) for n in wanted]
     metafunc.parametrize("singletable_engine_name", params, indirect=True, scope="session")
@@ -115,8 +130,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def singletable_engine_name(request: pytest.FixtureRequest) -> EngineName:
-    """The engine this test runs on: moto unless parametrised (see ``pytest_generate_tests``)."""
-    name: EngineName = getattr(request, "param", "moto")
+    """The engine this test runs on: one per run of a per-engine test, else the HTTP engine (moto)."""
+    name: EngineName = getattr(request, "param", None) or http_engine()
     return name
 
 
@@ -175,14 +190,14 @@ def singletable_engine_table(singletable_engine: EngineRef) -> Iterator[Table]:
     client = make_client(endpoint_url=singletable_engine.endpoint_url)
     spec.create(client)
     yield Table(spec, client=client)
-    spec.delete(client)
+    drop_table(singletable_engine.name, spec, client)
 
 
 @pytest.fixture(scope="session")
 def singletable_endpoint(singletable_engine_name: EngineName, request: pytest.FixtureRequest) -> str:
     """The session engine's URL, for code or tools that take an endpoint (aws CLI, Terraform, boto3).
 
-    moto's, unless ``SINGLETABLE_ENGINES=all`` runs the test on each engine in turn."""
+    moto's, unless ``$SINGLETABLE_HTTP_ENGINE`` names another."""
     if singletable_engine_name == "moto":
         server: LocalServer = request.getfixturevalue("singletable_server")
         return server.endpoint_url
@@ -221,7 +236,7 @@ def singletable_http_table(singletable_endpoint: str, singletable_engine_name: E
     client = make_client(endpoint_url=singletable_endpoint)
     spec.create(client)
     yield Table(spec, client=client)
-    spec.delete(client)
+    drop_table(singletable_engine_name, spec, client)
 
 
 @pytest.fixture
@@ -238,7 +253,7 @@ def singletable_async_table(
     yield table
     # The test's loop may be gone: closing the pool needs no loop of its own, so a fresh one does.
     asyncio.run(table.close())
-    spec.delete(client)
+    drop_table(singletable_engine_name, spec, client)
 
 
 @pytest.fixture
