@@ -66,10 +66,12 @@ unit: $(STAMP)
 	$(BIN)/pytest -q -m "not integration"
 
 # The model-based test (tests/unit/test_model_based.py), longer and on every engine: moto in-process,
-# moto over HTTP and dynalite (skipped if not installed). `make test` runs it in-process, bounded.
-model: $(STAMP) $(DYNALITE)
-	SINGLETABLE_MODEL_ENGINES=inprocess,http,dynalite SINGLETABLE_MODEL_EXAMPLES=500 SINGLETABLE_MODEL_RANDOM=1 \
-		$(BIN)/pytest -q -s tests/unit/test_model_based.py
+# moto over HTTP, dynalite and DynamoDB Local (each skipped if not installed), and the differential run
+# (moto and DynamoDB Local as one table, tests/differential.py). `make test` runs it in-process, bounded,
+# and the differential bounded (tests/integration/test_differential.py).
+model: $(STAMP) $(DYNALITE) $(DYNAMODB_LOCAL)
+	SINGLETABLE_MODEL_ENGINES=inprocess,http,dynalite,dynamodb-local,differential SINGLETABLE_MODEL_EXAMPLES=500 \
+		SINGLETABLE_MODEL_RANDOM=1 $(BIN)/pytest -q -s tests/unit/test_model_based.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
