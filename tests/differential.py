@@ -131,6 +131,11 @@ class TwinTable:
     def check_capacity(self, what: str, marks: tuple[int, int]) -> None:
         new_a: list[CapacityRecord] = list(self.a.ledger)[marks[0] :]
         new_b: list[CapacityRecord] = list(self.b.ledger)[marks[1] :]
+        if what in ("query", "scan") and len(new_b) == len(new_a) + 1 and new_b[-1].items == 0:
+            # DynamoDB's LastEvaluatedKey at a page's Limit even when nothing follows (moto's has none
+            # then): one more, empty page on DynamoDB Local (docs/engines.md).
+            SEEN["DynamoDB Local read one more, empty page"] += 1
+            new_b = new_b[:-1]
         if len(new_a) != len(new_b):
             raise Divergence(f"{what}: {len(new_a)} ledger records on moto, {len(new_b)} on DynamoDB Local")
         for ra, rb in zip(new_a, new_b, strict=True):
