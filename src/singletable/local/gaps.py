@@ -21,6 +21,10 @@ in-process and over HTTP):
    held, not even against the stored value itself; DynamoDB compares the bytes (found by the model-based
    test, ``tests/unit/test_issue11_model.py``).
 
+5. Requests DynamoDB refuses or answers otherwise: table names, number range and canonical form, sets
+   with duplicates, 26-item batches, unused placeholders, ``size()`` of a missing attribute
+   (:mod:`singletable.local.gaps_requests`, found by comparing with DynamoDB Local: docs/engines.md).
+
 Application auto scaling (Terraform):
 
 moto 5.2 does not implement application-autoscaling ``ListTagsForResource``, ``TagResource`` or
@@ -268,4 +272,8 @@ def install() -> None:
     from moto.dynamodb.comparisons import FuncBeginsWith
 
     setattr(FuncBeginsWith, "expr", _begins_with_binary(FuncBeginsWith.expr))  # noqa: B010
+    # Requests DynamoDB refuses or answers otherwise (names, numbers, sets, batch size, placeholders).
+    from singletable.local import gaps_requests
+
+    gaps_requests.install()
     _installed = True
