@@ -108,10 +108,11 @@ def test_size_of_a_missing_attribute_fails_the_condition(raw: tuple[Any, str]) -
 
 def test_canonical_number_keeps_every_digit() -> None:
     # Decimal's default context rounds to 28 digits; DynamoDB keeps 38.
-    assert (
-        canonical_number("9.9999999999999999999999999999999999999E+125")
-        == "99999999999999999999999999999999999999" + "0" * 88
-    )
+    # Past 38 integer digits moto keeps scientific notation (DynamoDB writes the digits out): same value,
+    # and the one moto's own reading of its numbers (boto3's 38-digit context) takes.
+    big = "9.9999999999999999999999999999999999999E+125"
+    assert canonical_number(big) == big
+    assert canonical_number("-72057594037927935E+28") == "-7.2057594037927935E+44"
     assert (
         canonical_number("12345678901234567890123456789012345678") == "12345678901234567890123456789012345678"
     )

@@ -6,7 +6,8 @@ developer guide and the API reference decide, and DynamoDB Local and dynalite ag
 1. Table and index names: 3 to 255 characters of ``a-z A-Z 0-9 _ - .`` (CreateTable); moto took any.
 2. Numbers: at most 38 significant digits, magnitude from 1E-130 to under 1E+126; moto stored any.
 3. Numbers are stored in canonical form (``1.50`` -> ``1.5``, ``1e2`` -> ``100``, ``-0`` -> ``0``), as
-   DynamoDB returns them; moto returned the text as sent.
+   DynamoDB returns them; moto returned the text as sent. (Above 38 integer digits the value keeps
+   scientific notation, ``1E+40``, which moto's own reading of its numbers needs.)
 4. Sets without duplicates (``["a", "a"]``, or ``1`` and ``1.0`` in a number set) are refused.
 5. At most 25 requests in a BatchWriteItem; moto took more.
 6. Every ``ExpressionAttributeValues`` / ``ExpressionAttributeNames`` entry must be used by an expression
@@ -67,7 +68,13 @@ def canonical_number(text: str) -> str:
         raise RequestRefused(
             "Number underflow. Attempting to store a number with magnitude smaller than supported range"
         )
-    return format(value, "f")
+    plain = format(value, "f")
+    if len(plain.lstrip("-").split(".")[0]) > _MAX_DIGITS:
+        # DynamoDB writes every digit out; but moto reads its own numbers back through boto3's deserializer,
+        # whose 38-digit context refuses (decimal.Rounded) a plain form longer than that: the same value in
+        # scientific notation it takes.
+        return str(value)
+    return plain
 
 
 def _values(node: Any) -> Iterator[dict[str, Any]]:
