@@ -14,7 +14,7 @@ from tests.unit.test_model_based import run_model
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES = int(os.environ.get("SINGLETABLE_DIFF_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("SINGLETABLE_DIFF_EXAMPLES", "10"))
 STEPS = int(os.environ.get("SINGLETABLE_DIFF_STEPS", "12"))
 
 

@@ -45,7 +45,7 @@ def test_capacity_on_dynamodb_local_is_what_our_ledger_computed() -> None:
     why = engine_available("dynamodb-local")
     if why is not None:
         pytest.skip(why)
-    r = capacity.run(users=3, max_orders=4, dynalite=False, dynamodb_local=True)
+    r = capacity.run(users=2, max_orders=2, dynalite=False, dynamodb_local=True)
     rows = [row for row in r.rows if row.metric.endswith("on DynamoDB Local")]
     assert len(rows) == 7 and all(row.met for row in rows), [
         (row.metric, row.ours, row.baseline) for row in rows
