@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bulk-workers", type=int, default=8)
     p.add_argument("--bulk-latency", type=float, default=0.010, help="seconds added per request")
     p.add_argument("--no-dynalite", action="store_true", help="moto only, even if dynalite is installed")
+    p.add_argument("--no-dynamodb-local", action="store_true", help="skip DynamoDB Local even if installed")
     p.add_argument("--stream-items", type=int, default=100_000)
     args = p.parse_args(argv)
 
@@ -36,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         "codec": lambda: codec.run(number=args.codec_number, repeat=args.repeat),
         "overhead": lambda: overhead.run(number=args.overhead_number, repeat=args.repeat),
         "capacity": lambda: capacity.run(
-            users=args.capacity_users, max_orders=args.capacity_max_orders, dynalite=not args.no_dynalite
+            users=args.capacity_users,
+            max_orders=args.capacity_max_orders,
+            dynalite=not args.no_dynalite,
+            dynamodb_local=not args.no_dynamodb_local,
         ),
         "bulk": lambda: bulk.run(
             sizes=args.bulk_sizes,

@@ -8,7 +8,9 @@ every GSI the item is projected into: GSI1 (SK -> PK) holds every item), with a 
 own, not the library's. moto reports fixed figures (0.5 per read, 1 per write whatever the size), so
 its column is shown but not compared; where dynalite is installed the same patterns run against it
 too, and its reported read capacity (size-correct) is compared with the minimum. dynalite charges no
-GSI writes, so its write figures are compared with the base-table part only.
+GSI writes, so its write figures are compared with the base-table part only. Where AWS's DynamoDB Local
+is installed (scripts/install-dynamodb-local.sh) the patterns run on it as well, and what it reports
+(table and GSI1 together, as DynamoDB's TOTAL) is compared with our ledger's units: they must be equal.
 
 "user + all orders" is one Query of the user's partition; the naive way (the profile, then each order by
 its key) is run as well, for its round trips and its capacity.
@@ -66,6 +68,11 @@ def _engine(name: str) -> Iterator[Any]:
 
         with InProcessEngine() as engine:
             yield engine.client()
+    elif name == "dynamodb-local":
+        from singletable.local.dynamodb_local import DynamoDBLocalServer
+
+        with DynamoDBLocalServer() as server:
+            yield make_client(endpoint_url=server.endpoint_url)
     else:
         from singletable.local import DynaliteServer
 
@@ -77,11 +84,12 @@ def _measure(engine: str, users: int, max_orders: int, seed: int) -> dict[str, d
     """Each pattern: ours (ledger), minimum (size rules), reported (engine), round trips, items."""
     out: dict[str, dict[str, Any]] = {}
     with _engine(engine) as client:
-        # dynalite has no TTL nor PITR: its table goes without (neither changes capacity).
+        # dynalite has no TTL nor PITR, DynamoDB Local no PITR: their tables go without (neither changes
+        # capacity).
         moto = engine == "moto"
         spec = TableSpec(
             deletion_protection=False,
-            ttl_attribute="expires_at" if moto else None,
+            ttl_attribute="expires_at" if engine != "dynalite" else None,
             point_in_time_recovery=moto,
         )
         spec.create(client, exist_ok=True)
@@ -182,8 +190,28 @@ def _dynalite_available() -> bool:
     return find_dynalite() is not None
 
 
-def run(users: int = 40, max_orders: int = 60, seed: int = 7, dynalite: bool | None = None) -> Result:
+def _dynamodb_local_available() -> bool:
+    from singletable.local.engines import engine_available
+
+    return engine_available("dynamodb-local") is None
+
+
+def run(
+    users: int = 40,
+    max_orders: int = 60,
+    seed: int = 7,
+    dynalite: bool | None = None,
+    dynamodb_local: bool | None = None,
+) -> Result:
     engines = ["moto"]
+    if dynamodb_local is not False and _dynamodb_local_available():
+        engines.append("dynamodb-local")
+    elif dynamodb_local:
+        print(
+            "# capacity: DynamoDB Local not installed, skipped (make dynamodb-local installs it)",
+            file=sys.stderr,
+            flush=True,
+        )
     # dynalite is the second engine when installed; asked for but absent, it is skipped with a word,
     # since `make bench` asks for it by default and must not end in a traceback on a machine without it.
     if dynalite is not False and _dynalite_available():
@@ -216,6 +244,21 @@ def run(users: int = 40, max_orders: int = 60, seed: int = 7, dynalite: bool | N
                         m["min"] / m["ours"] if m["ours"] else float("nan"),
                         "1.00x",
                         abs(ratio - 1.0) < 1e-9,
+                    )
+                )
+            elif engine == "dynamodb-local":
+                # AWS's emulator: what it reports (table + GSI1) must be what our ledger computed.
+                rows.append(
+                    Row(
+                        "capacity",
+                        f"{name} on DynamoDB Local",
+                        m["ours"],
+                        "DynamoDB Local reported",
+                        m["reported"],
+                        "CU",
+                        m["reported"] / m["ours"] if m["ours"] else float("nan"),
+                        "1.00x",
+                        abs(m["reported"] - m["ours"]) < 1e-9,
                     )
                 )
             else:

@@ -14,8 +14,9 @@ import pytest
 
 from singletable import AsyncTable, Table
 from singletable.client import make_client
+from singletable.local.engines import EngineName
 from singletable.seed import ENTITIES
-from singletable.spec import TableSpec
+from singletable.testing import drop_table, table_spec_for
 from tests.sync_async import LoopThread, SyncTable
 
 
@@ -34,9 +35,9 @@ def http_table(singletable_http_table: Table) -> Table:
 
 
 @pytest.fixture
-def async_http_table(singletable_endpoint: str) -> Iterator[Any]:
+def async_http_table(singletable_endpoint: str, singletable_engine_name: EngineName) -> Iterator[Any]:
     """An AsyncTable on a fresh seed table over HTTP, behind a sync face (so it passes for a Table)."""
-    spec = TableSpec(name=f"a-{uuid.uuid4().hex[:12]}", deletion_protection=False)
+    spec = table_spec_for(singletable_engine_name, f"a-{uuid.uuid4().hex[:12]}")
     client = make_client(endpoint_url=singletable_endpoint)
     spec.create(client)
     runner = LoopThread()
@@ -46,7 +47,7 @@ def async_http_table(singletable_endpoint: str) -> Iterator[Any]:
     finally:
         runner.run(table.close())
         runner.close()
-        spec.delete(client)
+        drop_table(singletable_engine_name, spec, client)
 
 
 @pytest.fixture
@@ -60,6 +61,13 @@ def async_inprocess_table(
         yield SyncTable(singletable_async_inprocess_table, runner, singletable_inprocess.client())
     finally:
         runner.close()
+
+
+@pytest.fixture
+def engine_table(singletable_engine_table: Table) -> Table:
+    """The seed's table with its entities on each engine in turn (moto, DynamoDB Local, dynalite)."""
+    singletable_engine_table.register(*ENTITIES)
+    return singletable_engine_table
 
 
 @pytest.fixture(params=["inprocess", "http", "async-http", "async-inprocess"])

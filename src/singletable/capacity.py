@@ -81,8 +81,8 @@ def gsi_write_units(projected_size_bytes: int, change: GsiChange = "insert") -> 
 
     AWS ("Provisioned throughput considerations for Global Secondary Indexes"): a base write costs an
     index write only when it touches the index. ``insert`` (a new item appears in the index),
-    ``projected`` (a projected non-key attribute changes) and ``delete`` (the item leaves the index)
-    cost one index write of the projected size; ``key`` (the index key value changes) costs two, a
+    ``projected`` (a projected non-key attribute changes: pass the larger of the entry before and after)
+    and ``delete`` (the item leaves the index) cost one index write of the projected size; ``key`` (the index key value changes) costs two, a
     delete of the old index entry and a put of the new one; ``unchanged`` (no projected attribute
     changed) costs nothing. Index writes are standard writes, rounded up per 1 KB.
     """
@@ -143,31 +143,55 @@ def item_write_units(
     """WCUs DynamoDB bills for one write that turns the stored item ``old`` into ``new`` (None: no item).
 
     Put: ``old`` is the item replaced (None for a new one); update: before and after; delete: ``new`` is
-    None (a delete of a missing item has neither: the minimum, 1 WCU).
+    None (a delete of a missing item has neither: the minimum, 1 WCU). The sum of
+    :func:`item_write_units_by_index`.
     """
+    return sum(item_write_units_by_index(old, new, indexes, table_keys, transactional=transactional).values())
+
+
+def item_write_units_by_index(
+    old: Item | None,
+    new: Item | None,
+    indexes: Iterable[IndexShape] = (),
+    table_keys: tuple[str, str] = ("PK", "SK"),
+    *,
+    transactional: bool = False,
+) -> dict[str | None, float]:
+    """:func:`item_write_units` split as DynamoDB reports it with ``ReturnConsumedCapacity=INDEXES``:
+    ``None`` for the table, then each index the write touches (by name, when the index has one)."""
     # Developer guide, "Capacity unit consumption for write operations"
     # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html,
     # formerly ProvisionedThroughput.html#ItemSizeCalculations.Writes): PutItem "the item size that matters
     # is the larger of the two"; UpdateItem "the larger of the before and after item sizes"; DeleteItem
     # "based on the size of the deleted item"; every write rounds up to the next 1 KB, at least one unit.
     size = max(item_size(old) if old else 0, item_size(new) if new else 0)
-    units = write_units(size, transactional)
+    out: dict[str | None, float] = {None: write_units(size, transactional)}
     for index in indexes:
         # Developer guide, "Provisioned throughput considerations for Global Secondary Indexes"
         # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes):
         # no index write when the write does not change the index; one to put an item that gains the index
-        # key (or a changed projected attribute); one to delete an item that loses it; two (delete the old
-        # entry, put the new one) when the index key value changes. An index write is a standard write of
-        # the index entry (the projected attributes), rounded up to 1 KB, also inside a transaction.
+        # key; one to update the entry when only projected attributes change, sized as every update is, by
+        # the larger of the entry before and after (DynamoDB Local 3.3 reports the same); one to delete an
+        # item that loses it; two (delete the old entry, put the new one) when the index key value changes.
+        # An index write is a standard write of the index entry (the projected attributes), rounded up to
+        # 1 KB, also inside a transaction: index entries are propagated after the commit, outside it
+        # (DynamoDB Local doubles them there: docs/engines.md).
         before, after = index_entry(old, index, table_keys), index_entry(new, index, table_keys)
         change = index_change(before, after, index)
-        if change in ("insert", "projected") and after is not None:
-            units += write_units(item_size(after))
+        units = 0.0
+        if change == "insert" and after is not None:
+            units = write_units(item_size(after))
+        elif change == "projected" and before is not None and after is not None:
+            units = write_units(max(item_size(before), item_size(after)))
         elif change == "delete" and before is not None:
-            units += write_units(item_size(before))
+            units = write_units(item_size(before))
         elif change == "key" and before is not None and after is not None:
-            units += write_units(item_size(before)) + write_units(item_size(after))
-    return units
+            units = write_units(item_size(before)) + write_units(item_size(after))
+        if units:
+            name = getattr(index, "name", None)
+            key = name if isinstance(name, str) else f"{index.hash_key}/{index.range_key}"
+            out[key] = out.get(key, 0.0) + units
+    return out
 
 
 def failed_write_units(current_size: int | None, new_size: int = 0) -> float:

@@ -420,3 +420,22 @@ class WriteOutcomeUnknownError(EngineError):
         "read the item to see whether it was written; a put or delete of the same item can simply be sent "
         "again, an update that increments or appends only after that read (it would apply twice)"
     )
+
+
+class EngineNotInstalledError(SingleTableError):
+    """A local engine other than moto (DynamoDB Local, dynalite) or what runs it (java, node) is missing."""
+
+    code = "ST770"
+
+
+class EngineOptionError(ValidationError):
+    """An option that the chosen local engine does not support (``--data`` on DynamoDB Local, ...)."""
+
+    code = "ST771"
+
+
+class EngineStartError(SingleTableError):
+    """A local engine's process did not come up (exited, or did not answer in time)."""
+
+    code = "ST772"
+    default_hint = "run it by hand to see its output, or pick another port"

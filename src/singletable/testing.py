@@ -14,21 +14,125 @@ Installed with singletable (entry point ``pytest11``), nothing to configure. Fix
   after the test;
 - ``singletable_async_inprocess_table``: an :class:`~singletable.aio.AsyncTable` on the in-process engine
   (its requests run inline on the loop: fast, no server; no aiohttp needed).
+
+Three engines (docs/engines.md): moto (the default), AWS's DynamoDB Local and dynalite.
+
+- ``singletable_dynamodb_local`` / ``singletable_dynalite``: that engine over HTTP, one per session; the
+  test is skipped, saying what to install, where java/node or the engine is missing;
+- ``singletable_engine``: a test taking it (or ``singletable_engine_table``) runs once per engine, as
+  ``test_x[moto]``, ``test_x[dynamodb-local]``, ``test_x[dynalite]``; mark it
+  ``@pytest.mark.singletable_engines("moto", "dynamodb-local")`` to choose; each run carries a marker
+  (``moto``, ``dynamodb_local``, ``dynalite``) for ``-m``;
+- ``singletable_engine_table``: a uniquely named table on that engine (no PITR, and no TTL on dynalite,
+  which lack them), dropped after the test.
+
+``SINGLETABLE_ENGINES`` (a comma list: ``moto,dynamodb-local``) narrows the per-engine tests.
+``SINGLETABLE_HTTP_ENGINE=dynamodb-local`` (or ``dynalite``) runs every test that uses the HTTP engine
+(``singletable_endpoint``, ``singletable_http_table``, ...) on that engine instead of moto: the whole
+suite on another engine (``make test-engines``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from singletable.local.engines import ENGINES, EngineName, engine_available, engine_features
+
 if TYPE_CHECKING:
     from singletable.aio import AsyncTable
-    from singletable.local import InProcessEngine, LocalServer
+    from singletable.local import DynaliteServer, InProcessEngine, LocalServer
+    from singletable.local.dynamodb_local import DynamoDBLocalServer
+    from singletable.spec import TableSpec
     from singletable.table import Table
+
+#: Environment variable choosing the per-engine tests' engines (a comma list); see the module's docstring.
+ENGINES_ENV = "SINGLETABLE_ENGINES"
+#: Environment variable naming the engine behind ``singletable_endpoint`` (moto when unset).
+HTTP_ENGINE_ENV = "SINGLETABLE_HTTP_ENGINE"
+
+
+@dataclass(frozen=True)
+class EngineRef:
+    """A running engine as a test sees it: its name, its URL and what it lacks (``pitr``, ``ttl``, ...)."""
+
+    name: EngineName
+    endpoint_url: str
+    lacks: frozenset[str]
+
+
+def selected_engines() -> tuple[EngineName, ...]:
+    """The engines ``$SINGLETABLE_ENGINES`` names (all three when it is unset or ``all``)."""
+    raw = os.environ.get(ENGINES_ENV, "").strip()
+    if not raw or raw == "all":
+        return ENGINES
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ENGINES]
+    if unknown:
+        raise pytest.UsageError(f"{ENGINES_ENV}: unknown engine(s) {unknown}; known: {', '.join(ENGINES)}")
+    return tuple(n for n in ENGINES if n in names)
+
+
+def table_spec_for(engine: EngineName, name: str | None = None) -> TableSpec:
+    """The module's table spec, uniquely named, without what ``engine`` lacks (PITR, TTL)."""
+    from singletable.spec import TableSpec
+
+    lacks = engine_features(engine)
+    extra: dict[str, Any] = {}
+    if "pitr" in lacks:
+        extra["point_in_time_recovery"] = False
+    if "ttl" in lacks:
+        extra["ttl_attribute"] = None
+    return TableSpec(name=name or f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False, **extra)
+
+
+def drop_table(engine: EngineName, spec: TableSpec, client: Any) -> None:
+    """Delete the table; on dynalite without turning deletion protection off first (it refuses that)."""
+    if engine == "dynalite":
+        client.delete_table(TableName=spec.name)
+    else:
+        spec.delete(client)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "singletable_engines(*names): the engines a singletable_engine test runs on (default: all)"
+    )
+    for name in ENGINES:
+        config.addinivalue_line("markers", f"{name.replace('-', '_')}: runs on the {name} engine")
+
+
+def http_engine() -> EngineName:
+    """The engine behind ``singletable_endpoint``: ``$SINGLETABLE_HTTP_ENGINE``, else moto."""
+    name = os.environ.get(HTTP_ENGINE_ENV, "").strip() or "moto"
+    if name not in ENGINES:
+        raise pytest.UsageError(f"{HTTP_ENGINE_ENV}: unknown engine {name!r}; known: {', '.join(ENGINES)}")
+    return name
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run ``singletable_engine`` tests once per engine."""
+    if "singletable_engine" not in metafunc.fixturenames:
+        return  # an ordinary HTTP test: on the HTTP engine, unparametrised
+    marker = metafunc.definition.get_closest_marker("singletable_engines")
+    wanted = selected_engines()
+    if marker is not None:
+        wanted = tuple(n for n in wanted if n in marker.args)
+    params = [pytest.param(n, id=n, marks=getattr(pytest.mark, n.replace("-", "_"))) for n in wanted]
+    metafunc.parametrize("singletable_engine_name", params, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def singletable_engine_name(request: pytest.FixtureRequest) -> EngineName:
+    """The engine this test runs on: one per run of a per-engine test, else the HTTP engine (moto)."""
+    name: EngineName = getattr(request, "param", None) or http_engine()
+    return name
 
 
 @pytest.fixture(scope="session")
@@ -41,9 +145,64 @@ def singletable_server() -> Iterator[LocalServer]:
 
 
 @pytest.fixture(scope="session")
-def singletable_endpoint(singletable_server: LocalServer) -> str:
-    """The session engine's URL, for code or tools that take an endpoint (aws CLI, Terraform, boto3)."""
-    return singletable_server.endpoint_url
+def singletable_dynamodb_local() -> Iterator[DynamoDBLocalServer]:
+    """AWS's DynamoDB Local over HTTP, one per session; skipped where java or the jar is missing."""
+    from singletable.local.dynamodb_local import DynamoDBLocalServer
+
+    missing = engine_available("dynamodb-local")
+    if missing is not None:
+        pytest.skip(missing)
+    with DynamoDBLocalServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def singletable_dynalite() -> Iterator[DynaliteServer]:
+    """dynalite over HTTP, one per session; skipped where node or dynalite is missing."""
+    from singletable.local import DynaliteServer
+
+    missing = engine_available("dynalite")
+    if missing is not None:
+        pytest.skip(missing)
+    with DynaliteServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def singletable_engine(singletable_engine_name: EngineName, request: pytest.FixtureRequest) -> EngineRef:
+    """The engine this test runs on (one run per engine): name, URL and what it lacks."""
+    fixture = {
+        "moto": "singletable_server",
+        "dynamodb-local": "singletable_dynamodb_local",
+        "dynalite": "singletable_dynalite",
+    }[singletable_engine_name]
+    server = request.getfixturevalue(fixture)
+    return EngineRef(singletable_engine_name, server.endpoint_url, engine_features(singletable_engine_name))
+
+
+@pytest.fixture
+def singletable_engine_table(singletable_engine: EngineRef) -> Iterator[Table]:
+    """A uniquely named table on this test's engine (without what it lacks), dropped after the test."""
+    from singletable.client import make_client
+    from singletable.table import Table
+
+    spec = table_spec_for(singletable_engine.name)
+    client = make_client(endpoint_url=singletable_engine.endpoint_url)
+    spec.create(client)
+    yield Table(spec, client=client)
+    drop_table(singletable_engine.name, spec, client)
+
+
+@pytest.fixture(scope="session")
+def singletable_endpoint(singletable_engine_name: EngineName, request: pytest.FixtureRequest) -> str:
+    """The session engine's URL, for code or tools that take an endpoint (aws CLI, Terraform, boto3).
+
+    moto's, unless ``$SINGLETABLE_HTTP_ENGINE`` names another."""
+    if singletable_engine_name == "moto":
+        server: LocalServer = request.getfixturevalue("singletable_server")
+        return server.endpoint_url
+    engine: EngineRef = request.getfixturevalue("singletable_engine")
+    return engine.endpoint_url
 
 
 @pytest.fixture
@@ -68,33 +227,33 @@ def singletable_table(singletable_inprocess: InProcessEngine) -> Table:
 
 
 @pytest.fixture
-def singletable_http_table(singletable_endpoint: str) -> Iterator[Table]:
+def singletable_http_table(singletable_endpoint: str, singletable_engine_name: EngineName) -> Iterator[Table]:
     """A uniquely named table on the session engine over HTTP, dropped after the test."""
     from singletable.client import make_client
-    from singletable.spec import TableSpec
     from singletable.table import Table
 
-    spec = TableSpec(name=f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False)
+    spec = table_spec_for(singletable_engine_name)
     client = make_client(endpoint_url=singletable_endpoint)
     spec.create(client)
     yield Table(spec, client=client)
-    spec.delete(client)
+    drop_table(singletable_engine_name, spec, client)
 
 
 @pytest.fixture
-def singletable_async_table(singletable_endpoint: str) -> Iterator[AsyncTable]:
+def singletable_async_table(
+    singletable_endpoint: str, singletable_engine_name: EngineName
+) -> Iterator[AsyncTable]:
     from singletable.aio import AsyncTable
     from singletable.client import make_client
-    from singletable.spec import TableSpec
 
-    spec = TableSpec(name=f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False)
+    spec = table_spec_for(singletable_engine_name)
     client = make_client(endpoint_url=singletable_endpoint)
     spec.create(client)
     table = AsyncTable(spec, endpoint_url=singletable_endpoint)
     yield table
     # The test's loop may be gone: closing the pool needs no loop of its own, so a fresh one does.
     asyncio.run(table.close())
-    spec.delete(client)
+    drop_table(singletable_engine_name, spec, client)
 
 
 @pytest.fixture

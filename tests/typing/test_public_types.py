@@ -223,3 +223,21 @@ def _streams(table: Table, event: dict[str, Any]) -> None:
     assert_type(router.handle_batch(event), BatchResponse)
     assert_type(StreamReader(table).poll(), list[Change[Any]])
     router.on(Repo, "upsert")  # type: ignore[arg-type]  # a kind DynamoDB does not have
+
+
+def _local_engines() -> None:
+    from pathlib import Path
+
+    from singletable.local.dynamodb_local import DynamoDBLocalServer, find_dynamodb_local
+    from singletable.local.engines import EngineName, HTTPEngine, engine_available, start_engine
+    from singletable.spec import TableSpec
+    from singletable.testing import EngineRef, selected_engines, table_spec_for
+
+    assert_type(find_dynamodb_local(), Path | None)
+    assert_type(DynamoDBLocalServer().start(), DynamoDBLocalServer)
+    assert_type(DynamoDBLocalServer().startup_seconds, float | None)
+    assert_type(engine_available("dynamodb-local"), str | None)
+    assert_type(start_engine("dynalite"), HTTPEngine)
+    assert_type(selected_engines(), tuple[EngineName, ...])
+    assert_type(table_spec_for("moto"), TableSpec)
+    assert_type(EngineRef("moto", "http://x", frozenset()).lacks, frozenset[str])

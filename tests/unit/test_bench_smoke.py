@@ -27,7 +27,7 @@ def test_overhead_every_api_reads_the_same_items() -> None:
 
 
 def test_capacity_equals_the_computed_minimum_on_moto() -> None:
-    r = capacity.run(users=3, max_orders=4, dynalite=False)
+    r = capacity.run(users=3, max_orders=4, dynalite=False, dynamodb_local=False)
     m = r.facts["moto"]
     for name, p in m.items():
         if name.startswith("_"):
@@ -39,12 +39,25 @@ def test_capacity_equals_the_computed_minimum_on_moto() -> None:
     assert m["user + orders, naive N+1"]["round_trips"] == orders + 1
 
 
+def test_capacity_on_dynamodb_local_is_what_our_ledger_computed() -> None:
+    from singletable.local.engines import engine_available
+
+    why = engine_available("dynamodb-local")
+    if why is not None:
+        pytest.skip(why)
+    r = capacity.run(users=2, max_orders=2, dynalite=False, dynamodb_local=True)
+    rows = [row for row in r.rows if row.metric.endswith("on DynamoDB Local")]
+    assert len(rows) == 7 and all(row.met for row in rows), [
+        (row.metric, row.ours, row.baseline) for row in rows
+    ]
+
+
 def test_capacity_skips_dynalite_with_a_word_when_it_is_absent(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # `make bench` asks for dynalite; without it the run goes on with moto (was a DynaliteNotInstalled traceback).
     monkeypatch.setattr(capacity, "_dynalite_available", lambda: False)
-    r = capacity.run(users=2, max_orders=2, dynalite=True)
+    r = capacity.run(users=2, max_orders=2, dynalite=True, dynamodb_local=False)
     assert set(r.facts) == {"moto"}
     assert "dynalite not installed" in capsys.readouterr().err
 

@@ -12,7 +12,9 @@ the whole table is compared after every example.
 Engines: the in-process moto engine by default, bounded (150 examples of up to 30 steps, about 20 s of
 CPU) and derandomized so CI is deterministic. ``SINGLETABLE_MODEL_ENGINES=inprocess,http,dynalite`` adds
 moto over HTTP and dynalite (skipped when not installed; it lacks transactions, so those rules do nothing
-there); ``SINGLETABLE_MODEL_EXAMPLES=500``, ``SINGLETABLE_MODEL_STEPS=60`` and ``SINGLETABLE_MODEL_RANDOM=1``
+there); ``dynamodb-local`` runs it on AWS's DynamoDB Local, and ``differential`` on moto and DynamoDB Local
+driven as one table (tests/differential.py: every call's result, error and capacity compared; a bounded run
+of it is in ``make test``, tests/integration/test_differential.py); ``SINGLETABLE_MODEL_EXAMPLES=500``, ``SINGLETABLE_MODEL_STEPS=60`` and ``SINGLETABLE_MODEL_RANDOM=1``
 make a longer, fresh run (``make model``); ``SINGLETABLE_MODEL_SHRINK=0`` reports a failure without
 spending minutes shrinking it. Areas that issue 11 changes are behind the switches of ``reference_model``
 (``SINGLETABLE_MODEL_FIXED=empty_sets,cursors_bound`` or ``all`` turns them on for a run).
@@ -1040,13 +1042,15 @@ def foreign_view(pair: tuple[str, str], item: StoredItem | None) -> dict[str, An
 
 
 def clear(table: Table) -> None:
-    """Delete every item (cheaper than a table per example, the same on every engine)."""
-    keys = [
-        (i["PK"], i["SK"])
-        for i in table.client.scan(TableName=table.name, ProjectionExpression="PK, SK")["Items"]
-    ]
-    if keys:
-        table.batch_write(deletes=[(k["S"], s["S"]) for k, s in keys])
+    """Delete every item (cheaper than a table per example, the same on every engine); a twin of two
+    engines (tests/differential.py) is cleared on each, so that one example's divergence stays its own."""
+    for one in getattr(table, "tables", (table,)):
+        keys = [
+            (i["PK"], i["SK"])
+            for i in one.client.scan(TableName=one.name, ProjectionExpression="PK, SK")["Items"]
+        ]
+        if keys:
+            one.batch_write(deletes=[(k["S"], s["S"]) for k, s in keys])
 
 
 # -- engines ------------------------------------------------------------------------------------------------
@@ -1092,15 +1096,64 @@ def _dynalite() -> Iterator[tuple[Table, bool]]:
         yield Table(spec, client=client, entities=[*ENTITIES, Team]), False  # dynalite has no transactions
 
 
+def _dynamodb_local_server() -> Iterator[Any]:
+    from singletable.local.dynamodb_local import DynamoDBLocalServer
+    from singletable.local.engines import engine_available
+
+    missing = engine_available("dynamodb-local")
+    if missing is not None:
+        pytest.skip(missing)
+    with DynamoDBLocalServer() as server:
+        yield server
+
+
+def _dynamodb_local_table(endpoint: str, name: str) -> Table:
+    from singletable.client import make_client
+
+    # DynamoDB Local has no point-in-time recovery (UpdateContinuousBackups): the rest is the module's.
+    spec = TableSpec(name=name, deletion_protection=False, point_in_time_recovery=False)
+    client = make_client(endpoint_url=endpoint, max_attempts=3)
+    spec.create(client)
+    return Table(spec, client=client, entities=[*ENTITIES, Team])
+
+
+def _dynamodb_local() -> Iterator[tuple[Table, bool]]:
+    for server in _dynamodb_local_server():
+        yield _dynamodb_local_table(server.endpoint_url, f"t-{uuid.uuid4().hex[:12]}"), True
+
+
+def _differential() -> Iterator[tuple[Table, bool]]:
+    """moto in-process and DynamoDB Local driven as one table (tests/differential.py)."""
+    from singletable.local import InProcessEngine
+    from tests.differential import TwinTable
+
+    for server in _dynamodb_local_server():
+        with InProcessEngine() as engine:
+            name = f"t-{uuid.uuid4().hex[:12]}"
+            spec = TableSpec(name=name, deletion_protection=False)
+            client = engine.client()
+            spec.create(client)
+            moto = Table(spec, client=client, entities=[*ENTITIES, Team])
+            twin: Any = TwinTable(moto, _dynamodb_local_table(server.endpoint_url, name))
+            yield twin, True
+
+
 ENGINE_FACTORIES: dict[str, Callable[[], Iterator[tuple[Table, bool]]]] = {
     "inprocess": _inprocess,
     "http": _http,
     "dynalite": _dynalite,
+    "dynamodb-local": _dynamodb_local,
+    "differential": _differential,
 }
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_data_layer_agrees_with_the_reference(engine: str) -> None:
+    run_model(engine, EXAMPLES, STEPS)
+
+
+def run_model(engine: str, examples: int, steps: int) -> None:
+    """Run the machine on ``engine`` (a key of ENGINE_FACTORIES) and print what it did."""
     if engine not in ENGINE_FACTORIES:
         pytest.fail(f"SINGLETABLE_MODEL_ENGINES names {engine!r}; use {sorted(ENGINE_FACTORIES)}")
     STATS.clear()
@@ -1115,8 +1168,8 @@ def test_data_layer_agrees_with_the_reference(engine: str) -> None:
         run_state_machine_as_test(
             Machine,
             settings=settings(
-                max_examples=EXAMPLES,
-                stateful_step_count=STEPS,
+                max_examples=examples,
+                stateful_step_count=steps,
                 deadline=None,
                 suppress_health_check=list(HealthCheck),
                 derandomize=not os.environ.get("SINGLETABLE_MODEL_RANDOM"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,15 @@ import typer
 from rich.console import Console
 
 from singletable.cli.options import errors, require_extra
-from singletable.errors import PortInUseError
+from singletable.errors import EngineOptionError, PortInUseError
+
+
+class Engine(StrEnum):
+    """The local engines ``--engine`` chooses from (docs/engines.md compares them)."""
+
+    moto = "moto"
+    dynamodb_local = "dynamodb-local"
+    dynalite = "dynalite"
 
 
 def local(
@@ -32,12 +41,22 @@ def local(
     snapshot_interval: Annotated[
         float, typer.Option(help="Seconds between snapshots with --data (0: only on Ctrl-C).")
     ] = 30.0,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="moto (in Python, fastest, Terraform-complete), dynamodb-local (AWS's own emulator: needs "
+            "java and scripts/install-dynamodb-local.sh) or dynalite (needs node and scripts/install-dynalite.sh).",
+        ),
+    ] = Engine.moto,
 ) -> None:
-    """Run the local DynamoDB engine (moto over HTTP) until Ctrl-C.
+    """Run a local DynamoDB engine (moto over HTTP by default) until Ctrl-C.
 
     Example: singletable local --port 8000, then
     AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 aws dynamodb list-tables
     """
+    if engine is not Engine.moto:
+        serve_other(engine.value, port=port, host=host, data=data)
+        return
     with errors(debug=False):
         require_extra("moto.server", "local", "singletable local")
         if port:
@@ -61,6 +80,42 @@ def local(
         while True:
             # Short sleeps: Ctrl-C may be delivered to one of the engine's threads, and the main thread
             # notices it only when it next runs (a sleep of an hour would keep it waiting that long).
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def serve_other(engine: str, *, port: int, host: str, data: Path | None) -> None:
+    """Run DynamoDB Local or dynalite in the foreground (a child process) until Ctrl-C."""
+    from singletable.local.engines import HTTPEngine, start_engine
+
+    server: HTTPEngine
+    with errors(debug=False):
+        if data is not None:
+            raise EngineOptionError(
+                f"--data keeps moto's tables; {engine} runs in memory here",
+                field="data",
+                hint="drop --data, or use --engine moto",
+            )
+        if host != "127.0.0.1":
+            raise EngineOptionError(
+                f"{engine} is started on 127.0.0.1 only by singletable local",
+                field="host",
+                hint="drop --host",
+            )
+        if port:
+            check_port_free(host, port)
+        server = start_engine("dynamodb-local" if engine == "dynamodb-local" else "dynalite", port=port)
+    console = Console(stderr=True)
+    print(server.endpoint_url, flush=True)
+    console.print(f"[green]{engine} listening on {server.endpoint_url}[/] (Ctrl-C to stop)")
+    if engine == "dynamodb-local":
+        # DynamoDB Local has no option to choose the interface: say so rather than let it surprise.
+        console.print("note: DynamoDB Local listens on every interface, not only on loopback", markup=False)
+    try:
+        while True:
             time.sleep(0.2)
     except KeyboardInterrupt:
         pass

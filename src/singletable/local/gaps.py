@@ -21,6 +21,10 @@ in-process and over HTTP):
    held, not even against the stored value itself; DynamoDB compares the bytes (found by the model-based
    test, ``tests/unit/test_issue11_model.py``).
 
+5. Requests DynamoDB refuses or answers otherwise: table names, number range and canonical form, sets
+   with duplicates, 26-item batches, unused placeholders, ``size()`` of a missing attribute
+   (:mod:`singletable.local.gaps_requests`, found by comparing with DynamoDB Local: docs/engines.md).
+
 DynamoDB Streams: see :mod:`singletable.local.stream_gaps`.
 
 Application auto scaling (Terraform):
@@ -272,4 +276,8 @@ def install() -> None:
 
     setattr(FuncBeginsWith, "expr", _begins_with_binary(FuncBeginsWith.expr))  # noqa: B010
     stream_gaps.install(_dynamodb_lock)
+    # Requests DynamoDB refuses or answers otherwise (names, numbers, sets, batch size, placeholders).
+    from singletable.local import gaps_requests
+
+    gaps_requests.install()
     _installed = True

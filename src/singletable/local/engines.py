@@ -1,0 +1,93 @@
+"""The three local engines by name: moto (ours, the default), AWS's DynamoDB Local, and dynalite.
+
+One place that knows how to start each over HTTP and what each lacks, for ``singletable local --engine``
+and the pytest plugin's per-engine fixtures. What the engines do differently is in docs/engines.md.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, get_args
+
+from singletable.errors import EngineNotInstalledError, EngineStartError
+
+__all__ = ["ENGINES", "EngineName", "HTTPEngine", "engine_available", "engine_features", "start_engine"]
+
+EngineName = Literal["moto", "dynamodb-local", "dynalite"]
+#: Every engine's name, moto (the default) first.
+ENGINES: tuple[EngineName, ...] = get_args(EngineName)
+
+#: What each engine lacks of what singletable's TableSpec and data layer use (the rest they all serve).
+_LACKS: dict[str, frozenset[str]] = {
+    "moto": frozenset(),
+    "dynamodb-local": frozenset({"pitr"}),
+    "dynalite": frozenset({"pitr", "ttl", "transactions", "streams"}),
+}
+
+
+class HTTPEngine(Protocol):
+    """A started engine: its URL, and how to stop it."""
+
+    @property
+    def endpoint_url(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+def engine_features(name: EngineName) -> frozenset[str]:
+    """What ``name`` lacks among ``pitr``, ``ttl``, ``transactions``, ``streams``."""
+    return _LACKS[name]
+
+
+def engine_available(name: EngineName) -> str | None:
+    """None when ``name`` can be started here, else why not (what to install)."""
+    if name == "moto":
+        try:
+            import moto.server  # noqa: F401
+        except ImportError:
+            return "moto is not installed: pip install 'singletable[local]'"
+        return None
+    if name == "dynamodb-local":
+        from singletable.local.dynamodb_local import INSTALL_HINT, find_dynamodb_local, find_java
+
+        if find_java() is None:
+            return (
+                "java (17+) is not installed: DynamoDB Local runs on a JVM (Debian: openjdk-17-jre-headless)"
+            )
+        if find_dynamodb_local() is None:
+            return f"DynamoDB Local is not installed: {INSTALL_HINT}"
+        return None
+    from singletable.local.dynalite import find_dynalite, find_node
+
+    if find_node() is None:
+        return "node is not installed: dynalite runs on Node.js (>= 18)"
+    if find_dynalite() is None:
+        return "dynalite is not installed: run scripts/install-dynalite.sh (needs node and npm)"
+    return None
+
+
+def start_engine(name: EngineName, *, port: int = 0, ttl_sweep_interval: float | None = None) -> HTTPEngine:
+    """Start engine ``name`` on 127.0.0.1:``port`` (0: a free one); raises ST770 when it is not installed."""
+    missing = engine_available(name)
+    if missing is not None:
+        raise EngineNotInstalledError(missing, hint=_hint(name))
+    if name == "moto":
+        from singletable.local.server import LocalServer
+
+        return LocalServer(port=port, ttl_sweep_interval=ttl_sweep_interval).start()
+    if name == "dynamodb-local":
+        from singletable.local.dynamodb_local import DynamoDBLocalServer
+
+        return DynamoDBLocalServer(port=port).start()
+    from singletable.local.dynalite import DynaliteServer
+
+    try:
+        return DynaliteServer(port=port).start()
+    except RuntimeError as exc:
+        raise EngineStartError(str(exc)) from None
+
+
+def _hint(name: str) -> str:
+    if name == "moto":
+        return "pip install 'singletable[local]'"
+    script = "install-dynamodb-local.sh" if name == "dynamodb-local" else "install-dynalite.sh"
+    return f"run scripts/{script} from a checkout of singletable, or use --engine moto"
