@@ -56,7 +56,13 @@ model: $(STAMP) $(DYNALITE)
 	SINGLETABLE_MODEL_ENGINES=inprocess,http,dynalite SINGLETABLE_MODEL_EXAMPLES=500 SINGLETABLE_MODEL_RANDOM=1 \
 		$(BIN)/pytest -q -s tests/unit/test_model_based.py
 
-bench: $(STAMP)
+# aioboto3 (bench.loopback's async baseline) in its own venv: it pins an older botocore than ours.
+AIOVENV := .venv-aio/bin/python
+$(AIOVENV):
+	$(PYTHON) -m venv .venv-aio
+	-.venv-aio/bin/pip install -q 'aioboto3==15.5.0'
+
+bench: $(STAMP) $(AIOVENV)
 	$(BIN)/python -m bench
 
 # The user documentation (mkdocs.yml, docs/), API reference from the docstrings; --strict fails on any warning.
