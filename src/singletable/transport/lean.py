@@ -61,7 +61,7 @@ from singletable import wire
 from singletable.client import LOOPBACK_CONNECT_TIMEOUT, RetryMode, is_loopback
 from singletable.logs import SLOW_CALL_SECONDS
 from singletable.request import Request, translate, unreachable
-from singletable.transport import ClientTransport
+from singletable.transport import ClientTransport, http11
 from singletable.transport.retry import Retries, http_response
 from singletable.transport.sigv4 import Keys, Signer
 
@@ -305,7 +305,10 @@ class LeanTransport:
         return conn
 
     def _exchange(self, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        """One request and its whole answer: (status, lowercased headers, body); raises _Failed."""
+        """One request and its whole answer: (status, lowercased headers, body); raises _Failed.
+
+        http.client opens the connection (TLS, timeouts); :mod:`~singletable.transport.http11` sends the
+        request and reads the answer on its socket."""
         conn = self._connection()
         if conn.sock is None:
             try:
@@ -324,23 +327,16 @@ class LeanTransport:
             assert conn.sock is not None  # connect() set it
             conn.sock.settimeout(self._read_timeout)
         try:
-            conn.request("POST", self._path, body, headers)
-            response = conn.getresponse()
-            content = response.read()
+            answer = http11.exchange(conn.sock, http11.request_bytes(self._path, headers, body))
         except TimeoutError as exc:
             conn.close()
             raise _Failed(ReadTimeoutError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
             raise _Failed(ConnectionClosedError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
-        if response.will_close:
+        if answer.close:
             conn.close()  # the server said Connection: close; the next request opens a new one
-        lowered: dict[str, str] = {}
-        for key, value in response.getheaders():
-            key = key.lower()
-            # A repeated header is joined, as botocore's (urllib3's) header dict does.
-            lowered[key] = f"{lowered[key]}, {value}" if key in lowered else value
-        return response.status, lowered, content
+        return answer.status, answer.headers, answer.body
 
     def _parse_error(
         self, operation: Any, status: int, headers: dict[str, str], body: bytes
