@@ -47,9 +47,10 @@ from singletable.schema import Schema
 from singletable.spec import TableSpec
 from singletable.transactions import TransactBuilder, TransactResult
 from singletable.transport import AsyncTransport, adrive
+from singletable.transport.factory import async_transport
 
 if TYPE_CHECKING:
-    from singletable.transport.aio import AsyncTransport as HttpTransport
+    from singletable.transport.factory import OwnedAsyncTransport
 
 __all__ = ["AsyncQuery", "AsyncTable", "AsyncTransactWrite", "create_together", "delete_partition"]
 
@@ -174,12 +175,10 @@ class AsyncTable:
         table_spec = spec if isinstance(spec, TableSpec) else TableSpec(name=spec) if spec else TableSpec()
         #: What the table knows without I/O: the same :class:`Schema` a sync Table holds.
         self.schema = Schema(table_spec, entities=entities, ledger=ledger, hide_expired=hide_expired)
-        self._owned: HttpTransport | None = None
+        self._owned: OwnedAsyncTransport | None = None
         if transport is None:
-            # Imported here: aiohttp is an extra, and `import singletable` need not load it.
-            from singletable.transport.aio import AsyncTransport as HttpTransport
-
-            self._owned = HttpTransport.from_settings(
+            # The lean async transport when it can honour the settings, else aiohttp's (an extra).
+            self._owned = async_transport(
                 endpoint_url=endpoint_url,
                 region=region,
                 profile=profile,

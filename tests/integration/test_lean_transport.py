@@ -5,10 +5,11 @@ steps aside for the settings it does not cover (logged at DEBUG)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -31,7 +32,8 @@ from singletable.request import Request
 from singletable.spec import TableSpec
 from singletable.table import Table
 from singletable.transport import ClientTransport, Transport
-from singletable.transport.factory import sync_transport
+from singletable.transport.alean import LeanAsyncTransport
+from singletable.transport.factory import async_transport, sync_transport
 from singletable.transport.lean import LeanTransport
 from singletable.transport.retry import Retries
 
@@ -80,11 +82,54 @@ def lean(endpoint: str, **settings: Any) -> LeanTransport:
     return t
 
 
+class Blocking:
+    """The lean async transport behind a blocking ``send`` (one loop for its life), so that one test body
+    checks both lean transports against the full path."""
+
+    def __init__(self, endpoint: str, **settings: Any) -> None:
+        t = async_transport(endpoint_url=endpoint, **settings)
+        assert isinstance(t, LeanAsyncTransport)
+        self.inner = t
+        self.loop = asyncio.new_event_loop()
+
+    @property
+    def loopback(self) -> bool:
+        return self.inner.loopback
+
+    @property
+    def retries(self) -> Retries:
+        return self.inner.retries
+
+    @retries.setter
+    def retries(self, value: Retries) -> None:
+        self.inner.retries = value
+
+    def send(self, request: Request, **kwargs: Any) -> dict[str, Any]:
+        return self.loop.run_until_complete(self.inner.send(request, **kwargs))
+
+
+@pytest.fixture(params=["sync", "async"])
+def lean_kind(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """Makes the lean transport under test: the sync one, or the async one behind a blocking send."""
+    made: list[Blocking] = []
+
+    def make(endpoint: str, **settings: Any) -> Any:
+        if request.param == "sync":
+            return lean(endpoint, **settings)
+        made.append(Blocking(endpoint, **settings))
+        return made[-1]
+
+    yield make
+    for b in made:
+        b.loop.run_until_complete(b.inner.close())
+        b.loop.close()
+
+
 def full(endpoint: str, **settings: Any) -> ClientTransport:
     return ClientTransport(make_client(endpoint_url=endpoint, **settings))
 
 
-def quick(t: LeanTransport, attempts: int) -> LeanTransport:
+def quick(t: Any, attempts: int) -> Any:
     """Backoff pauses of a few ms (the rules are botocore's; only the random factor is pinned)."""
     t.retries = Retries("standard", attempts, loopback=t.loopback, jitter=lambda: 0.002)
     return t
@@ -134,8 +179,10 @@ def test_a_handler_registered_later_switches_to_the_full_path(
 # -- same answers -------------------------------------------------------------------------------------
 
 
-def test_every_operation_gives_the_full_paths_answer(spec: TableSpec, singletable_endpoint: str) -> None:
-    fast, slow = lean(singletable_endpoint), full(singletable_endpoint)
+def test_every_operation_gives_the_full_paths_answer(
+    lean_kind: Callable[..., Any], spec: TableSpec, singletable_endpoint: str
+) -> None:
+    fast, slow = lean_kind(singletable_endpoint), full(singletable_endpoint)
     table = Table(spec, client=slow.client, entities=[Parcel])
     items = [table.put(parcel(i), dry_run=True).params["Item"] for i in range(12)]
     keys = [{"PK": it["PK"], "SK": it["SK"]} for it in items]
@@ -210,8 +257,10 @@ def both(fast: Transport, slow: Transport, request: Request) -> tuple[BaseExcept
     return lean_error.value, full_error.value
 
 
-def test_catalogued_errors_equal_the_full_paths(spec: TableSpec, singletable_endpoint: str) -> None:
-    fast, slow = lean(singletable_endpoint), full(singletable_endpoint)
+def test_catalogued_errors_equal_the_full_paths(
+    lean_kind: Callable[..., Any], spec: TableSpec, singletable_endpoint: str
+) -> None:
+    fast, slow = lean_kind(singletable_endpoint), full(singletable_endpoint)
     table = Table(spec, client=slow.client, entities=[Parcel])
     table.put(parcel(7))
     duplicate = table.put(parcel(7), create_only=True, dry_run=True)
@@ -240,9 +289,11 @@ def test_catalogued_errors_equal_the_full_paths(spec: TableSpec, singletable_end
     assert mine.reasons == theirs.reasons
 
 
-def test_an_engine_that_is_not_running_is_the_same_error() -> None:
+def test_an_engine_that_is_not_running_is_the_same_error(
+    lean_kind: Callable[..., Any],
+) -> None:
     request = Request("GetItem", {"TableName": "t-x", "Key": {"PK": {"S": "a"}, "SK": {"S": "b"}}})
-    mine, theirs = both(lean("http://127.0.0.1:9"), full("http://127.0.0.1:9"), request)
+    mine, theirs = both(lean_kind("http://127.0.0.1:9"), full("http://127.0.0.1:9"), request)
     assert type(mine) is type(theirs) is EngineUnreachableError
     assert str(mine) == str(theirs)
 
@@ -253,11 +304,13 @@ def proxy(singletable_server: LocalServer) -> Iterator[FaultProxy]:
         yield p
 
 
-def test_throttling_is_retried_and_then_the_same_error(spec: TableSpec, proxy: FaultProxy) -> None:
+def test_throttling_is_retried_and_then_the_same_error(
+    lean_kind: Callable[..., Any], spec: TableSpec, proxy: FaultProxy
+) -> None:
     table = Table(spec, client=make_client(endpoint_url=proxy.endpoint_url), entities=[Parcel])
     proxy.set_rates(throttling=0.4)
     puts = [table.put(parcel(i), dry_run=True) for i in range(15)]
-    fast = quick(lean(proxy.endpoint_url), attempts=11)
+    fast = quick(lean_kind(proxy.endpoint_url), attempts=11)
     responses = [fast.send(r) for r in puts]
     counts = proxy.counts()
     assert counts["throttling"] > 0 and counts["forwarded"] == len(puts)
@@ -266,18 +319,20 @@ def test_throttling_is_retried_and_then_the_same_error(spec: TableSpec, proxy: F
     proxy.set_rates(throttling=1.0)
     request = table.get(Parcel, tracking="TRK00001", leg=1, dry_run=True)
     mine, theirs = both(
-        quick(lean(proxy.endpoint_url), attempts=2), full(proxy.endpoint_url, max_attempts=1), request
+        quick(lean_kind(proxy.endpoint_url), attempts=2), full(proxy.endpoint_url, max_attempts=1), request
     )
     assert type(mine) is type(theirs) is EngineError
-    assert mine.aws_code == theirs.aws_code == "ThrottlingException"  # type: ignore[attr-defined]
+    assert mine.aws_code == theirs.aws_code == "ThrottlingException"
     assert str(mine) == str(theirs)
 
 
-def test_a_lost_connection_is_retried_and_then_botocores_error(spec: TableSpec, proxy: FaultProxy) -> None:
+def test_a_lost_connection_is_retried_and_then_botocores_error(
+    lean_kind: Callable[..., Any], spec: TableSpec, proxy: FaultProxy
+) -> None:
     table = Table(spec, client=make_client(endpoint_url=proxy.endpoint_url), entities=[Parcel])
     proxy.set_rates(reset_before=0.4)
     puts = [table.put(parcel(i), dry_run=True) for i in range(15)]
-    fast = quick(lean(proxy.endpoint_url), attempts=11)
+    fast = quick(lean_kind(proxy.endpoint_url), attempts=11)
     responses = [fast.send(r) for r in puts]
     counts = proxy.counts()
     assert counts["reset_before"] > 0 and counts["forwarded"] == len(puts)
@@ -286,7 +341,7 @@ def test_a_lost_connection_is_retried_and_then_botocores_error(spec: TableSpec, 
     proxy.set_rates(reset_before=1.0)
     request = table.get(Parcel, tracking="TRK00001", leg=1, dry_run=True)
     mine, theirs = both(
-        quick(lean(proxy.endpoint_url), attempts=2), full(proxy.endpoint_url, max_attempts=1), request
+        quick(lean_kind(proxy.endpoint_url), attempts=2), full(proxy.endpoint_url, max_attempts=1), request
     )
     assert type(mine) is type(theirs) is ConnectionClosedError
 

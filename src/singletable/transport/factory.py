@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import Any, Protocol
 
 import botocore.session
 from botocore.credentials import Credentials
@@ -22,10 +22,11 @@ from botocore.utils import get_environ_proxies
 
 from singletable import wire
 from singletable.client import RetryMode, make_client
-from singletable.transport import ClientTransport, Transport
+from singletable.transport import AsyncTransport, ClientTransport, Transport
+from singletable.transport.alean import LeanAsyncTransport
 from singletable.transport.lean import LeanTransport
 
-__all__ = ["ENABLED", "sync_transport"]
+__all__ = ["ENABLED", "OwnedAsyncTransport", "async_transport", "sync_transport"]
 
 log = logging.getLogger("singletable")
 
@@ -65,6 +66,56 @@ def sync_transport(
         retry_mode=retry_mode,
         max_attempts=max_attempts,
         ca_bundle=str(ca_bundle) if ca_bundle else None,
+    )
+
+
+class OwnedAsyncTransport(AsyncTransport, Protocol):
+    """An async transport its table made, and so closes."""
+
+    async def close(self) -> None: ...
+
+
+def async_transport(
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    profile: str | None = None,
+    retry_mode: RetryMode = "standard",
+    max_attempts: int = 10,
+    max_pool_connections: int = 32,
+) -> OwnedAsyncTransport:
+    """The async transport for these settings: lean if it can be, else aiohttp's
+    (:class:`singletable.transport.aio.AsyncTransport`, which needs the ``async`` extra). Blocking
+    (reads config files, may walk the credential chain): call it before the loop runs, or in a thread."""
+    made = make_client(
+        endpoint_url=endpoint_url,
+        region=region,
+        profile=profile,
+        retry_mode=retry_mode,
+        max_attempts=max_attempts,
+    )
+    session = botocore.session.Session(profile=profile)
+    why, credentials = _obstacle(made, endpoint_url, session)
+    if why is None:
+        ca_bundle = session.get_config_variable("ca_bundle")
+        return LeanAsyncTransport(
+            made,
+            credentials,
+            retry_mode=retry_mode,
+            max_attempts=max_attempts,
+            max_pool_connections=max_pool_connections,
+            ca_bundle=str(ca_bundle) if ca_bundle else None,
+        )
+    log.debug("async: aiohttp transport: %s", why)
+    from singletable.transport.aio import AsyncTransport as HttpTransport
+
+    return HttpTransport.from_settings(
+        endpoint_url=endpoint_url,
+        region=region,
+        profile=profile,
+        retry_mode=retry_mode,
+        max_attempts=max_attempts,
+        max_pool_connections=max_pool_connections,
     )
 
 

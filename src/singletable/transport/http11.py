@@ -11,6 +11,7 @@ errors the socket's, so callers map them as they map ``http.client``'s.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import socket
 from typing import NamedTuple
@@ -64,23 +65,8 @@ def _read_answer(sock: socket.socket, buffer: bytes) -> tuple[Answer, bytes]:
         if len(buffer) > MAX_HEAD:
             raise http.client.LineTooLong("header block")
         end = buffer.find(b"\r\n\r\n")
-    lines = buffer[:end].decode("latin-1").split("\r\n")
+    status, headers, close, _version = parse_head(buffer[:end])
     rest = buffer[end + 4 :]
-    version, _, tail = lines[0].partition(" ")
-    code = tail[:3]
-    if not version.startswith("HTTP/1.") or not code.isdigit():
-        raise http.client.BadStatusLine(lines[0])
-    status = int(code)
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        if not colon:
-            continue  # not a header (obsolete line folding is not used by DynamoDB)
-        name = name.strip().lower()
-        value = value.strip()
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    connection = headers.get("connection", "").lower()
-    close = "close" in connection or (version == "HTTP/1.0" and "keep-alive" not in connection)
     if 100 <= status < 200 or status in (204, 304):
         return Answer(status, headers, b"", close), rest
     if "chunked" in headers.get("transfer-encoding", "").lower():
@@ -102,6 +88,62 @@ def _read_answer(sock: socket.socket, buffer: bytes) -> tuple[Answer, bytes]:
             raise http.client.IncompleteRead(bytes(body), n - len(body))
         body += chunk
     return Answer(status, headers, bytes(body[:n]), close), bytes(body[n:])
+
+
+def parse_head(head: bytes) -> tuple[int, dict[str, str], bool, str]:
+    """A status line and headers (no blank line): (status, lowercase headers, closes?, HTTP version)."""
+    lines = head.decode("latin-1").split("\r\n")
+    version, _, tail = lines[0].partition(" ")
+    code = tail[:3]
+    if not version.startswith("HTTP/1.") or not code.isdigit():
+        raise http.client.BadStatusLine(lines[0])
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if not colon:
+            continue  # not a header (obsolete line folding is not used by DynamoDB)
+        name = name.strip().lower()
+        value = value.strip()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    connection = headers.get("connection", "").lower()
+    close = "close" in connection or (version == "HTTP/1.0" and "keep-alive" not in connection)
+    return int(code), headers, close, version
+
+
+def has_no_body(status: int) -> bool:
+    return 100 <= status < 200 or status in (204, 304)
+
+
+async def read_async(reader: asyncio.StreamReader) -> Answer:
+    """The first answer that is not ``1xx`` from an asyncio stream (errors as :func:`exchange` raises)."""
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            status, headers, close, _version = parse_head(head[:-4])
+            if has_no_body(status):
+                if 100 <= status < 200:
+                    continue
+                return Answer(status, headers, b"", close)
+            if "chunked" in headers.get("transfer-encoding", "").lower():
+                parts: list[bytes] = []
+                while True:
+                    line = await reader.readuntil(b"\r\n")
+                    size = int(line[:-2].split(b";", 1)[0].strip() or b"0", 16)
+                    if size == 0:
+                        while await reader.readuntil(b"\r\n") != b"\r\n":
+                            pass
+                        return Answer(status, headers, b"".join(parts), close)
+                    parts.append((await reader.readexactly(size + 2))[:-2])
+            length = headers.get("content-length")
+            if length is None:
+                return Answer(status, headers, await reader.read(), True)
+            return Answer(status, headers, await reader.readexactly(int(length)), close)
+    except asyncio.IncompleteReadError as exc:
+        if not exc.partial:
+            raise http.client.RemoteDisconnected("Remote end closed connection without response") from exc
+        raise http.client.IncompleteRead(exc.partial) from exc
+    except asyncio.LimitOverrunError as exc:
+        raise http.client.LineTooLong("header block") from exc
 
 
 def _read_chunked(sock: socket.socket, buffer: bytes) -> tuple[bytes, bytes]:

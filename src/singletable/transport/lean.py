@@ -214,4 +214,3 @@ class _Failed(Exception):
         super().__init__(str(error))
         self.error = error
         self.cause = cause
-
