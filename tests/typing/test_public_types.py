@@ -151,3 +151,11 @@ async def _async_writes(table: AsyncTable, repo: Repo, partial: Projected[Repo])
     async with AsyncTable("t") as opened:
         assert_type(opened, AsyncTable)
     await table.put(partial)  # type: ignore[call-overload]  # a projected read is no entity: put refuses it
+
+
+def _transports() -> None:
+    from singletable.transport import Transport
+    from singletable.transport.factory import OwnedAsyncTransport, async_transport, sync_transport
+
+    assert_type(sync_transport(endpoint_url="http://127.0.0.1:8000"), Transport)
+    assert_type(async_transport(endpoint_url="http://127.0.0.1:8000"), OwnedAsyncTransport)
