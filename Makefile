@@ -92,7 +92,13 @@ streams: $(STAMP)
 	SINGLETABLE_STREAM_RECORDS=1000 SINGLETABLE_TF_STREAMS=1 $(BIN)/pytest -q \
 		tests/integration/test_streams_exactly_once.py tests/integration/test_terraform_streams.py
 
-bench: $(STAMP)
+# aioboto3 (bench.loopback's async baseline) in its own venv: it pins an older botocore than ours.
+AIOVENV := .venv-aio/bin/python
+$(AIOVENV):
+	$(PYTHON) -m venv .venv-aio
+	-.venv-aio/bin/pip install -q 'aioboto3==15.5.0'
+
+bench: $(STAMP) $(AIOVENV)
 	$(BIN)/python -m bench
 
 # The user documentation (mkdocs.yml, docs/), API reference from the docstrings; --strict fails on any warning.

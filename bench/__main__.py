@@ -17,7 +17,9 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--only", default="codec,overhead,capacity,bulk,streaming", help="comma-separated")
+    p.add_argument(
+        "--only", default="codec,overhead,capacity,bulk,streaming,loopback", help="comma-separated"
+    )
     p.add_argument("--codec-number", type=int, default=300, help="round trips per timing run")
     p.add_argument("--overhead-number", type=int, default=100, help="calls per timing run (query: a third)")
     p.add_argument("--repeat", type=int, default=7, help="timing runs; the best counts")
@@ -29,9 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-dynalite", action="store_true", help="moto only, even if dynalite is installed")
     p.add_argument("--no-dynamodb-local", action="store_true", help="skip DynamoDB Local even if installed")
     p.add_argument("--stream-items", type=int, default=100_000)
+    p.add_argument("--loopback-calls", type=int, default=300, help="calls per block over loopback HTTP")
+    p.add_argument("--loopback-rounds", type=int, default=5, help="interleaved rounds; the median counts")
+    p.add_argument("--loopback-bulk-items", type=int, default=3000, help="bulk load behind the 10 ms proxy")
+    p.add_argument("--aio-python", default=None, help="an interpreter with aioboto3 (bench.loopback)")
     args = p.parse_args(argv)
 
-    from bench import bulk, capacity, codec, overhead, streaming
+    from bench import bulk, capacity, codec, loopback, overhead, streaming
 
     runs: dict[str, Any] = {
         "codec": lambda: codec.run(number=args.codec_number, repeat=args.repeat),
@@ -49,18 +55,31 @@ def main(argv: list[str] | None = None) -> int:
             dynalite=not args.no_dynalite,
         ),
         "streaming": lambda: streaming.run(items=args.stream_items),
+        "loopback": lambda: loopback.run(
+            calls=args.loopback_calls,
+            rounds=args.loopback_rounds,
+            bulk_items=args.loopback_bulk_items,
+            latency=args.bulk_latency,
+            aio_python=args.aio_python,
+        ),
     }
     rows: list[Row] = []
+    extra: list[str] = []
     started = time.perf_counter()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     for name in args.only.split(","):
         t0 = time.perf_counter()
         result: Result = runs[name.strip()]()
         rows.extend(result.rows)
+        if name.strip() == "loopback":
+            extra.append(loopback.render_numbers(result.facts))
         print(f"# {name}: {time.perf_counter() - t0:.1f} s", flush=True)
     print()
     print(render(rows))
     print()
+    for text in extra:
+        print(text)
+        print()
     print(
         f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
         f"load average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end; "

@@ -18,7 +18,7 @@ from singletable.arguments import check_names, key_fields, keyword_options
 from singletable.batch import Backoff, BatchResult, batch_get, batch_write
 from singletable.bulk import BulkReport, bulk_load
 from singletable.capacity import CapacityLedger
-from singletable.client import RetryMode, make_client
+from singletable.client import RetryMode
 from singletable.codec import Item, deserialize
 from singletable.errors import ConditionFailedError, ItemNotFoundError
 from singletable.expressions import Condition, Update
@@ -35,6 +35,7 @@ from singletable.schema import Schema
 from singletable.spec import TableSpec
 from singletable.transactions import TransactWrite, transact_get
 from singletable.transport import ClientTransport, Transport
+from singletable.transport.factory import sync_transport
 
 E = TypeVar("E", bound=Entity)
 
@@ -67,16 +68,15 @@ class Table:
         table_spec = spec if isinstance(spec, TableSpec) else TableSpec(name=spec) if spec else TableSpec()
         #: What the table knows without I/O (spec, entities, ledger): every operation's pure steps use it.
         self.schema = Schema(table_spec, entities=entities, ledger=ledger, hide_expired=hide_expired)
-        #: How requests are sent (the lean botocore path); ``client`` replaces it when assigned.
-        self.transport: Transport = ClientTransport(
-            client
-            or make_client(
-                endpoint_url=endpoint_url,
-                region=region,
-                profile=profile,
-                retry_mode=retry_mode,
-                max_attempts=max_attempts,
-            )
+        #: How requests are sent (the lean transport when it can honour the settings, else botocore's full
+        #: path; see :mod:`singletable.transport.factory`); ``client`` replaces it when assigned.
+        self.transport: Transport = sync_transport(
+            client,
+            endpoint_url=endpoint_url,
+            region=region,
+            profile=profile,
+            retry_mode=retry_mode,
+            max_attempts=max_attempts,
         )
 
     @property

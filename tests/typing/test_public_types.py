@@ -241,3 +241,11 @@ def _local_engines() -> None:
     assert_type(selected_engines(), tuple[EngineName, ...])
     assert_type(table_spec_for("moto"), TableSpec)
     assert_type(EngineRef("moto", "http://x", frozenset()).lacks, frozenset[str])
+
+
+def _transports() -> None:
+    from singletable.transport import Transport
+    from singletable.transport.factory import OwnedAsyncTransport, async_transport, sync_transport
+
+    assert_type(sync_transport(endpoint_url="http://127.0.0.1:8000"), Transport)
+    assert_type(async_transport(endpoint_url="http://127.0.0.1:8000"), OwnedAsyncTransport)

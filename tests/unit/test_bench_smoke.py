@@ -126,3 +126,18 @@ def test_async_table_bench_runs_small_and_loses_nothing(singletable_endpoint: st
     assert all(v > 0 for v in calls.values())
     loads = async_table.bulk(singletable_endpoint, 120, latency=0.0)
     assert [v for k, v in loads.items() if k.endswith("lost")] == [0, 0, 0, 0]
+
+
+def test_loopback_every_client_reads_the_same_item_and_loses_nothing() -> None:
+    # Tiny: 3 calls per block, one round, no aioboto3 child; pydynox rows only where it is installed.
+    from bench import loopback
+
+    clients = ("ours sync", "ours async", "boto3 client", "pydynox sync", "pydynox async")
+    r = loopback.run(calls=3, rounds=1, bulk_items=50, clients=clients)
+    f = r.facts
+    assert f["get_equal"]
+    assert set(f["numbers"]["ours sync"]) == set(loopback.OPS)
+    assert all(cpu > 0 and wall > 0 for ops in f["numbers"].values() for cpu, wall in ops.values())
+    assert all(load["lost"] == 0 for load in f["bulk"].values())
+    assert any(row.baseline_name == "boto3 client" for row in r.rows)
+    assert "get" in loopback.render_numbers(f)

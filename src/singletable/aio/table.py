@@ -15,9 +15,10 @@ from singletable.model import Entity
 from singletable.schema import Schema
 from singletable.spec import TableSpec
 from singletable.transport import AsyncTransport
+from singletable.transport.factory import async_transport
 
 if TYPE_CHECKING:
-    from singletable.transport.aio import AsyncTransport as HttpTransport
+    from singletable.transport.factory import OwnedAsyncTransport
 
 __all__ = ["AsyncTable"]
 
@@ -51,12 +52,10 @@ class AsyncTable(AsyncItems, AsyncQueries, AsyncMany):
         table_spec = spec if isinstance(spec, TableSpec) else TableSpec(name=spec) if spec else TableSpec()
         #: What the table knows without I/O: the same :class:`Schema` a sync Table holds.
         self.schema = Schema(table_spec, entities=entities, ledger=ledger, hide_expired=hide_expired)
-        self._owned: HttpTransport | None = None
+        self._owned: OwnedAsyncTransport | None = None
         if transport is None:
-            # Imported here: aiohttp is an extra, and `import singletable` need not load it.
-            from singletable.transport.aio import AsyncTransport as HttpTransport
-
-            self._owned = HttpTransport.from_settings(
+            # The lean async transport when it can honour the settings, else aiohttp's (an extra).
+            self._owned = async_transport(
                 endpoint_url=endpoint_url,
                 region=region,
                 profile=profile,

@@ -10,6 +10,10 @@ A transport sends one :class:`~singletable.request.Request` and returns the resp
 raising singletable's catalogued errors (:func:`singletable.request.translate`) for the engine's:
 :class:`ClientTransport` here (botocore's client, the lean wire path), and
 
+- :mod:`singletable.transport.lean` and :mod:`singletable.transport.alean`: the lean sync and async
+  transports (one kept-alive connection per thread, or a pool on the loop; botocore's credentials, SigV4
+  and retry rules, without its per-call machinery), chosen by :mod:`singletable.transport.factory`
+  whenever they can honour the settings in use;
 - :mod:`singletable.transport.aio`: the async transport (aiohttp under botocore's credentials, SigV4
   signer and retry rules); needs the ``async`` extra;
 - :mod:`singletable.transport.retry`: botocore's retry rules without its event system (no I/O).

@@ -1,0 +1,296 @@
+"""What the lean transports (sync :mod:`~singletable.transport.lean`, async
+:mod:`~singletable.transport.alean`) share, without I/O: the request's bytes and signed headers per
+attempt, and the judgement of each attempt's outcome (botocore's retry rules, the parse of an answer,
+the catalogued error). A transport only moves bytes and sleeps the delays it is given.
+
+From botocore, with botocore's own objects: the endpoint and region the client resolved, SigV4 exactly
+(:class:`~singletable.transport.sigv4.Signer`, tested against ``SigV4Auth``; the signing key kept per
+day), the retry modes, quota and backoff (:class:`~singletable.transport.retry.Retries`), the JSON
+error parser and the client's modeled exception classes. The headers are botocore's: it signs
+``Content-Type``, ``X-Amz-Target``, ``Host``, ``X-Amz-Date`` (and the session token) and adds
+``User-Agent`` and the ``amz-sdk-*`` headers after signing.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import platform
+import ssl
+import time
+import uuid
+import zlib
+from collections.abc import Callable
+from typing import Any, NamedTuple, cast
+from urllib.parse import urlsplit
+
+import botocore
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
+from botocore.httpsession import where as default_ca_bundle
+from botocore.parsers import create_parser
+
+from singletable import wire
+from singletable.client import LOOPBACK_CONNECT_TIMEOUT, RetryMode, is_loopback
+from singletable.logs import SLOW_CALL_SECONDS
+from singletable.request import Request, translate, unreachable
+from singletable.transport.retry import Retries, http_response
+from singletable.transport.sigv4 import Keys, Signer
+
+log = logging.getLogger("singletable")
+
+#: botocore's defaults for opening a connection and for each read.
+CONNECT_TIMEOUT = 60.0
+READ_TIMEOUT = 60.0
+_VERSION = "0.1.0"
+
+
+def _encode_default(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, set | frozenset):
+        return list(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_dumps = json.JSONEncoder(default=_encode_default).encode
+
+
+class Operation(NamedTuple):
+    model: Any  # botocore OperationModel (the retry rules and the error parser read it)
+    plan: wire.OperationPlan | None  # the lean parser of a successful answer
+    target: str
+
+
+class Call:
+    """One request on its way: its bytes, headers, attempt count and retry context."""
+
+    __slots__ = (
+        "attempt",
+        "body",
+        "condition_text",
+        "context",
+        "key_names",
+        "op",
+        "request",
+        "started",
+        "to_sign",
+        "unsigned",
+    )
+
+    def __init__(
+        self,
+        request: Request,
+        op: Operation,
+        body: bytes,
+        to_sign: dict[str, str],
+        unsigned: dict[str, str],
+        condition_text: str | Callable[[], str] | None,
+        key_names: tuple[str, ...],
+    ) -> None:
+        self.request = request
+        self.op = op
+        self.body = body
+        self.to_sign = to_sign
+        self.unsigned = unsigned
+        self.condition_text = condition_text
+        self.key_names = key_names
+        self.context: dict[str, Any] = {}
+        self.started = time.perf_counter()
+        self.attempt = 0
+
+
+class LeanCore:
+    """The sans-I/O part of a lean transport for one botocore DynamoDB client's settings."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        retry_mode: RetryMode = "standard",
+        max_attempts: int = 10,
+        connect_timeout: float | None = None,
+        read_timeout: float = READ_TIMEOUT,
+        ca_bundle: str | None = None,
+    ) -> None:
+        self.client = client
+        self.endpoint_url: str = client.meta.endpoint_url
+        parts = urlsplit(self.endpoint_url)
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname or ""
+        self.port = parts.port or (443 if self.https else 80)
+        self.path = parts.path or "/"
+        if parts.query:
+            self.path += f"?{parts.query}"
+        self.loopback = is_loopback(self.endpoint_url)
+        # botocore's retries={"max_attempts": n} counts retries: n + 1 attempts in all.
+        self.retries = Retries(retry_mode, max_attempts + 1, loopback=self.loopback)
+        if connect_timeout is None:
+            connect_timeout = LOOPBACK_CONNECT_TIMEOUT if self.loopback else CONNECT_TIMEOUT
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.ssl: ssl.SSLContext | None = (
+            ssl.create_default_context(cafile=ca_bundle or default_ca_bundle()) if self.https else None
+        )
+        self._signer = Signer(self.endpoint_url, client.meta.region_name)
+        service = client.meta.service_model
+        self._service_model = service
+        self._target_prefix = service.metadata["targetPrefix"]
+        self._content_type = f"application/x-amz-json-{service.metadata['jsonVersion']}"
+        self._user_agent = (
+            f"singletable/{_VERSION} Botocore/{botocore.__version__} Python/{platform.python_version()}"
+        )
+        self._parser = create_parser("json")
+        self._operations: dict[str, Operation] = {}
+        #: The signing clock (UTC, naive); None: the current time. Tests freeze it.
+        self.clock: Callable[[], dt.datetime] | None = None
+
+    def begin(
+        self,
+        request: Request,
+        condition_text: str | Callable[[], str] | None = None,
+        key_names: tuple[str, ...] = ("PK", "SK"),
+    ) -> Call:
+        name = request.operation
+        op = self._operations.get(name) or self._operation(name)
+        return Call(
+            request,
+            op,
+            _dumps(request.params).encode("utf-8"),
+            {"Content-Type": self._content_type, "X-Amz-Target": op.target},
+            {"User-Agent": self._user_agent, "amz-sdk-invocation-id": str(uuid.uuid4())},
+            condition_text,
+            key_names,
+        )
+
+    def headers(self, call: Call, keys: Keys) -> dict[str, str]:
+        """The next attempt's headers, freshly signed (a new date and signature per attempt, as botocore)."""
+        call.attempt += 1
+        clock = self.clock
+        headers = self._signer.sign(call.to_sign, call.body, keys, clock() if clock is not None else None)
+        headers.update(call.unsigned)
+        headers["amz-sdk-request"] = self.retries.header(call.attempt)
+        return headers
+
+    def failed(self, call: Call, error: Exception, cause: BaseException) -> float:
+        """A connection-level failure (as botocore's error): seconds to wait before the next attempt, or
+        the error raised (the catalogued one when the connection never opened)."""
+        name = call.request.operation
+        log.info("%s attempt %d failed: %s: %s", name, call.attempt, type(error).__name__, error)
+        delay = self.retries.delay(
+            attempt=call.attempt, operation=call.op.model, request_context=call.context, error=error
+        )
+        if delay is None:
+            if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
+                raise unreachable(error, self.endpoint_url) from cause
+            raise error from cause
+        return delay
+
+    def answered(
+        self, call: Call, status: int, headers: dict[str, str], body: bytes
+    ) -> dict[str, Any] | float:
+        """An answer: the parsed result, or seconds to wait before the next attempt; raises the
+        catalogued error of a final error answer."""
+        retries, op = self.retries, call.op
+        if status < 300:
+            crc = headers.get("x-amz-crc32")
+            damaged = crc is not None and crc.isdigit() and zlib.crc32(body) & 0xFFFFFFFF != int(crc)
+            if damaged or retries.mode == "adaptive":
+                http = http_response(self.endpoint_url, status, headers, body)
+                delay = retries.delay(
+                    attempt=call.attempt,
+                    operation=op.model,
+                    request_context=call.context,
+                    response=http,
+                    parsed={},
+                )
+                if delay is not None:
+                    log.info("%s attempt %d failed: CRC32 mismatch", call.request.operation, call.attempt)
+                    return delay
+            self._done(call, status)
+            # The quota reads the status alone: no need to hand it the headers.
+            retries.succeeded(call.context, http_response(self.endpoint_url, status, {}, b""))
+            metadata = _metadata(status, headers, call.attempt)
+            if op.plan is not None:
+                return op.plan.parse(body, {"ResponseMetadata": metadata})
+            parsed: dict[str, Any] = self._parser.parse(_raw(status, headers, body), op.model.output_shape)
+            parsed.setdefault("ResponseMetadata", {}).update(metadata)
+            return parsed
+        parsed = self._parse_error(op.model, status, headers, body)
+        http = http_response(self.endpoint_url, status, headers, body)
+        delay = retries.delay(
+            attempt=call.attempt,
+            operation=op.model,
+            request_context=call.context,
+            response=http,
+            parsed=parsed,
+        )
+        code = parsed.get("Error", {}).get("Code")
+        if delay is not None:
+            log.info(
+                "%s attempt %d failed: HTTP %s %s", call.request.operation, call.attempt, status, code or ""
+            )
+            return delay
+        self._done(call, status)
+        parsed.setdefault("ResponseMetadata", {}).update(_metadata(status, headers, call.attempt))
+        exc_class: type[ClientError] = self.client.exceptions.from_code(code)
+        client_error = exc_class(cast("Any", parsed), call.request.operation)
+        raise translate(
+            client_error,
+            call.request,
+            condition_text=call.condition_text,
+            key_names=call.key_names,
+            endpoint=self.endpoint_url,
+        ) from client_error
+
+    def _operation(self, name: str) -> Operation:
+        op = Operation(
+            self._service_model.operation_model(name),
+            wire.plan_for(self.client, name),
+            f"{self._target_prefix}.{name}",
+        )
+        self._operations[name] = op
+        return op
+
+    def _parse_error(
+        self, operation: Any, status: int, headers: dict[str, str], body: bytes
+    ) -> dict[str, Any]:
+        # As botocore's Endpoint does: the generic error, then the modeled error shape's fields.
+        raw = _raw(status, headers, body)
+        parsed: dict[str, Any] = self._parser.parse(raw, operation.output_shape)
+        code = parsed.get("Error", {}).get("Code")
+        shape = self._service_model.shape_for_error_code(code) if code else None
+        if shape is not None:
+            parsed.update(self._parser.parse(raw, shape))
+        return parsed
+
+    @staticmethod
+    def _done(call: Call, status: int) -> None:
+        seconds = time.perf_counter() - call.started
+        if seconds >= SLOW_CALL_SECONDS:
+            log.warning("slow call: %s took %.2f s (HTTP %s)", call.request.operation, seconds, status)
+        elif log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: %.1f ms (HTTP %s)", call.request.operation, seconds * 1000, status)
+
+
+def frozen_keys(frozen: Any) -> Keys:
+    """botocore's frozen credentials as the signer's keys (NoCredentialsError when incomplete)."""
+    from botocore.exceptions import NoCredentialsError
+
+    if frozen.access_key is None or frozen.secret_key is None:
+        raise NoCredentialsError()
+    return Keys(frozen.access_key, frozen.secret_key, frozen.token)
+
+
+def _metadata(status: int, headers: dict[str, str], attempt: int) -> dict[str, Any]:
+    return {
+        "RequestId": headers.get("x-amzn-requestid", ""),
+        "HTTPStatusCode": status,
+        "HTTPHeaders": headers,
+        "RetryAttempts": attempt - 1,
+    }
+
+
+def _raw(status: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    return {"status_code": status, "headers": headers, "body": body, "context": {}}
