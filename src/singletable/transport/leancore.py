@@ -34,7 +34,7 @@ from botocore.parsers import create_parser
 from singletable import wire
 from singletable.client import LOOPBACK_CONNECT_TIMEOUT, RetryMode, is_loopback
 from singletable.logs import SLOW_CALL_SECONDS
-from singletable.request import Request, translate, unreachable
+from singletable.request import Request, translate, unanswered, unreachable
 from singletable.transport.retry import Retries, http_response
 from singletable.transport.sigv4 import Keys, Signer
 
@@ -184,6 +184,10 @@ class LeanCore:
         if delay is None:
             if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
                 raise unreachable(error, self.endpoint_url) from cause
+            # A single-item write whose answer was lost may or may not have been applied: say so.
+            lost = unanswered(call.request, error, call.key_names)
+            if lost is not None:
+                raise lost from error
             raise error from cause
         return delay
 
