@@ -21,6 +21,7 @@ from singletable.codec import deserialize
 from singletable.migrate import LEDGER_PK, Migrator
 from singletable.spec import GSI1, IndexSpec, TableSpec
 
+QUEUES = ["billing", "bugs", "sales", "ops"]
 GSI2 = IndexSpec("GSI2", "GSI2PK", "GSI2SK")
 
 
@@ -62,9 +63,8 @@ def ticket_id(n: int) -> str:
 
 def seed(table: Table, n: int) -> None:
     """``n`` tickets written as the old entity (no GSI2 keys)."""
-    queues = ["billing", "bugs", "sales", "ops"]
     table.batch_write(
-        TicketV0(ticket_id=ticket_id(i), queue=queues[i % 4], status="open", note=f"n{i}") for i in range(n)
+        TicketV0(ticket_id=ticket_id(i), queue=QUEUES[i % 4], status="open", note=f"n{i}") for i in range(n)
     )
 
 
@@ -134,11 +134,14 @@ def _write(argv: list[str]) -> None:
     deadline = time.monotonic() + seconds
     count = 0
     while not stop and time.monotonic() < deadline:
-        tid = ticket_id(rng.randrange(n))
+        number = rng.randrange(n)
+        tid = ticket_id(number)
         count += 1
         changes = {"note": f"w{count}"}
         if count % 3 == 0:
+            # The new index's key is built from status and queue: an update of one carries both.
             changes["status"] = rng.choice(["open", "pending", "closed"])
+            changes["queue"] = QUEUES[number % 4]
         table.update(Ticket, changes, ticket_id=tid)
         last.setdefault(tid, {}).update(changes)
     Path(out).write_text(json.dumps({"updates": count, "last": last}))

@@ -35,6 +35,8 @@ from singletable.migrate.pacing import Pacer
 
 #: Lost races on one item before giving up on it (each one re-reads it and decides again).
 MAX_RACES = 50
+#: A checkpoint item is well under 1 KB: one WCU.
+CHECKPOINT_UNITS = 1.0
 
 
 @dataclass(slots=True)
@@ -125,6 +127,7 @@ class Segment:
             ckpt.raced += raced
             if not self.dry_run:
                 self.ledger.save_checkpoint(self.version, self.direction, ckpt)
+                self.pacer.writes.pay(CHECKPOINT_UNITS)  # the checkpoint is a write too
             self.tally.add(scanned=scanned, changed=changed, raced=raced)
             if self.progress is not None:
                 self.progress(len(raw_items))
