@@ -42,9 +42,9 @@ def _root(
 
 def _register() -> None:
     # Each command group lives in its own module and adds itself through register(app).
-    from singletable.cli import cost, demo, doctor, env, items, local, model, tables, transfer
+    from singletable.cli import cost, demo, doctor, env, items, local, migrate, model, tables, transfer
 
-    for module in (items, transfer, tables, doctor, local, env, demo, cost, model):
+    for module in (items, transfer, tables, doctor, local, env, demo, cost, model, migrate):
         module.register(app)
 
 

@@ -7,7 +7,8 @@
 
 A module's name is ``<number>_<words>.py``; numbers are unique and run in order. ``up`` is a built-in
 backfill (:mod:`singletable.migrate.backfills`) or a function of a :class:`Context`; ``down`` is optional.
-A migration's checksum is the SHA-256 of its file, recorded when it is applied: an applied migration
+Modules import the project's entities; the folder that holds the migrations folder is put on
+``sys.path`` for them. A migration's checksum is the SHA-256 of its file, recorded when it is applied: an applied migration
 whose file changed since is refused.
 """
 
@@ -105,6 +106,10 @@ def load(folder: str | Path) -> list[Migration]:
             field="migrations",
             hint="create it and add numbered modules such as 0001_add_index.py",
         )
+    # Migration modules import the project's entities: the folder holding migrations/ is the project's.
+    project = str(root.resolve().parent)
+    if project not in sys.path:
+        sys.path.insert(0, project)
     seen: dict[int, Path] = {}
     out: list[Migration] = []
     for path in sorted(root.glob("*.py")):
