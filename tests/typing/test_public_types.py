@@ -151,3 +151,14 @@ async def _async_writes(table: AsyncTable, repo: Repo, partial: Projected[Repo])
     async with AsyncTable("t") as opened:
         assert_type(opened, AsyncTable)
     await table.put(partial)  # type: ignore[call-overload]  # a projected read is no entity: put refuses it
+
+
+def _migrations(table: Table) -> None:
+    from singletable.migrate import IndexKeys, Migrator, RunReport, StatusLine, VerifyReport
+
+    migrator = Migrator(table, "migrations")
+    assert_type(migrator.status(), list[StatusLine])
+    assert_type(migrator.up(segments=4, wcu_per_second=200.0), list[RunReport])
+    assert_type(migrator.down(), list[RunReport])
+    assert_type(migrator.verify(), list[VerifyReport])
+    assert_type(IndexKeys(Repo).describe(), str)

@@ -87,12 +87,12 @@ def test_malformed_folder(tmp_path: Path) -> None:
 
 def test_lock_is_exclusive_and_lapses(tickets: Table) -> None:
     ledger = Ledger(tickets)
-    ledger.acquire("a", 0.5)
+    ledger.acquire("a", 30)
     with pytest.raises(MigrationLockedError, match="locked by a") as err:
-        ledger.acquire("b", 0.5)
+        ledger.acquire("b", 30)
     assert err.value.owner == "a"
-    ledger.acquire("a", 0.5)  # our own: renewed
-    time.sleep(0.6)
+    ledger.acquire("a", 1.0)  # our own: renewed, with a short lease
+    time.sleep(1.1)
     ledger.acquire("b", 5)  # a's lease lapsed
     with pytest.raises(Exception, match="taken over"):
         ledger.renew("a", 5)
@@ -245,3 +245,51 @@ def test_two_threads_one_lock(tickets: Table, tmp_path: Path) -> None:
     runs = [r for r in results if isinstance(r, list)]
     assert len(errors) + len(runs) == 2 and runs
     assert sum(r[0].changed for r in runs if r) == 50
+
+
+def _split(fields: dict[str, Any]) -> dict[str, Any]:
+    first, _, last = fields.pop("name").partition(" ")
+    return {**fields, "first": first, "last": last}
+
+
+def _priority(fields: dict[str, Any]) -> dict[str, Any]:
+    return {**fields, "priority": 3}
+
+
+class Agent(Entity):
+    """Version 3: name split in two (v1 -> v2), then a priority (v2 -> v3); strict about extras."""
+
+    model_config = {"extra": "forbid"}
+    __pk__ = "AGENT#{agent_id}"
+    __sk__ = "PROFILE"
+    __schema_version__ = 3
+    __upgrades__ = {1: _split, 2: _priority}
+    agent_id: str
+    first: str
+    last: str
+    priority: int
+
+
+def test_read_time_upgrade_and_write_back(tickets: Table) -> None:
+    from singletable.errors import UpgradeError
+    from singletable.migrate import Migration, Upgrade
+
+    tickets.register(Agent)
+    tickets.put_item({"PK": "AGENT#1", "SK": "PROFILE", "_type": "Agent", "name": "Ada Lovelace"})  # v1
+    tickets.put_item(
+        {"PK": "AGENT#2", "SK": "PROFILE", "_type": "Agent", "_v": 2, "first": "Alan", "last": "T"}
+    )
+    a = tickets.get(Agent, agent_id="1")
+    assert a is not None and (a.first, a.last, a.priority) == ("Ada", "Lovelace", 3)
+    written = tickets.put(Agent(agent_id="3", first="G", last="H", priority=1))
+    assert tickets.get_item("AGENT#3", "PROFILE") == {**tickets.get_item("AGENT#3", "PROFILE"), "_v": 3}  # type: ignore[dict-item]
+    assert written.priority == 1
+    [report] = Migrator(tickets, [Migration(1, "agents_v3", "u", Upgrade(Agent))]).up(segments=2)
+    assert report.changed == 2
+    stored = tickets.get_item("AGENT#1", "PROFILE")
+    assert (
+        isinstance(stored, dict) and stored["_v"] == 3 and stored["first"] == "Ada" and "name" not in stored
+    )
+    tickets.put_item({"PK": "AGENT#9", "SK": "PROFILE", "_type": "Agent", "_v": 4, "first": "x", "last": "y"})
+    with pytest.raises(UpgradeError, match="newer than this code"):
+        tickets.get(Agent, agent_id="9")

@@ -18,6 +18,7 @@ from singletable.migrate.ledger import LEDGER_PK, RESERVED_PREFIX, Ledger, RunRe
 from singletable.migrate.pacing import Pacer, TokenBucket
 from singletable.migrate.runner import Migrator, Progress, RunReport, StatusLine, VerifyReport
 from singletable.migrate.source import Context, Migration, load
+from singletable.migrate.upgrade import Upgrade
 
 __all__ = [
     "LEDGER_PK",
@@ -39,6 +40,7 @@ __all__ = [
     "StatusLine",
     "TokenBucket",
     "Transform",
+    "Upgrade",
     "VerifyReport",
     "load",
 ]
