@@ -213,8 +213,15 @@ class Migrator:
         progress: Progress | None = None,
     ) -> list[RunReport]:
         """Revert applied migrations above ``target`` (default: the last one applied), newest first."""
-        applied = [s for s in self.status() if s.state == "applied"]
-        self._check_edits(self.status())
+        lines = self.status()
+        self._check_edits(lines)
+        # Applied ones, and a down that was interrupted (it resumes from its checkpoints).
+        applied = [
+            s
+            for s in lines
+            if s.state == "applied"
+            or (s.state == "interrupted" and s.record and s.record.direction == "down")
+        ]
         chosen = applied[-1:] if target is None else [s for s in applied if s.version > target]
         by_version = {m.version: m for m in self.migrations}
         todo = [by_version[s.version] for s in reversed(chosen)]
