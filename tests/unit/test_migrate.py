@@ -108,9 +108,16 @@ def test_function_migration_down_and_irreversible(tickets: Table, tmp_path: Path
         "def down(ctx):\n"
         "    ctx.table.client.delete_item(TableName=ctx.table.schema.name, Key={'PK': {'S': 'TICKET#X1'}, 'SK': {'S': 'META'}})\n"
     )
-    (tmp_path / "0002_more.py").write_text("def up(ctx):\n    pass\n")
+    (tmp_path / "0002_more.py").write_text(
+        "from tests.migrate_support import Ticket, TicketV0\n"
+        "def up(ctx):\n"
+        "    for old in ctx.scan(TicketV0):\n"
+        "        yield Ticket(**{**old.model_dump(), 'status': 'triaged'})\n"
+    )
     m = Migrator(tickets, tmp_path)
-    assert len(m.up()) == 2
+    assert [r.changed for r in m.up()] == [1, 1]
+    got = tickets.get(Ticket, ticket_id="X1")
+    assert got is not None and got.status == "triaged"
     with pytest.raises(MigrationIrreversibleError, match="0002_more"):
         m.down()
     (tmp_path / "0002_more.py").write_text("def up(ctx):\n    pass\ndef down(ctx):\n    pass\n")

@@ -326,7 +326,11 @@ class Migrator:
                 report.raced = sum(c.raced for c in final.values())
         else:
             ctx = Context(self.table, dry_run=dry_run)
-            step(ctx)  # type: ignore[operator]
+            result = step(ctx)  # type: ignore[operator]
+            if result is not None:
+                # A generator migration: `for old in ctx.scan(Old): yield New(...)`; each entity is put.
+                for entity in result:
+                    ctx.put(entity)
             report.changed = ctx.written
         report.seconds = time.monotonic() - started
         report.cost = _cost(report.write_units, report.read_units)

@@ -6,7 +6,8 @@
         0003_custom.py               def up(ctx): ...   def down(ctx): ...
 
 A module's name is ``<number>_<words>.py``; numbers are unique and run in order. ``up`` is a built-in
-backfill (:mod:`singletable.migrate.backfills`) or a function of a :class:`Context`; ``down`` is optional.
+backfill (:mod:`singletable.migrate.backfills`) or a function of a :class:`Context`, which may be a
+generator of entities to put (``for old in ctx.scan(Old): yield New(...)``); ``down`` is optional.
 Modules import the project's entities; the folder that holds the migrations folder is put on
 ``sys.path`` for them. A migration's checksum is the SHA-256 of its file, recorded when it is applied: an applied migration
 whose file changed since is refused.
