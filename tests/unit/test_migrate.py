@@ -172,7 +172,10 @@ def test_lost_race_rereads_and_keeps_the_other_write(tickets: Table) -> None:
     backfill = IndexKeys(Ticket)
     change = backfill.change(tickets.schema, old)
     assert isinstance(change, Change)
-    tickets.update(TicketV0, {"note": "live"}, ticket_id="T0000000")  # a writer gets in first
+    # A note written meanwhile is no race (the update leaves it alone); a new status is.
+    tickets.update(TicketV0, {"note": "live"}, ticket_id="T0000000")
+    apply(tickets, change)
+    tickets.update(TicketV0, {"status": "closed"}, ticket_id="T0000000")  # a writer gets in first
     from singletable.errors import ConditionFailedError
 
     with pytest.raises(ConditionFailedError):
@@ -180,7 +183,7 @@ def test_lost_race_rereads_and_keeps_the_other_write(tickets: Table) -> None:
     [report] = Migrator(tickets, [_mig(backfill)]).up(segments=1)
     assert report.changed == 1
     [new] = all_items(tickets)
-    assert new["note"] == "live" and not check_keys([new])
+    assert (new["note"], new["status"]) == ("live", "closed") and not check_keys([new])
 
 
 def _mig(step: Any) -> Any:

@@ -35,8 +35,12 @@ class Change:
     new: dict[str, Any] | None = None
     sets: dict[str, Any] = field(default_factory=dict)
     removes: tuple[str, ...] = ()
-    #: The entity's version field: the rewrite is conditional on it alone (else on every attribute read).
+    #: The entity's version field: the rewrite is conditional on it alone (else on the attributes read).
     version_field: str | None = None
+    #: For an in-place update of derived attributes: the attributes it was derived from (and those it
+    #: sets). Only their change since the read can make the update wrong, and an update leaves every
+    #: other attribute alone, so the condition is on these; None: on every attribute read.
+    depends_on: tuple[str, ...] | None = None
 
     def update(self) -> Update:
         u = Update().set(self.sets)
@@ -61,17 +65,38 @@ class Backfill(Protocol):
     def change(self, schema: Schema, item: dict[str, Any]) -> Change | None: ...
 
 
-def unchanged(schema: Schema, item: Mapping[str, Any], version_field: str | None = None) -> Condition:
-    """The condition that the stored item is still the one read: its version when the entity has one,
-    else every attribute read equal (the item must also still exist)."""
+def unchanged(
+    schema: Schema,
+    item: Mapping[str, Any],
+    version_field: str | None = None,
+    depends_on: tuple[str, ...] | None = None,
+) -> Condition:
+    """The condition that the stored item is still the one read (and still exists): its version when
+    the entity has one; else each attribute in ``depends_on`` as read (absent ones still absent); else
+    every attribute read equal."""
     cond: Condition = Attr(schema.spec.pk).exists()
     if version_field is not None and item.get(version_field) is not None:
         return cond & Attr(version_field).eq(item[version_field])
-    for name, value in item.items():
+    names = depends_on if depends_on is not None else tuple(item)
+    for name in names:
         if name in schema.key_names:
-            continue
-        cond = cond & Attr(name).eq(value)
+            continue  # the key is the item's identity: it cannot change under us
+        cond = cond & (Attr(name).eq(item[name]) if name in item else Attr(name).not_exists())
     return cond
+
+
+def _derived_from(schema: Schema, cls: type[Entity], fields: Any, sets: Any = ()) -> tuple[str, ...]:
+    """The stored attributes behind these entity fields (the TTL field is stored under the TTL attribute)."""
+    m = cls.meta()
+    out = [
+        (schema.spec.ttl_attribute or f) if f == m.ttl_field else f for f in fields if f not in m.key_fields
+    ]
+    return tuple(dict.fromkeys([*out, *sets]))
+
+
+def _template_fields(cls: type[Entity], indexes: Any) -> list[str]:
+    m = cls.meta()
+    return [f for index in indexes for f in m.index_fields(index)]
 
 
 def belongs(schema: Schema, cls: type[Entity], item: Mapping[str, Any]) -> bool:
@@ -122,7 +147,18 @@ class IndexKeys:
                 removes.append(attr)  # a sparse index: the item left it
         if not sets and not removes:
             return None
-        return Change("update", item, sets=sets, removes=tuple(removes), version_field=_version(self.entity))
+        indexes = self.indexes if self.indexes is not None else tuple(self.entity.meta().indexes)
+        depends = _derived_from(
+            schema, self.entity, _template_fields(self.entity, indexes), [*sets, *removes]
+        )
+        return Change(
+            "update",
+            item,
+            sets=sets,
+            removes=tuple(removes),
+            version_field=_version(self.entity),
+            depends_on=depends,
+        )
 
 
 @dataclass(frozen=True)
@@ -146,7 +182,9 @@ class AddDefault:
         for attr in _index_attrs(schema, self.entity, None):
             if attr in wanted and item.get(attr) != wanted[attr]:
                 sets[attr] = wanted[attr]
-        return Change("update", item, sets=sets, version_field=_version(self.entity))
+        fields = [self.field, *_template_fields(self.entity, self.entity.meta().indexes)]
+        depends = _derived_from(schema, self.entity, fields, sets)
+        return Change("update", item, sets=sets, version_field=_version(self.entity), depends_on=depends)
 
 
 @dataclass(frozen=True)

@@ -214,7 +214,9 @@ def apply(table: HasTransport, change: Change) -> None:
     """Send ``change``, conditional on the item being as read; ConditionFailedError (or
     TransactionCanceledError for a re-key) when it is not."""
     schema = table.schema
-    cond = unchanged(schema, change.old, change.version_field)
+    cond = unchanged(
+        schema, change.old, change.version_field, change.depends_on if change.kind == "update" else None
+    )
     if change.kind == "update":
         send(table, "UpdateItem", update_request(schema, change.old, change.update(), cond))
     elif change.kind == "put":
