@@ -196,8 +196,8 @@ class Migrator:
             return [self._run(m, "up", **options) for m in todo]  # type: ignore[arg-type]
         if not todo:
             return []
-        with self._locked(wait, wait_seconds, "up"):
-            return [self._run(m, "up", **options) for m in todo]  # type: ignore[arg-type]
+        with self._locked(wait, wait_seconds, "up") as lease:
+            return [self._run(m, "up", lease=lease, **options) for m in todo]  # type: ignore[arg-type]
 
     def down(
         self,
@@ -238,8 +238,8 @@ class Migrator:
         )
         if dry_run or not todo:
             return [self._run(m, "down", **options) for m in todo]  # type: ignore[arg-type]
-        with self._locked(wait, wait_seconds, "down"):
-            return [self._run(m, "down", **options) for m in todo]  # type: ignore[arg-type]
+        with self._locked(wait, wait_seconds, "down") as lease:
+            return [self._run(m, "down", lease=lease, **options) for m in todo]  # type: ignore[arg-type]
 
     def verify(self, *, segments: int = 4, strict: bool = False) -> list[VerifyReport]:
         """For each applied backfill, count the items it would still change (0 when the table is migrated)."""
@@ -283,6 +283,7 @@ class Migrator:
         rcu_per_second: float | None = None,
         dry_run: bool = False,
         progress: Progress | None = None,
+        lease: _Lease | None = None,
     ) -> RunReport:
         step = m.up if direction == "up" else m.down
         assert step is not None
@@ -310,7 +311,9 @@ class Migrator:
             self.ledger.save_run(rec)
         if is_backfill(step):
             pacer = Pacer(wcu_per_second, rcu_per_second)
-            tally = self._backfill(m, direction, step, segments, page_size, pacer, ckpts, dry_run, progress)  # type: ignore[arg-type]
+            tally = self._backfill(
+                m, direction, step, segments, page_size, pacer, ckpts, dry_run, progress, lease
+            )
             report.scanned, report.changed, report.raced = tally.scanned, tally.changed, tally.raced
             report.write_units, report.read_units, report.throttles = (
                 tally.write_units,
@@ -326,7 +329,7 @@ class Migrator:
                 report.raced = sum(c.raced for c in final.values())
         else:
             ctx = Context(self.table, dry_run=dry_run)
-            result = step(ctx)  # type: ignore[operator]
+            result = step(ctx)
             if result is not None:
                 # A generator migration: `for old in ctx.scan(Old): yield New(...)`; each entity is put.
                 for entity in result:
@@ -354,6 +357,7 @@ class Migrator:
         ckpts: dict[int, SegmentCheckpoint],
         dry_run: bool,
         progress: Progress | None,
+        lease: _Lease | None,
     ) -> Tally:
         tally, stop = Tally(), threading.Event()
         if progress is not None:
@@ -377,9 +381,8 @@ class Migrator:
             )
             for i in range(segments)
         ]
-        lease = _current_lease.get(id(self.ledger))
         if lease is not None:
-            lease.stop = stop
+            lease.stop = stop  # a lost lease stops the segments
         try:
             with ThreadPoolExecutor(max_workers=segments, thread_name_prefix="migrate") as pool:
                 futures = [pool.submit(w.run) for w in workers]
@@ -399,9 +402,6 @@ class Migrator:
         return tally
 
 
-_current_lease: dict[int, _Lease] = {}
-
-
 class _Lease:
     """The lock held for a run, renewed by a heartbeat thread; a lost lease stops the run's segments."""
 
@@ -413,14 +413,12 @@ class _Lease:
         self._thread = threading.Thread(target=self._beat, name="migrate-lease", daemon=True)
 
     def __enter__(self) -> _Lease:
-        _current_lease[id(self.ledger)] = self
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._done.set()
         self._thread.join()
-        _current_lease.pop(id(self.ledger), None)
         if self.error is None:
             self.ledger.release(self.owner)
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from typing_extensions import TypeIs
+
 from singletable.codec import deserialize
 from singletable.errors import MigrationSourceError
 from singletable.migrate.backfills import Backfill, belongs
@@ -88,13 +90,13 @@ class Migration:
         return f"{self.version:04d}_{self.name}"
 
 
-def is_backfill(step: Step) -> bool:
+def is_backfill(step: Step) -> TypeIs[Backfill]:
     return hasattr(step, "change") and hasattr(step, "describe")
 
 
 def describe(step: Step) -> str:
     if is_backfill(step):
-        return step.describe()  # type: ignore[union-attr]
+        return step.describe()
     return f"run {getattr(step, '__name__', 'a function')}()"
 
 
