@@ -146,7 +146,10 @@ def status(
     max_attempts: AttemptsOpt = 3,
     debug: DebugOpt = False,
 ) -> None:
-    """Each migration and its state: pending, applied, interrupted (resumable), edited, missing."""
+    """Each migration and its state: pending, applied, interrupted (resumable), edited, missing.
+
+    Example: singletable migrate status --dir migrations
+    """
     with errors(debug) as run:
         m, run.endpoint_url = _migrator(folder, table, endpoint_url, region, profile, max_attempts)
         grid = RichTable("#", "name", "state", "what", "finished", "items changed")
@@ -179,7 +182,10 @@ def plan(
     max_attempts: AttemptsOpt = 3,
     debug: DebugOpt = False,
 ) -> None:
-    """The migrations `up` would run, in order (`up --dry-run` adds what they would change and cost)."""
+    """The migrations `up` would run, in order (`up --dry-run` adds what they would change and cost).
+
+    Example: singletable migrate plan --to 3
+    """
     from singletable.migrate.source import describe
 
     with errors(debug) as run:
@@ -253,7 +259,10 @@ def down(
     max_attempts: AttemptsOpt = 3,
     debug: DebugOpt = False,
 ) -> None:
-    """Revert applied migrations (newest first) with their `down`."""
+    """Revert applied migrations (newest first) with their `down`.
+
+    Example: singletable migrate down --to 2
+    """
     with errors(debug) as run:
         m, run.endpoint_url = _migrator(folder, table, endpoint_url, region, profile, max_attempts, lease)
         _print_reports(
@@ -272,7 +281,10 @@ def verify(
     max_attempts: AttemptsOpt = 3,
     debug: DebugOpt = False,
 ) -> None:
-    """Check that every applied backfill left nothing to do (exit 1 naming the first that did)."""
+    """Check that every applied backfill left nothing to do (exit 1 naming the first that did).
+
+    Example: singletable migrate verify --segments 8
+    """
     with errors(debug) as run:
         m, run.endpoint_url = _migrator(folder, table, endpoint_url, region, profile, max_attempts)
         reports = m.verify(segments=segments)
