@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-engines lint typecheck unit bench clean dynalite dynamodb-local checkov terraform-test model pythons docs chromium ui-screenshots streams
+.PHONY: demo test test-engines lint typecheck unit bench clean dynalite dynamodb-local checkov terraform-test model pythons docs chromium ui-screenshots streams migrate-proof
 
 # setup.py and the C source too: an editable install compiles the codec's accelerator in place.
 $(STAMP): pyproject.toml setup.py src/singletable/_ccodec.c
@@ -100,6 +100,10 @@ $(AIOVENV):
 
 bench: $(STAMP) $(AIOVENV)
 	$(BIN)/python -m bench
+
+# The migration proofs at the issue's size (100,000 items; make test runs them at 600), with the figures.
+migrate-proof: $(STAMP)
+	SINGLETABLE_MIGRATE_ITEMS=100000 $(BIN)/pytest -q -s tests/integration/test_migrate_proof.py
 
 # The user documentation (mkdocs.yml, docs/), API reference from the docstrings; --strict fails on any warning.
 docs: $(STAMP)

@@ -439,3 +439,72 @@ class EngineStartError(SingleTableError):
 
     code = "ST772"
     default_hint = "run it by hand to see its output, or pick another port"
+
+
+class MigrationError(SingleTableError):
+    """A migration could not be loaded, planned or run (the message names the migration)."""
+
+    code = "ST700"
+
+
+class MigrationSourceError(MigrationError, ValidationError):
+    """The migrations folder or one of its modules is malformed (bad name, duplicate number, no ``up``)."""
+
+    code = "ST701"
+
+
+class MigrationChecksumError(MigrationError):
+    """A migration recorded as applied was edited since (its file's checksum differs from the ledger's)."""
+
+    code = "ST702"
+    default_hint = "restore the applied migration's file and put the change in a new, higher-numbered one"
+
+
+class MigrationLockedError(MigrationError):
+    """Another runner holds the table's migration lock (``owner`` and ``expires_at`` name it)."""
+
+    code = "ST703"
+
+    def __init__(self, message: str, *, owner: str, expires_at: float, hint: str | None = None) -> None:
+        self.owner = owner
+        self.expires_at = expires_at
+        super().__init__(message, hint=hint)
+
+
+class MigrationLockLostError(MigrationError):
+    """This runner's lease on the migration lock lapsed or was taken over: it stopped writing."""
+
+    code = "ST704"
+    default_hint = (
+        "run again: the run resumes from its checkpoints (lengthen lease_seconds if renewals are late)"
+    )
+
+
+class MigrationIrreversibleError(MigrationError):
+    """``down`` was asked of a migration that defines none."""
+
+    code = "ST705"
+    default_hint = "write a new migration that undoes it, or define down in the migration's module"
+
+
+class MigrationVerifyError(MigrationError):
+    """``verify`` found items a completed migration should have changed and did not."""
+
+    code = "ST706"
+
+    def __init__(self, message: str, *, pending: int, hint: str | None = None) -> None:
+        self.pending = pending
+        super().__init__(message, hint=hint)
+
+
+class MigrationStalledError(MigrationError):
+    """A backfill write kept racing live traffic or kept being throttled until its deadline."""
+
+    code = "ST707"
+    default_hint = "run again later (it resumes from the checkpoints), or lower the live write rate"
+
+
+class UpgradeError(ValidationError):
+    """A stored item's schema version has no upgrade path to the entity's current version."""
+
+    code = "ST708"

@@ -33,6 +33,7 @@ from pydantic_core import SchemaValidator
 
 from singletable.errors import KeyTemplateError, UnknownArgumentError, ValidationError
 from singletable.keys import KeyTemplate
+from singletable.upgrades import SCHEMA_VERSION_ATTRIBUTE, UpgradeStep, upgrade
 
 ENTITY_ATTRIBUTE = "_type"
 _META: dict[type, EntityMeta] = {}
@@ -73,6 +74,10 @@ class Entity(BaseModel):
     """A field (datetime or epoch seconds) written to the table's TTL attribute."""
     __version_field__: ClassVar[str | None] = None
     """An int field used for optimistic locking: a stale write raises VersionConflictError."""
+    __schema_version__: ClassVar[int | None] = None
+    """The version of this entity's stored shape; older items are upgraded on read (see upgrades.py)."""
+    __upgrades__: ClassVar[Mapping[int, UpgradeStep]] = {}
+    """``{from_version: fn(fields) -> fields}``, one step per version below ``__schema_version__``."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -171,6 +176,8 @@ class Entity(BaseModel):
         values = entity.__dict__
         pk, sk = m.pk.render(values), m.sk.render(values)
         item: dict[str, Any] = {pk_attr: pk, sk_attr: sk, ENTITY_ATTRIBUTE: m.name}
+        if self.__schema_version__ is not None:
+            item[SCHEMA_VERSION_ATTRIBUTE] = self.__schema_version__
         for name, value in data.items():
             if name in m.key_fields:
                 continue
@@ -209,6 +216,9 @@ class Entity(BaseModel):
             data.update(m.sk.parse(sk) or {})
         if m.ttl_field and ttl_attr and ttl_attr in item:
             data[m.ttl_field] = item[ttl_attr]
+        if cls.__schema_version__ is not None:
+            # An older item is upgraded before validation: only the result must satisfy the model.
+            data = upgrade(cls.__name__, data, cls.__schema_version__, cls.__upgrades__)
         for name in empty_set_fields(cls):
             data.setdefault(name, set())  # stored as absent: DynamoDB has no empty set
         try:

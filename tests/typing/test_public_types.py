@@ -249,3 +249,14 @@ def _transports() -> None:
 
     assert_type(sync_transport(endpoint_url="http://127.0.0.1:8000"), Transport)
     assert_type(async_transport(endpoint_url="http://127.0.0.1:8000"), OwnedAsyncTransport)
+
+
+def _migrations(table: Table) -> None:
+    from singletable.migrate import IndexKeys, Migrator, RunReport, StatusLine, VerifyReport
+
+    migrator = Migrator(table, "migrations")
+    assert_type(migrator.status(), list[StatusLine])
+    assert_type(migrator.up(segments=4, wcu_per_second=200.0), list[RunReport])
+    assert_type(migrator.down(), list[RunReport])
+    assert_type(migrator.verify(), list[VerifyReport])
+    assert_type(IndexKeys(Repo).describe(), str)

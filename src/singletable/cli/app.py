@@ -42,10 +42,37 @@ def _root(
 
 def _register() -> None:
     # Each command group lives in its own module and adds itself through register(app).
-    from singletable.cli import cost, demo, doctor, env, items, local, model, tables, tail, transfer, ui
+    from singletable.cli import (
+        cost,
+        demo,
+        doctor,
+        env,
+        items,
+        local,
+        migrate,
+        model,
+        tables,
+        tail,
+        transfer,
+        ui,
+    )
     from singletable.cli import lint as lint_cmd
 
-    for module in (items, transfer, tables, doctor, local, env, demo, cost, model, tail, ui, lint_cmd):
+    for module in (
+        items,
+        transfer,
+        tables,
+        doctor,
+        local,
+        env,
+        demo,
+        cost,
+        model,
+        migrate,
+        tail,
+        ui,
+        lint_cmd,
+    ):
         module.register(app)
 
 
