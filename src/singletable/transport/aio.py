@@ -34,8 +34,6 @@ the profile's ``ca_bundle`` or botocore's bundle; proxies come from the environm
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import platform
 import ssl
@@ -69,6 +67,15 @@ from singletable import wire
 from singletable.client import LOCAL_REGION, LOOPBACK_CONNECT_TIMEOUT, RetryMode, is_loopback
 from singletable.errors import AsyncExtraMissingError, TransportClosedError, TransportLoopError
 from singletable.request import Request, translate, unanswered, unreachable
+from singletable.transport.leancore import (
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    REFRESH_AHEAD,
+    VERSION,
+    dumps,
+    parse_error,
+    raw_response,
+)
 from singletable.transport.retry import Retries, http_response
 from singletable.transport.sigv4 import Keys, Signer
 
@@ -80,24 +87,6 @@ except ImportError:  # pragma: no cover - the async extra is not installed
 __all__ = ["AsyncTransport"]
 
 log = logging.getLogger("singletable")
-
-#: Seconds before expiry at which refreshable credentials are refreshed (botocore's advisory timeout).
-REFRESH_AHEAD = 15 * 60
-#: botocore's defaults for opening a connection and for each read.
-CONNECT_TIMEOUT = 60.0
-READ_TIMEOUT = 60.0
-_VERSION = "0.1.0"
-
-
-def _encode_default(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray | memoryview):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, set | frozenset):
-        return list(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-_dumps = json.JSONEncoder(default=_encode_default).encode
 
 
 class AsyncTransport:
@@ -154,7 +143,7 @@ class AsyncTransport:
         self._content_type = f"application/x-amz-json-{metadata['jsonVersion']}"
         self._operations: dict[str, Any] = {}
         self._user_agent = (
-            f"singletable/{_VERSION} aiohttp/{aiohttp.__version__} botocore/{botocore.__version__} "
+            f"singletable/{VERSION} aiohttp/{aiohttp.__version__} botocore/{botocore.__version__} "
             f"Python/{platform.python_version()}"
         )
         self._session: aiohttp.ClientSession | None = None
@@ -239,7 +228,7 @@ class AsyncTransport:
         """
         session = self._session_for_loop()
         operation = self._operation(request.operation)
-        body = _dumps(request.params).encode("utf-8")
+        body = dumps(request.params).encode("utf-8")
         headers = {
             "X-Amz-Target": f"{self._target_prefix}.{request.operation}",
             "Content-Type": self._content_type,
@@ -409,14 +398,7 @@ class AsyncTransport:
     def _parse_error(
         self, operation: Any, status: int, headers: dict[str, str], body: bytes
     ) -> dict[str, Any]:
-        # As botocore's Endpoint does: the generic error, then the modeled error shape's fields.
-        response = {"status_code": status, "headers": headers, "body": body, "context": {}}
-        parsed: dict[str, Any] = self._parser.parse(response, operation.output_shape)
-        code = parsed.get("Error", {}).get("Code")
-        shape = self._service_model.shape_for_error_code(code) if code else None
-        if shape is not None:
-            parsed.update(self._parser.parse(response, shape))
-        return parsed
+        return parse_error(self._parser, self._service_model, operation, status, headers, body)
 
     def _parse_success(
         self,
@@ -430,7 +412,8 @@ class AsyncTransport:
         plan = wire.plan_for(self._client, name)
         if plan is not None:
             return plan.parse(body, {"ResponseMetadata": metadata})
-        response = {"status_code": status, "headers": headers, "body": body, "context": {}}
-        parsed: dict[str, Any] = self._parser.parse(response, operation.output_shape)
+        parsed: dict[str, Any] = self._parser.parse(
+            raw_response(status, headers, body), operation.output_shape
+        )
         parsed.setdefault("ResponseMetadata", {}).update(metadata)
         return parsed

@@ -49,7 +49,7 @@ from botocore.exceptions import (
 from singletable.client import RetryMode
 from singletable.request import Request
 from singletable.transport import ClientTransport, http11
-from singletable.transport.leancore import READ_TIMEOUT, LeanCore, frozen_keys
+from singletable.transport.leancore import READ_TIMEOUT, ConnectionFailed, LeanCore, frozen_keys
 from singletable.transport.sigv4 import Keys
 
 __all__ = ["LeanTransport"]
@@ -136,7 +136,7 @@ class LeanTransport(LeanCore):
             headers = self.headers(call, self._keys())
             try:
                 status, lowered, content = self._exchange(call.body, headers)
-            except _Failed as failed:
+            except ConnectionFailed as failed:
                 time.sleep(self.failed(call, failed.error, failed.cause))
                 continue
             outcome = self.answered(call, status, lowered, content)
@@ -173,7 +173,7 @@ class LeanTransport(LeanCore):
         return conn
 
     def _exchange(self, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        """One request and its whole answer: (status, lowercased headers, body); raises _Failed.
+        """One request and its whole answer: (status, lowercased headers, body); raises ConnectionFailed.
 
         http.client opens the connection (TLS, timeouts); :mod:`~singletable.transport.http11` sends the
         request and reads the answer on its socket."""
@@ -183,13 +183,15 @@ class LeanTransport(LeanCore):
                 conn.connect()
             except TimeoutError as exc:
                 conn.close()
-                raise _Failed(ConnectTimeoutError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
+                raise ConnectionFailed(
+                    ConnectTimeoutError(endpoint_url=self.endpoint_url, error=exc), exc
+                ) from exc
             except ssl.SSLError as exc:
                 conn.close()
-                raise _Failed(SSLError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
+                raise ConnectionFailed(SSLError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
             except OSError as exc:
                 conn.close()
-                raise _Failed(
+                raise ConnectionFailed(
                     EndpointConnectionError(endpoint_url=self.endpoint_url, error=exc), exc
                 ) from exc
             assert conn.sock is not None  # connect() set it
@@ -198,19 +200,12 @@ class LeanTransport(LeanCore):
             answer = http11.exchange(conn.sock, http11.request_bytes(self.path, headers, body))
         except TimeoutError as exc:
             conn.close()
-            raise _Failed(ReadTimeoutError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
+            raise ConnectionFailed(ReadTimeoutError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
-            raise _Failed(ConnectionClosedError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
+            raise ConnectionFailed(
+                ConnectionClosedError(endpoint_url=self.endpoint_url, error=exc), exc
+            ) from exc
         if answer.close:
             conn.close()  # the server said Connection: close; the next request opens a new one
         return answer.status, answer.headers, answer.body
-
-
-class _Failed(Exception):
-    """A connection-level failure, as the botocore error the retry rules know, and what caused it."""
-
-    def __init__(self, error: Exception, cause: BaseException) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.cause = cause

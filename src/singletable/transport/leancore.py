@@ -43,7 +43,10 @@ log = logging.getLogger("singletable")
 #: botocore's defaults for opening a connection and for each read.
 CONNECT_TIMEOUT = 60.0
 READ_TIMEOUT = 60.0
-_VERSION = "0.1.0"
+#: Seconds before expiry at which refreshable credentials are refreshed (botocore's advisory timeout).
+REFRESH_AHEAD = 15 * 60
+#: The version the transports' User-Agent names.
+VERSION = "0.1.0"
 
 
 def _encode_default(value: Any) -> Any:
@@ -54,7 +57,17 @@ def _encode_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-_dumps = json.JSONEncoder(default=_encode_default).encode
+#: A request's parameters as the JSON body botocore sends (bytes as base64, sets as lists).
+dumps = json.JSONEncoder(default=_encode_default).encode
+
+
+class ConnectionFailed(Exception):
+    """A connection-level failure, as the botocore error the retry rules know, and what caused it."""
+
+    def __init__(self, error: Exception, cause: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.cause = cause
 
 
 class Operation(NamedTuple):
@@ -139,7 +152,7 @@ class LeanCore:
         self._target_prefix = service.metadata["targetPrefix"]
         self._content_type = f"application/x-amz-json-{service.metadata['jsonVersion']}"
         self._user_agent = (
-            f"singletable/{_VERSION} Botocore/{botocore.__version__} Python/{platform.python_version()}"
+            f"singletable/{VERSION} Botocore/{botocore.__version__} Python/{platform.python_version()}"
         )
         self._parser = create_parser("json")
         self._operations: dict[str, Operation] = {}
@@ -157,7 +170,7 @@ class LeanCore:
         return Call(
             request,
             op,
-            _dumps(request.params).encode("utf-8"),
+            dumps(request.params).encode("utf-8"),
             {"Content-Type": self._content_type, "X-Amz-Target": op.target},
             {"User-Agent": self._user_agent, "amz-sdk-invocation-id": str(uuid.uuid4())},
             condition_text,
@@ -218,7 +231,9 @@ class LeanCore:
             metadata = _metadata(status, headers, call.attempt)
             if op.plan is not None:
                 return op.plan.parse(body, {"ResponseMetadata": metadata})
-            parsed: dict[str, Any] = self._parser.parse(_raw(status, headers, body), op.model.output_shape)
+            parsed: dict[str, Any] = self._parser.parse(
+                raw_response(status, headers, body), op.model.output_shape
+            )
             parsed.setdefault("ResponseMetadata", {}).update(metadata)
             return parsed
         parsed = self._parse_error(op.model, status, headers, body)
@@ -260,14 +275,7 @@ class LeanCore:
     def _parse_error(
         self, operation: Any, status: int, headers: dict[str, str], body: bytes
     ) -> dict[str, Any]:
-        # As botocore's Endpoint does: the generic error, then the modeled error shape's fields.
-        raw = _raw(status, headers, body)
-        parsed: dict[str, Any] = self._parser.parse(raw, operation.output_shape)
-        code = parsed.get("Error", {}).get("Code")
-        shape = self._service_model.shape_for_error_code(code) if code else None
-        if shape is not None:
-            parsed.update(self._parser.parse(raw, shape))
-        return parsed
+        return parse_error(self._parser, self._service_model, operation, status, headers, body)
 
     @staticmethod
     def _done(call: Call, status: int) -> None:
@@ -287,6 +295,20 @@ def frozen_keys(frozen: Any) -> Keys:
     return Keys(frozen.access_key, frozen.secret_key, frozen.token)
 
 
+def parse_error(
+    parser: Any, service_model: Any, operation: Any, status: int, headers: dict[str, str], body: bytes
+) -> dict[str, Any]:
+    """An error answer parsed as botocore's Endpoint does: the generic error, then the modeled error
+    shape's fields."""
+    raw = raw_response(status, headers, body)
+    parsed: dict[str, Any] = parser.parse(raw, operation.output_shape)
+    code = parsed.get("Error", {}).get("Code")
+    shape = service_model.shape_for_error_code(code) if code else None
+    if shape is not None:
+        parsed.update(parser.parse(raw, shape))
+    return parsed
+
+
 def _metadata(status: int, headers: dict[str, str], attempt: int) -> dict[str, Any]:
     return {
         "RequestId": headers.get("x-amzn-requestid", ""),
@@ -296,5 +318,5 @@ def _metadata(status: int, headers: dict[str, str], attempt: int) -> dict[str, A
     }
 
 
-def _raw(status: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+def raw_response(status: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:
     return {"status_code": status, "headers": headers, "body": body, "context": {}}
