@@ -49,7 +49,7 @@ import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials, ReadOnlyCredentials, RefreshableCredentials
+from botocore.credentials import Credentials
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
@@ -67,10 +67,10 @@ from singletable import wire
 from singletable.client import LOCAL_REGION, LOOPBACK_CONNECT_TIMEOUT, RetryMode, is_loopback
 from singletable.errors import AsyncExtraMissingError, TransportClosedError, TransportLoopError
 from singletable.request import Request, translate, unanswered, unreachable
+from singletable.transport.acredentials import frozen_credentials
 from singletable.transport.leancore import (
     CONNECT_TIMEOUT,
     READ_TIMEOUT,
-    REFRESH_AHEAD,
     VERSION,
     dumps,
     parse_error,
@@ -356,23 +356,8 @@ class AsyncTransport:
             self._operations[name] = model
             return model
 
-    async def _frozen_credentials(self) -> ReadOnlyCredentials:
-        credentials = self.credentials
-        if credentials is None:
-            raise NoCredentialsError()
-        if isinstance(credentials, RefreshableCredentials) and credentials.refresh_needed(REFRESH_AHEAD):
-            assert self._refresh_lock is not None
-            async with self._refresh_lock:
-                # A refresh may call STS, SSO or the metadata service: off the loop, one at a time (the
-                # sends that waited for it find fresh credentials).
-                if credentials.refresh_needed(REFRESH_AHEAD):
-                    frozen: ReadOnlyCredentials = await asyncio.to_thread(credentials.get_frozen_credentials)
-                    return frozen
-        current: ReadOnlyCredentials = credentials.get_frozen_credentials()
-        return current
-
     async def _sign(self, body: bytes, headers: dict[str, str]) -> dict[str, str]:
-        credentials = await self._frozen_credentials()
+        credentials = await frozen_credentials(self.credentials, self._refresh_lock)
         if self._signer is not None:
             if credentials.access_key is None or credentials.secret_key is None:
                 raise NoCredentialsError()

@@ -23,12 +23,10 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
-    NoCredentialsError,
     ReadTimeoutError,
     SSLError,
 )
@@ -37,9 +35,9 @@ from singletable.client import RetryMode
 from singletable.errors import TransportClosedError, TransportLoopError
 from singletable.request import Request
 from singletable.transport import http11
+from singletable.transport.acredentials import frozen_credentials
 from singletable.transport.leancore import (
     READ_TIMEOUT,
-    REFRESH_AHEAD,
     ConnectionFailed,
     LeanCore,
     frozen_keys,
@@ -144,15 +142,7 @@ class LeanAsyncTransport(LeanCore):
         return self._slots
 
     async def _keys(self) -> Keys:
-        credentials = self.credentials
-        if credentials is None:
-            raise NoCredentialsError()
-        if isinstance(credentials, RefreshableCredentials) and credentials.refresh_needed(REFRESH_AHEAD):
-            assert self._refresh is not None
-            async with self._refresh:  # one refresh at a time, off the loop (it may call STS or IMDS)
-                if credentials.refresh_needed(REFRESH_AHEAD):
-                    return frozen_keys(await asyncio.to_thread(credentials.get_frozen_credentials))
-        return frozen_keys(credentials.get_frozen_credentials())
+        return frozen_keys(await frozen_credentials(self.credentials, self._refresh))
 
     async def _open(self) -> _Stream:
         url = self.endpoint_url
