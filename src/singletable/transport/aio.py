@@ -38,7 +38,6 @@ import logging
 import platform
 import ssl
 import uuid
-import zlib
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, cast
@@ -72,9 +71,11 @@ from singletable.transport.leancore import (
     CONNECT_TIMEOUT,
     READ_TIMEOUT,
     VERSION,
+    crc_mismatch,
     dumps,
     parse_error,
-    raw_response,
+    parse_success,
+    response_metadata,
 )
 from singletable.transport.retry import Retries, http_response
 from singletable.transport.sigv4 import Keys, Signer
@@ -272,16 +273,9 @@ class AsyncTransport:
                 continue
             lowered = {k.lower(): v for k, v in raw_headers.items()}
             http = http_response(self.endpoint_url, status, lowered, content)
-            metadata = {
-                "RequestId": lowered.get("x-amzn-requestid", ""),
-                "HTTPStatusCode": status,
-                "HTTPHeaders": lowered,
-                "RetryAttempts": attempt - 1,
-            }
+            metadata = response_metadata(status, lowered, attempt)
             if status < 300:
-                crc = lowered.get("x-amz-crc32")
-                damaged = crc is not None and crc.isdigit() and zlib.crc32(content) & 0xFFFFFFFF != int(crc)
-                if damaged or retries.mode == "adaptive":
+                if crc_mismatch(lowered, content) or retries.mode == "adaptive":
                     delay = retries.delay(
                         attempt=attempt,
                         operation=operation,
@@ -394,11 +388,6 @@ class AsyncTransport:
         body: bytes,
         metadata: dict[str, Any],
     ) -> dict[str, Any]:
-        plan = wire.plan_for(self._client, name)
-        if plan is not None:
-            return plan.parse(body, {"ResponseMetadata": metadata})
-        parsed: dict[str, Any] = self._parser.parse(
-            raw_response(status, headers, body), operation.output_shape
+        return parse_success(
+            self._parser, wire.plan_for(self._client, name), operation, status, headers, body, metadata
         )
-        parsed.setdefault("ResponseMetadata", {}).update(metadata)
-        return parsed

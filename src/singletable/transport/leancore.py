@@ -211,9 +211,7 @@ class LeanCore:
         catalogued error of a final error answer."""
         retries, op = self.retries, call.op
         if status < 300:
-            crc = headers.get("x-amz-crc32")
-            damaged = crc is not None and crc.isdigit() and zlib.crc32(body) & 0xFFFFFFFF != int(crc)
-            if damaged or retries.mode == "adaptive":
+            if crc_mismatch(headers, body) or retries.mode == "adaptive":
                 http = http_response(self.endpoint_url, status, headers, body)
                 delay = retries.delay(
                     attempt=call.attempt,
@@ -228,14 +226,8 @@ class LeanCore:
             self._done(call, status)
             # The quota reads the status alone: no need to hand it the headers.
             retries.succeeded(call.context, http_response(self.endpoint_url, status, {}, b""))
-            metadata = _metadata(status, headers, call.attempt)
-            if op.plan is not None:
-                return op.plan.parse(body, {"ResponseMetadata": metadata})
-            parsed: dict[str, Any] = self._parser.parse(
-                raw_response(status, headers, body), op.model.output_shape
-            )
-            parsed.setdefault("ResponseMetadata", {}).update(metadata)
-            return parsed
+            metadata = response_metadata(status, headers, call.attempt)
+            return parse_success(self._parser, op.plan, op.model, status, headers, body, metadata)
         parsed = self._parse_error(op.model, status, headers, body)
         http = http_response(self.endpoint_url, status, headers, body)
         delay = retries.delay(
@@ -252,7 +244,7 @@ class LeanCore:
             )
             return delay
         self._done(call, status)
-        parsed.setdefault("ResponseMetadata", {}).update(_metadata(status, headers, call.attempt))
+        parsed.setdefault("ResponseMetadata", {}).update(response_metadata(status, headers, call.attempt))
         exc_class: type[ClientError] = self.client.exceptions.from_code(code)
         client_error = exc_class(cast("Any", parsed), call.request.operation)
         raise translate(
@@ -309,7 +301,31 @@ def parse_error(
     return parsed
 
 
-def _metadata(status: int, headers: dict[str, str], attempt: int) -> dict[str, Any]:
+def crc_mismatch(headers: dict[str, str], body: bytes) -> bool:
+    """Whether the answer's ``x-amz-crc32`` header (lowercased headers) says the body was damaged."""
+    crc = headers.get("x-amz-crc32")
+    return crc is not None and crc.isdigit() and zlib.crc32(body) & 0xFFFFFFFF != int(crc)
+
+
+def parse_success(
+    parser: Any,
+    plan: wire.OperationPlan | None,
+    operation: Any,
+    status: int,
+    headers: dict[str, str],
+    body: bytes,
+    metadata: dict[str, Any],
+) -> dict[str, Any]:
+    """A successful answer parsed by the wire path's plan (else botocore's parser), with its metadata."""
+    if plan is not None:
+        return plan.parse(body, {"ResponseMetadata": metadata})
+    parsed: dict[str, Any] = parser.parse(raw_response(status, headers, body), operation.output_shape)
+    parsed.setdefault("ResponseMetadata", {}).update(metadata)
+    return parsed
+
+
+def response_metadata(status: int, headers: dict[str, str], attempt: int) -> dict[str, Any]:
+    """botocore's ``ResponseMetadata`` of an answer to the ``attempt``-th try."""
     return {
         "RequestId": headers.get("x-amzn-requestid", ""),
         "HTTPStatusCode": status,
