@@ -288,8 +288,9 @@ class AsyncTransport:
                         await asyncio.sleep(delay)
                         continue
                 retries.succeeded(context, http)
-                return self._parse_success(request.operation, operation, status, lowered, content, metadata)
-            parsed = self._parse_error(operation, status, lowered, content)
+                plan = wire.plan_for(self._client, request.operation)
+                return parse_success(self._parser, plan, operation, status, lowered, content, metadata)
+            parsed = parse_error(self._parser, self._service_model, operation, status, lowered, content)
             delay = retries.delay(
                 attempt=attempt, operation=operation, request_context=context, response=http, parsed=parsed
             )
@@ -373,21 +374,3 @@ class AsyncTransport:
         if isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
             return ReadTimeoutError(endpoint_url=url, error=exc)
         return ConnectionClosedError(endpoint_url=url, error=exc)
-
-    def _parse_error(
-        self, operation: Any, status: int, headers: dict[str, str], body: bytes
-    ) -> dict[str, Any]:
-        return parse_error(self._parser, self._service_model, operation, status, headers, body)
-
-    def _parse_success(
-        self,
-        name: str,
-        operation: Any,
-        status: int,
-        headers: dict[str, str],
-        body: bytes,
-        metadata: dict[str, Any],
-    ) -> dict[str, Any]:
-        return parse_success(
-            self._parser, wire.plan_for(self._client, name), operation, status, headers, body, metadata
-        )

@@ -228,7 +228,7 @@ class LeanCore:
             retries.succeeded(call.context, http_response(self.endpoint_url, status, {}, b""))
             metadata = response_metadata(status, headers, call.attempt)
             return parse_success(self._parser, op.plan, op.model, status, headers, body, metadata)
-        parsed = self._parse_error(op.model, status, headers, body)
+        parsed = parse_error(self._parser, self._service_model, op.model, status, headers, body)
         http = http_response(self.endpoint_url, status, headers, body)
         delay = retries.delay(
             attempt=call.attempt,
@@ -263,11 +263,6 @@ class LeanCore:
         )
         self._operations[name] = op
         return op
-
-    def _parse_error(
-        self, operation: Any, status: int, headers: dict[str, str], body: bytes
-    ) -> dict[str, Any]:
-        return parse_error(self._parser, self._service_model, operation, status, headers, body)
 
     @staticmethod
     def _done(call: Call, status: int) -> None:
