@@ -18,18 +18,9 @@ from __future__ import annotations
 import asyncio
 import http.client
 import os
-import ssl
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
-
-from botocore.exceptions import (
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-    SSLError,
-)
 
 from singletable.client import RetryMode
 from singletable.errors import TransportClosedError, TransportLoopError
@@ -40,6 +31,8 @@ from singletable.transport.leancore import (
     READ_TIMEOUT,
     ConnectionFailed,
     LeanCore,
+    connect_failed,
+    exchange_failed,
     frozen_keys,
 )
 from singletable.transport.sigv4 import Keys
@@ -151,14 +144,10 @@ class LeanAsyncTransport(LeanCore):
                 return await asyncio.open_connection(
                     self.host, self.port, ssl=self.ssl, limit=http11.MAX_HEAD
                 )
-        except TimeoutError as exc:
-            raise ConnectionFailed(ConnectTimeoutError(endpoint_url=url, error=exc), exc) from exc
-        except ssl.SSLError as exc:
-            raise ConnectionFailed(SSLError(endpoint_url=url, error=exc), exc) from exc
-        except OSError as exc:
-            # asyncio words it "Connect call failed (host, port)": say it as the sync path does.
+        except OSError as exc:  # TimeoutError and ssl.SSLError among them
+            # asyncio words a refusal "Connect call failed (host, port)": say it as the sync path does.
             said = OSError(exc.errno, os.strerror(exc.errno)) if exc.errno else exc
-            raise ConnectionFailed(EndpointConnectionError(endpoint_url=url, error=said), exc) from exc
+            raise connect_failed(url, exc, said) from exc
 
     async def _exchange(self, request: bytes) -> http11.Answer:
         """One request and its answer on an idle connection or a new one; raises ConnectionFailed."""
@@ -168,14 +157,9 @@ class LeanAsyncTransport(LeanCore):
             async with asyncio.timeout(self.read_timeout):
                 await writer.drain()
                 answer = await http11.read_async(reader)
-        except TimeoutError as exc:
+        except (OSError, http.client.HTTPException) as exc:  # TimeoutError among them
             writer.close()
-            raise ConnectionFailed(ReadTimeoutError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            writer.close()
-            raise ConnectionFailed(
-                ConnectionClosedError(endpoint_url=self.endpoint_url, error=exc), exc
-            ) from exc
+            raise exchange_failed(self.endpoint_url, exc) from exc
         except BaseException:  # cancelled mid-answer: the stream is out of step
             writer.close()
             raise

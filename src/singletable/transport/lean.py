@@ -31,25 +31,26 @@ from __future__ import annotations
 
 import http.client
 import logging
-import ssl
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import (
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
     NoCredentialsError,
-    ReadTimeoutError,
-    SSLError,
 )
 
 from singletable.client import RetryMode
 from singletable.request import Request
 from singletable.transport import ClientTransport, http11
-from singletable.transport.leancore import READ_TIMEOUT, ConnectionFailed, LeanCore, frozen_keys
+from singletable.transport.leancore import (
+    READ_TIMEOUT,
+    ConnectionFailed,
+    LeanCore,
+    connect_failed,
+    exchange_failed,
+    frozen_keys,
+)
 from singletable.transport.sigv4 import Keys
 
 __all__ = ["LeanTransport"]
@@ -181,31 +182,16 @@ class LeanTransport(LeanCore):
         if conn.sock is None:
             try:
                 conn.connect()
-            except TimeoutError as exc:
+            except OSError as exc:  # TimeoutError and ssl.SSLError among them
                 conn.close()
-                raise ConnectionFailed(
-                    ConnectTimeoutError(endpoint_url=self.endpoint_url, error=exc), exc
-                ) from exc
-            except ssl.SSLError as exc:
-                conn.close()
-                raise ConnectionFailed(SSLError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
-            except OSError as exc:
-                conn.close()
-                raise ConnectionFailed(
-                    EndpointConnectionError(endpoint_url=self.endpoint_url, error=exc), exc
-                ) from exc
+                raise connect_failed(self.endpoint_url, exc) from exc
             assert conn.sock is not None  # connect() set it
             conn.sock.settimeout(self.read_timeout)
         try:
             answer = http11.exchange(conn.sock, http11.request_bytes(self.path, headers, body))
-        except TimeoutError as exc:
+        except (OSError, http.client.HTTPException) as exc:  # TimeoutError among them
             conn.close()
-            raise ConnectionFailed(ReadTimeoutError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            raise ConnectionFailed(
-                ConnectionClosedError(endpoint_url=self.endpoint_url, error=exc), exc
-            ) from exc
+            raise exchange_failed(self.endpoint_url, exc) from exc
         if answer.close:
             conn.close()  # the server said Connection: close; the next request opens a new one
         return answer.status, answer.headers, answer.body

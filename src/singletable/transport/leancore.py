@@ -27,7 +27,14 @@ from typing import Any, NamedTuple, cast
 from urllib.parse import urlsplit
 
 import botocore
-from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+    SSLError,
+)
 from botocore.httpsession import where as default_ca_bundle
 from botocore.parsers import create_parser
 
@@ -68,6 +75,24 @@ class ConnectionFailed(Exception):
         super().__init__(str(error))
         self.error = error
         self.cause = cause
+
+
+def connect_failed(url: str, exc: OSError, said: OSError | None = None) -> ConnectionFailed:
+    """A connection to ``url`` that did not open, as botocore's error: ConnectTimeoutError, SSLError, else
+    EndpointConnectionError (its error ``said``, ``exc`` unless given)."""
+    if isinstance(exc, TimeoutError):
+        return ConnectionFailed(ConnectTimeoutError(endpoint_url=url, error=exc), exc)
+    if isinstance(exc, ssl.SSLError):
+        return ConnectionFailed(SSLError(endpoint_url=url, error=exc), exc)
+    return ConnectionFailed(EndpointConnectionError(endpoint_url=url, error=said or exc), exc)
+
+
+def exchange_failed(url: str, exc: Exception) -> ConnectionFailed:
+    """An open connection that failed mid-request or mid-answer, as botocore's error: ReadTimeoutError,
+    else ConnectionClosedError."""
+    if isinstance(exc, TimeoutError):
+        return ConnectionFailed(ReadTimeoutError(endpoint_url=url, error=exc), exc)
+    return ConnectionFailed(ConnectionClosedError(endpoint_url=url, error=exc), exc)
 
 
 class Operation(NamedTuple):
