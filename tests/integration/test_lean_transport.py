@@ -304,23 +304,31 @@ def proxy(singletable_server: LocalServer) -> Iterator[FaultProxy]:
         yield p
 
 
-def test_throttling_is_retried_and_then_the_same_error(
-    lean_kind: Callable[..., Any], spec: TableSpec, proxy: FaultProxy
-) -> None:
+def retried_then_out_of_retries(
+    lean_kind: Callable[..., Any], spec: TableSpec, proxy: FaultProxy, fault: str
+) -> tuple[BaseException, BaseException]:
+    """Puts through ``fault`` at 40 %: all retried (one retry per fault); then a get through it at 100 %:
+    the error of the lean transport and of botocore's (mine, theirs), both out of retries."""
     table = Table(spec, client=make_client(endpoint_url=proxy.endpoint_url), entities=[Parcel])
-    proxy.set_rates(throttling=0.4)
+    proxy.set_rates(**{fault: 0.4})
     puts = [table.put(parcel(i), dry_run=True) for i in range(15)]
     fast = quick(lean_kind(proxy.endpoint_url), attempts=11)
     responses = [fast.send(r) for r in puts]
     counts = proxy.counts()
-    assert counts["throttling"] > 0 and counts["forwarded"] == len(puts)
-    assert sum(r["ResponseMetadata"]["RetryAttempts"] for r in responses) == counts["throttling"]
+    assert counts[fault] > 0 and counts["forwarded"] == len(puts)
+    assert sum(r["ResponseMetadata"]["RetryAttempts"] for r in responses) == counts[fault]
 
-    proxy.set_rates(throttling=1.0)
+    proxy.set_rates(**{fault: 1.0})
     request = table.get(Parcel, tracking="TRK00001", leg=1, dry_run=True)
-    mine, theirs = both(
+    return both(
         quick(lean_kind(proxy.endpoint_url), attempts=2), full(proxy.endpoint_url, max_attempts=1), request
     )
+
+
+def test_throttling_is_retried_and_then_the_same_error(
+    lean_kind: Callable[..., Any], spec: TableSpec, proxy: FaultProxy
+) -> None:
+    mine, theirs = retried_then_out_of_retries(lean_kind, spec, proxy, "throttling")
     assert type(mine) is type(theirs) is EngineError
     assert mine.aws_code == theirs.aws_code == "ThrottlingException"
     assert str(mine) == str(theirs)
@@ -329,20 +337,7 @@ def test_throttling_is_retried_and_then_the_same_error(
 def test_a_lost_connection_is_retried_and_then_botocores_error(
     lean_kind: Callable[..., Any], spec: TableSpec, proxy: FaultProxy
 ) -> None:
-    table = Table(spec, client=make_client(endpoint_url=proxy.endpoint_url), entities=[Parcel])
-    proxy.set_rates(reset_before=0.4)
-    puts = [table.put(parcel(i), dry_run=True) for i in range(15)]
-    fast = quick(lean_kind(proxy.endpoint_url), attempts=11)
-    responses = [fast.send(r) for r in puts]
-    counts = proxy.counts()
-    assert counts["reset_before"] > 0 and counts["forwarded"] == len(puts)
-    assert sum(r["ResponseMetadata"]["RetryAttempts"] for r in responses) == counts["reset_before"]
-
-    proxy.set_rates(reset_before=1.0)
-    request = table.get(Parcel, tracking="TRK00001", leg=1, dry_run=True)
-    mine, theirs = both(
-        quick(lean_kind(proxy.endpoint_url), attempts=2), full(proxy.endpoint_url, max_attempts=1), request
-    )
+    mine, theirs = retried_then_out_of_retries(lean_kind, spec, proxy, "reset_before")
     assert type(mine) is type(theirs) is ConnectionClosedError
 
 

@@ -4,15 +4,15 @@ as failed; a genuine duplicate must still fail."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from singletable import ConditionFailedError, Entity, Table, TableSpec, make_client
+from singletable import ConditionFailedError, Entity, Table
 from singletable.local import LocalServer
 from singletable.local.faults import FaultProxy
+from tests.integration.fault_support import table_behind_proxy
 
 pytestmark = pytest.mark.integration
 
@@ -41,13 +41,8 @@ def proxy(singletable_server: LocalServer) -> Iterator[FaultProxy]:
 
 @pytest.fixture
 def table(singletable_server: LocalServer, proxy: FaultProxy) -> Iterator[Table]:
-    spec = TableSpec(name=f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False)
-    direct = make_client(endpoint_url=singletable_server.endpoint_url)
-    spec.create(direct)
-    yield Table(
-        spec, client=make_client(endpoint_url=proxy.endpoint_url, max_attempts=3), entities=[Account, Counter]
-    )
-    spec.delete(direct)
+    with table_behind_proxy(singletable_server, proxy, [Account, Counter], max_attempts=3) as t:
+        yield t
 
 
 def lose_first_answer(table: Table, proxy: FaultProxy) -> list[int]:

@@ -18,7 +18,14 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.integration.tf_support import copy_module, local_engine_process, run_tf, skip_reason, tf_env
+from tests.integration.tf_support import (
+    LOCAL_PROVIDER,
+    copy_module,
+    local_engine_process,
+    run_tf,
+    skip_reason,
+    tf_env,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -28,7 +35,8 @@ pytestmark = [
 
 REGION = "us-east-1"
 TABLE = "no-replace-table"
-ROOT = """
+ROOT = (
+    """
 terraform {
   required_providers {
     aws = { source = "hashicorp/aws" }
@@ -57,19 +65,9 @@ variable "local_secondary_indexes" {
   default = []
 }
 
-provider "aws" {
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  endpoints {
-    dynamodb = var.endpoint
-    iam      = var.endpoint
-    kms      = var.endpoint
-    sts      = var.endpoint
-  }
-}
-
+"""
+    + LOCAL_PROVIDER
+    + """
 module "table" {
   source = "MODULE"
 
@@ -82,6 +80,7 @@ module "table" {
   local_secondary_indexes     = var.local_secondary_indexes
 }
 """
+)
 
 
 @pytest.fixture(scope="module")

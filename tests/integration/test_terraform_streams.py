@@ -17,7 +17,14 @@ import pytest
 from singletable import Table, TableSpec
 from singletable.client import make_client
 from singletable.streams import StreamReader, streams_client
-from tests.integration.tf_support import copy_module, local_engine_process, run_tf, skip_reason, tf_env
+from tests.integration.tf_support import (
+    LOCAL_PROVIDER,
+    copy_module,
+    local_engine_process,
+    run_tf,
+    skip_reason,
+    tf_env,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -28,23 +35,14 @@ pytestmark = [
     ),
 ]
 
-ROOT = """
+ROOT = (
+    """
 variable "endpoint" { type = string }
 variable "stream_enabled" { type = bool }
 
-provider "aws" {
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  endpoints {
-    dynamodb = var.endpoint
-    iam      = var.endpoint
-    kms      = var.endpoint
-    sts      = var.endpoint
-  }
-}
-
+"""
+    + LOCAL_PROVIDER
+    + """
 module "table" {
   source                      = "./terraform"
   table_name                  = "streamed-by-terraform"
@@ -55,6 +53,7 @@ module "table" {
 
 output "table_spec" { value = module.table.table_spec }
 """
+)
 
 
 @pytest.fixture(scope="module")

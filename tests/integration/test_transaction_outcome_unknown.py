@@ -7,19 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from singletable import Entity, Table, TableSpec, make_client
+from singletable import Entity, Table, make_client
 from singletable.aio import AsyncTable
 from singletable.batch import Backoff
 from singletable.errors import EngineError, TransactionOutcomeUnknownError, WriteOutcomeUnknownError
 from singletable.expressions import Update
 from singletable.local import LocalServer
 from singletable.local.faults import FaultProxy, FaultRates
+from tests.integration.fault_support import table_behind_proxy
 
 pytestmark = pytest.mark.integration
 
@@ -49,16 +49,11 @@ def proxy(singletable_server: LocalServer) -> Iterator[FaultProxy]:
 
 @pytest.fixture
 def table(singletable_server: LocalServer, proxy: FaultProxy) -> Iterator[Table]:
-    spec = TableSpec(name=f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False)
-    direct = make_client(endpoint_url=singletable_server.endpoint_url)
-    spec.create(direct)
     # botocore retries (max_attempts counts retries); singletable's own transaction retries are off
     # (deadline 0), so retries run out after botocore's.
-    client = make_client(endpoint_url=proxy.endpoint_url, max_attempts=2)
-    t = Table(spec, client=client, entities=[Wallet, Deposit])
-    t.put(Wallet(owner="ann"))
-    yield t
-    spec.delete(direct)
+    with table_behind_proxy(singletable_server, proxy, [Wallet, Deposit], max_attempts=2) as t:
+        t.put(Wallet(owner="ann"))
+        yield t
 
 
 def deposit(table: Table) -> TransactionOutcomeUnknownError:

@@ -22,6 +22,22 @@ REPO = Path(__file__).resolve().parents[2]
 TERRAFORM_DIR = REPO / "terraform"
 EXAMPLES = ("seed", "provisioned-autoscaling", "global-production")
 
+#: The AWS provider block of a test root: every service at ``var.endpoint`` (a local engine), no account
+#: or credential checks. A root that uses it declares ``variable "endpoint"``.
+LOCAL_PROVIDER = """provider "aws" {
+  region                      = "us-east-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  endpoints {
+    dynamodb = var.endpoint
+    iam      = var.endpoint
+    kms      = var.endpoint
+    sts      = var.endpoint
+  }
+}
+"""
+
 # Places a filesystem mirror of terraform providers usually lives; searched in order.
 _MIRROR_ROOTS = (
     "/opt",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 
 from singletable.cli.options import (
     EXIT_FAILED,
     AttemptsOpt,
-    Connection,
     DebugOpt,
     EndpointOpt,
     Output,
@@ -19,6 +18,7 @@ from singletable.cli.options import (
     ProfileOpt,
     RegionOpt,
     TableOpt,
+    billing,
     err_console,
     errors,
     json_dumps,
@@ -123,21 +123,8 @@ def doctor(
         planned = TableSpec.from_terraform(terraform) if terraform is not None else None
         if planned is not None and table is None:
             table = planned.name
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
-        mode: Literal["PAY_PER_REQUEST", "PROVISIONED"]
-        if billing_mode.upper() == "PROVISIONED":
-            mode = "PROVISIONED"
-        elif billing_mode.upper() == "PAY_PER_REQUEST":
-            mode = "PAY_PER_REQUEST"
-        else:
-            from singletable.errors import ValidationError
-
-            raise ValidationError(
-                f"--billing-mode is {billing_mode!r}",
-                field="billing_mode",
-                hint="pass PAY_PER_REQUEST or PROVISIONED",
-            )
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
+        mode = billing(billing_mode)
         spec = (
             dataclasses.replace(planned, name=conn.table)
             if planned is not None

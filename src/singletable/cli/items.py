@@ -13,7 +13,6 @@ from singletable.cli.options import (
     EXAMPLE_ITEM,
     AttemptsOpt,
     CapacityOpt,
-    Connection,
     ConsistentOpt,
     DebugOpt,
     EndpointOpt,
@@ -93,8 +92,7 @@ def put(
     DynamoDB-typed JSON ({"PK":{"S":"USER#123"},...}) is accepted too. Numbers keep their exact value.
     """
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         data = parse_item(_read_item_text(item))
         t = conn.open()
         condition = None
@@ -139,8 +137,7 @@ def get(
     Example: singletable get --pk USER#123 --sk PROFILE --consistent
     """
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         t = conn.open()
         found = t.get_item(pk, sk, consistent=consistent, projection=_attributes(attributes))
         if capacity:
@@ -177,8 +174,7 @@ def delete(
     Example: singletable delete --pk USER#123 --sk ORDER#456
     """
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         t = conn.open()
         old = t.delete_item(pk, sk)
         if capacity:
@@ -248,8 +244,7 @@ def update(
     from singletable.expressions import Update
 
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         changes = Update()
         for name, value in _assignments("--set", set_ or []):
             changes.set({name: parse_value(value)})
@@ -360,8 +355,7 @@ def query(
     from singletable.query import SortKey
 
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         if consistent and index is not None:
             fail(
                 f"--consistent is not possible on {index} (indexes are eventually consistent). Fix: drop --consistent"
@@ -439,8 +433,7 @@ def batch_get(
     from singletable.table import Table
 
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         wanted = [_split_key(k) for k in key or []]
         if keys_file is not None:
             text = sys.stdin.read() if str(keys_file) == "-" else keys_file.read_text(encoding="utf-8")
@@ -511,8 +504,7 @@ def scan(
     from singletable.query import Query
 
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         t = conn.open()
         note(
             f"warning: scan reads every item of {t.name!r} and is billed for all it reads; "

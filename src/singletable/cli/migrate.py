@@ -23,11 +23,11 @@ from rich.table import Table as RichTable
 
 from singletable.cli.options import (
     AttemptsOpt,
-    Connection,
     DebugOpt,
     EndpointOpt,
     ProfileOpt,
     RegionOpt,
+    Run,
     TableOpt,
     errors,
     note,
@@ -104,6 +104,7 @@ class _Bar:
 
 
 def _migrator(
+    run: Run,
     folder: Path,
     table: str | None,
     endpoint_url: str | None,
@@ -111,18 +112,18 @@ def _migrator(
     profile: str | None,
     max_attempts: int,
     lease: float = 30.0,
-) -> tuple[Migrator, str | None]:
+) -> Migrator:
     from singletable.migrate import Migrator
     from singletable.migrate.live import live_spec
     from singletable.table import Table
 
-    conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
+    conn = run.connect(table, endpoint_url, region, profile, max_attempts)
     client = conn.client()
     # Migration modules import the project's entities: resolve them from the current folder.
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
     t = Table(live_spec(client, conn.table), client=client)
-    return Migrator(t, folder, lease_seconds=lease), conn.endpoint_url
+    return Migrator(t, folder, lease_seconds=lease)
 
 
 def _print_reports(reports: list[RunReport]) -> None:
@@ -151,7 +152,7 @@ def status(
     Example: singletable migrate status --dir migrations
     """
     with errors(debug) as run:
-        m, run.endpoint_url = _migrator(folder, table, endpoint_url, region, profile, max_attempts)
+        m = _migrator(run, folder, table, endpoint_url, region, profile, max_attempts)
         grid = RichTable("#", "name", "state", "what", "finished", "items changed")
         for line in m.status():
             rec = line.record
@@ -189,7 +190,7 @@ def plan(
     from singletable.migrate.source import describe
 
     with errors(debug) as run:
-        m, run.endpoint_url = _migrator(folder, table, endpoint_url, region, profile, max_attempts)
+        m = _migrator(run, folder, table, endpoint_url, region, profile, max_attempts)
         todo = m.plan(to)
         if not todo:
             out.print("nothing to do: every migration is applied")
@@ -220,7 +221,7 @@ def up(
     Example: singletable migrate up --segments 4 --wcu 200
     """
     with errors(debug) as run:
-        m, run.endpoint_url = _migrator(folder, table, endpoint_url, region, profile, max_attempts, lease)
+        m = _migrator(run, folder, table, endpoint_url, region, profile, max_attempts, lease)
         reports = m.up(
             to,
             segments=segments,
@@ -264,7 +265,7 @@ def down(
     Example: singletable migrate down --to 2
     """
     with errors(debug) as run:
-        m, run.endpoint_url = _migrator(folder, table, endpoint_url, region, profile, max_attempts, lease)
+        m = _migrator(run, folder, table, endpoint_url, region, profile, max_attempts, lease)
         _print_reports(
             m.down(to, segments=segments, wcu_per_second=wcu, rcu_per_second=rcu, dry_run=dry_run, wait=wait)
         )
@@ -286,7 +287,7 @@ def verify(
     Example: singletable migrate verify --segments 8
     """
     with errors(debug) as run:
-        m, run.endpoint_url = _migrator(folder, table, endpoint_url, region, profile, max_attempts)
+        m = _migrator(run, folder, table, endpoint_url, region, profile, max_attempts)
         reports = m.verify(segments=segments)
         for r in reports:
             out.print(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -169,6 +169,17 @@ class Connection:
         return Table(
             TableSpec(name=self.table), client=self.client(), entities=ENTITIES, hide_expired=hide_expired
         )
+
+
+def billing(mode: str) -> Literal["PAY_PER_REQUEST", "PROVISIONED"]:
+    """A ``--billing-mode`` value, in any case, as the spec's literal (ValidationError otherwise)."""
+    if mode.upper() == "PROVISIONED":
+        return "PROVISIONED"
+    if mode.upper() == "PAY_PER_REQUEST":
+        return "PAY_PER_REQUEST"
+    raise ValidationError(
+        f"--billing-mode is {mode!r}", field="billing_mode", hint="pass PAY_PER_REQUEST or PROVISIONED"
+    )
 
 
 def check_endpoint(url: str) -> None:
@@ -372,6 +383,19 @@ class Run:
     """What error reporting needs to know about the command being run."""
 
     endpoint_url: str | None = None
+
+    def connect(
+        self,
+        table: str | None,
+        endpoint_url: str | None,
+        region: str | None,
+        profile: str | None,
+        max_attempts: int = 3,
+    ) -> Connection:
+        """:meth:`Connection.resolve`, noting the endpoint so that an error names it."""
+        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
+        self.endpoint_url = conn.endpoint_url
+        return conn
 
 
 @contextmanager

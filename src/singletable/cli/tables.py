@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
 from singletable.cli.options import (
     AttemptsOpt,
-    Connection,
     DebugOpt,
     EndpointOpt,
     Output,
@@ -16,6 +15,7 @@ from singletable.cli.options import (
     ProfileOpt,
     RegionOpt,
     TableOpt,
+    billing,
     describe_table,
     errors,
     fail,
@@ -23,23 +23,13 @@ from singletable.cli.options import (
     note,
 )
 from singletable.cli.render import write
-from singletable.errors import DeletionProtectedError, TableExistsError, ValidationError
+from singletable.errors import DeletionProtectedError, TableExistsError
 
 table_app = typer.Typer(
     name="table",
     help="Create, describe, list and delete tables (the Terraform module's TableSpec).",
     no_args_is_help=True,
 )
-
-
-def _billing(mode: str) -> Literal["PAY_PER_REQUEST", "PROVISIONED"]:
-    if mode.upper() == "PROVISIONED":
-        return "PROVISIONED"
-    if mode.upper() == "PAY_PER_REQUEST":
-        return "PAY_PER_REQUEST"
-    raise ValidationError(
-        f"--billing-mode is {mode!r}", field="billing_mode", hint="pass PAY_PER_REQUEST or PROVISIONED"
-    )
 
 
 @table_app.command("create")
@@ -91,11 +81,10 @@ def create(
     from singletable.spec import TableSpec
 
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         spec = TableSpec(
             name=conn.table,
-            billing_mode=_billing(billing_mode),
+            billing_mode=billing(billing_mode),
             point_in_time_recovery=pitr,
             deletion_protection=deletion_protection,
             ttl_attribute=ttl_attribute or None,
@@ -129,8 +118,7 @@ def describe(
     Example: singletable table describe --table my-app-main-table
     """
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         desc = describe_table(conn.open())
         write(json_dumps(desc, indent=2))
 
@@ -149,8 +137,7 @@ def list_tables(
     Example: singletable table list
     """
     with errors(debug) as run:
-        conn = Connection.resolve(None, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(None, endpoint_url, region, profile, max_attempts)
         names: list[str] = []
         for page in conn.client().get_paginator("list_tables").paginate():
             names.extend(page.get("TableNames", []))
@@ -176,8 +163,7 @@ def delete(
     Example: singletable table delete --table my-app-copy --yes
     """
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         if not yes:
             fail(f"deleting {conn.table!r} deletes every item in it. Fix: add --yes if you mean it")
         t = conn.open()

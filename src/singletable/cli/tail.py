@@ -14,7 +14,6 @@ from rich.text import Text
 from singletable.cli.model import entities_of
 from singletable.cli.options import (
     AttemptsOpt,
-    Connection,
     DebugOpt,
     EndpointOpt,
     Output,
@@ -136,8 +135,7 @@ def tail(
     Example: singletable tail --from trim-horizon -o jsonl | jq .new
     """
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         t = conn.open()
         if entities:
             t.register(*[c for m in entities for c in entities_of(m)])

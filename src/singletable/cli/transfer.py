@@ -35,7 +35,6 @@ from singletable.cli.options import (
     EXIT_USAGE,
     AttemptsOpt,
     CapacityOpt,
-    Connection,
     ConsistentOpt,
     DebugOpt,
     EndpointOpt,
@@ -158,8 +157,7 @@ def export(
     One partition: singletable export user-123.jsonl --pk USER#123
     """
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         to_stdout = str(file) == "-"
         checkpoint = None if to_stdout else _checkpoint_path(file)
         state: dict[str, Any] = {"table": conn.table, "pk": pk, "cursor": None, "offset": 0, "count": 0}
@@ -413,8 +411,7 @@ def import_(
     from singletable.cli import verify as check
 
     with errors(debug) as run:
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         from_stdin = str(file) == "-"
         if from_stdin and (resume or checkpoint_file is not None):
             fail("an import from stdin cannot be resumed. Fix: import from a file")

@@ -9,7 +9,6 @@ import typer
 
 from singletable.cli.options import (
     AttemptsOpt,
-    Connection,
     DebugOpt,
     EndpointOpt,
     ProfileOpt,
@@ -77,8 +76,7 @@ def ui(
         from singletable.ui import create_app, open_table
         from singletable.ui.server import bind, page_url, serve_forever
 
-        conn = Connection.resolve(table, endpoint_url, region, profile, max_attempts)
-        run.endpoint_url = conn.endpoint_url
+        conn = run.connect(table, endpoint_url, region, profile, max_attempts)
         t = open_table(app=app, table=table, client=conn.client(), default_name=conn.table)
         asgi = create_app(t, write=write, workload=workload, sample=sample)
         sock = bind("127.0.0.1", port)

@@ -183,8 +183,11 @@ class Migrator:
         progress: Progress | None = None,
     ) -> list[RunReport]:
         """Run every pending migration (up to ``target``); a dry run writes nothing and takes no lock."""
-        todo = self.plan(target)
-        options = dict(
+        return self._run_all(
+            self.plan(target),
+            "up",
+            wait=wait,
+            wait_seconds=wait_seconds,
             segments=segments,
             page_size=page_size,
             wcu_per_second=wcu_per_second,
@@ -192,12 +195,6 @@ class Migrator:
             dry_run=dry_run,
             progress=progress,
         )
-        if dry_run:
-            return [self._run(m, "up", **options) for m in todo]  # type: ignore[arg-type]
-        if not todo:
-            return []
-        with self._locked(wait, wait_seconds, "up") as lease:
-            return [self._run(m, "up", lease=lease, **options) for m in todo]  # type: ignore[arg-type]
 
     def down(
         self,
@@ -228,7 +225,11 @@ class Migrator:
         for m in todo:
             if m.down is None:
                 raise MigrationIrreversibleError(f"migration {m.label} defines no down")
-        options = dict(
+        return self._run_all(
+            todo,
+            "down",
+            wait=wait,
+            wait_seconds=wait_seconds,
             segments=segments,
             page_size=page_size,
             wcu_per_second=wcu_per_second,
@@ -236,10 +237,43 @@ class Migrator:
             dry_run=dry_run,
             progress=progress,
         )
+
+    def _run_all(
+        self,
+        todo: list[Migration],
+        direction: Direction,
+        *,
+        wait: bool,
+        wait_seconds: float,
+        segments: int,
+        page_size: int,
+        wcu_per_second: float | None,
+        rcu_per_second: float | None,
+        dry_run: bool,
+        progress: Progress | None,
+    ) -> list[RunReport]:
+        """Run ``todo`` in order under the lock; a dry run (or nothing to do) takes no lock."""
+
+        def run(lease: _Lease | None) -> list[RunReport]:
+            return [
+                self._run(
+                    m,
+                    direction,
+                    segments=segments,
+                    page_size=page_size,
+                    wcu_per_second=wcu_per_second,
+                    rcu_per_second=rcu_per_second,
+                    dry_run=dry_run,
+                    progress=progress,
+                    lease=lease,
+                )
+                for m in todo
+            ]
+
         if dry_run or not todo:
-            return [self._run(m, "down", **options) for m in todo]  # type: ignore[arg-type]
-        with self._locked(wait, wait_seconds, "down") as lease:
-            return [self._run(m, "down", lease=lease, **options) for m in todo]  # type: ignore[arg-type]
+            return run(None)
+        with self._locked(wait, wait_seconds, direction) as lease:
+            return run(lease)
 
     def verify(self, *, segments: int = 4, strict: bool = False) -> list[VerifyReport]:
         """For each applied backfill, count the items it would still change (0 when the table is migrated)."""

@@ -34,13 +34,10 @@ the profile's ``ca_bundle`` or botocore's bundle; proxies come from the environm
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import platform
 import ssl
 import uuid
-import zlib
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, cast
@@ -51,7 +48,7 @@ import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials, ReadOnlyCredentials, RefreshableCredentials
+from botocore.credentials import Credentials
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
@@ -69,6 +66,17 @@ from singletable import wire
 from singletable.client import LOCAL_REGION, LOOPBACK_CONNECT_TIMEOUT, RetryMode, is_loopback
 from singletable.errors import AsyncExtraMissingError, TransportClosedError, TransportLoopError
 from singletable.request import Request, translate, unanswered, unreachable
+from singletable.transport.acredentials import frozen_credentials
+from singletable.transport.leancore import (
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    VERSION,
+    crc_mismatch,
+    dumps,
+    parse_error,
+    parse_success,
+    response_metadata,
+)
 from singletable.transport.retry import Retries, http_response
 from singletable.transport.sigv4 import Keys, Signer
 
@@ -80,24 +88,6 @@ except ImportError:  # pragma: no cover - the async extra is not installed
 __all__ = ["AsyncTransport"]
 
 log = logging.getLogger("singletable")
-
-#: Seconds before expiry at which refreshable credentials are refreshed (botocore's advisory timeout).
-REFRESH_AHEAD = 15 * 60
-#: botocore's defaults for opening a connection and for each read.
-CONNECT_TIMEOUT = 60.0
-READ_TIMEOUT = 60.0
-_VERSION = "0.1.0"
-
-
-def _encode_default(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray | memoryview):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, set | frozenset):
-        return list(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-_dumps = json.JSONEncoder(default=_encode_default).encode
 
 
 class AsyncTransport:
@@ -154,7 +144,7 @@ class AsyncTransport:
         self._content_type = f"application/x-amz-json-{metadata['jsonVersion']}"
         self._operations: dict[str, Any] = {}
         self._user_agent = (
-            f"singletable/{_VERSION} aiohttp/{aiohttp.__version__} botocore/{botocore.__version__} "
+            f"singletable/{VERSION} aiohttp/{aiohttp.__version__} botocore/{botocore.__version__} "
             f"Python/{platform.python_version()}"
         )
         self._session: aiohttp.ClientSession | None = None
@@ -239,7 +229,7 @@ class AsyncTransport:
         """
         session = self._session_for_loop()
         operation = self._operation(request.operation)
-        body = _dumps(request.params).encode("utf-8")
+        body = dumps(request.params).encode("utf-8")
         headers = {
             "X-Amz-Target": f"{self._target_prefix}.{request.operation}",
             "Content-Type": self._content_type,
@@ -283,16 +273,9 @@ class AsyncTransport:
                 continue
             lowered = {k.lower(): v for k, v in raw_headers.items()}
             http = http_response(self.endpoint_url, status, lowered, content)
-            metadata = {
-                "RequestId": lowered.get("x-amzn-requestid", ""),
-                "HTTPStatusCode": status,
-                "HTTPHeaders": lowered,
-                "RetryAttempts": attempt - 1,
-            }
+            metadata = response_metadata(status, lowered, attempt)
             if status < 300:
-                crc = lowered.get("x-amz-crc32")
-                damaged = crc is not None and crc.isdigit() and zlib.crc32(content) & 0xFFFFFFFF != int(crc)
-                if damaged or retries.mode == "adaptive":
+                if crc_mismatch(lowered, content) or retries.mode == "adaptive":
                     delay = retries.delay(
                         attempt=attempt,
                         operation=operation,
@@ -305,8 +288,9 @@ class AsyncTransport:
                         await asyncio.sleep(delay)
                         continue
                 retries.succeeded(context, http)
-                return self._parse_success(request.operation, operation, status, lowered, content, metadata)
-            parsed = self._parse_error(operation, status, lowered, content)
+                plan = wire.plan_for(self._client, request.operation)
+                return parse_success(self._parser, plan, operation, status, lowered, content, metadata)
+            parsed = parse_error(self._parser, self._service_model, operation, status, lowered, content)
             delay = retries.delay(
                 attempt=attempt, operation=operation, request_context=context, response=http, parsed=parsed
             )
@@ -367,23 +351,8 @@ class AsyncTransport:
             self._operations[name] = model
             return model
 
-    async def _frozen_credentials(self) -> ReadOnlyCredentials:
-        credentials = self.credentials
-        if credentials is None:
-            raise NoCredentialsError()
-        if isinstance(credentials, RefreshableCredentials) and credentials.refresh_needed(REFRESH_AHEAD):
-            assert self._refresh_lock is not None
-            async with self._refresh_lock:
-                # A refresh may call STS, SSO or the metadata service: off the loop, one at a time (the
-                # sends that waited for it find fresh credentials).
-                if credentials.refresh_needed(REFRESH_AHEAD):
-                    frozen: ReadOnlyCredentials = await asyncio.to_thread(credentials.get_frozen_credentials)
-                    return frozen
-        current: ReadOnlyCredentials = credentials.get_frozen_credentials()
-        return current
-
     async def _sign(self, body: bytes, headers: dict[str, str]) -> dict[str, str]:
-        credentials = await self._frozen_credentials()
+        credentials = await frozen_credentials(self.credentials, self._refresh_lock)
         if self._signer is not None:
             if credentials.access_key is None or credentials.secret_key is None:
                 raise NoCredentialsError()
@@ -405,32 +374,3 @@ class AsyncTransport:
         if isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
             return ReadTimeoutError(endpoint_url=url, error=exc)
         return ConnectionClosedError(endpoint_url=url, error=exc)
-
-    def _parse_error(
-        self, operation: Any, status: int, headers: dict[str, str], body: bytes
-    ) -> dict[str, Any]:
-        # As botocore's Endpoint does: the generic error, then the modeled error shape's fields.
-        response = {"status_code": status, "headers": headers, "body": body, "context": {}}
-        parsed: dict[str, Any] = self._parser.parse(response, operation.output_shape)
-        code = parsed.get("Error", {}).get("Code")
-        shape = self._service_model.shape_for_error_code(code) if code else None
-        if shape is not None:
-            parsed.update(self._parser.parse(response, shape))
-        return parsed
-
-    def _parse_success(
-        self,
-        name: str,
-        operation: Any,
-        status: int,
-        headers: dict[str, str],
-        body: bytes,
-        metadata: dict[str, Any],
-    ) -> dict[str, Any]:
-        plan = wire.plan_for(self._client, name)
-        if plan is not None:
-            return plan.parse(body, {"ResponseMetadata": metadata})
-        response = {"status_code": status, "headers": headers, "body": body, "context": {}}
-        parsed: dict[str, Any] = self._parser.parse(response, operation.output_shape)
-        parsed.setdefault("ResponseMetadata", {}).update(metadata)
-        return parsed

@@ -18,32 +18,26 @@ from __future__ import annotations
 import asyncio
 import http.client
 import os
-import ssl
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
-
-from botocore.credentials import RefreshableCredentials
-from botocore.exceptions import (
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    ReadTimeoutError,
-    SSLError,
-)
 
 from singletable.client import RetryMode
 from singletable.errors import TransportClosedError, TransportLoopError
 from singletable.request import Request
 from singletable.transport import http11
-from singletable.transport.leancore import READ_TIMEOUT, LeanCore, frozen_keys
+from singletable.transport.acredentials import frozen_credentials
+from singletable.transport.leancore import (
+    READ_TIMEOUT,
+    ConnectionFailed,
+    LeanCore,
+    connect_failed,
+    exchange_failed,
+    frozen_keys,
+)
 from singletable.transport.sigv4 import Keys
 
 __all__ = ["LeanAsyncTransport"]
-
-#: Seconds before expiry at which refreshable credentials are refreshed (botocore's advisory timeout).
-REFRESH_AHEAD = 15 * 60
 
 _Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
@@ -115,7 +109,7 @@ class LeanAsyncTransport(LeanCore):
             async with slots:
                 try:
                     answer = await self._exchange(http11.request_bytes(self.path, headers, call.body))
-                except _Failed as failed:
+                except ConnectionFailed as failed:
                     delay: float | None = self.failed(call, failed.error, failed.cause)
                     answer = None
             if answer is not None:
@@ -141,15 +135,7 @@ class LeanAsyncTransport(LeanCore):
         return self._slots
 
     async def _keys(self) -> Keys:
-        credentials = self.credentials
-        if credentials is None:
-            raise NoCredentialsError()
-        if isinstance(credentials, RefreshableCredentials) and credentials.refresh_needed(REFRESH_AHEAD):
-            assert self._refresh is not None
-            async with self._refresh:  # one refresh at a time, off the loop (it may call STS or IMDS)
-                if credentials.refresh_needed(REFRESH_AHEAD):
-                    return frozen_keys(await asyncio.to_thread(credentials.get_frozen_credentials))
-        return frozen_keys(credentials.get_frozen_credentials())
+        return frozen_keys(await frozen_credentials(self.credentials, self._refresh))
 
     async def _open(self) -> _Stream:
         url = self.endpoint_url
@@ -158,29 +144,22 @@ class LeanAsyncTransport(LeanCore):
                 return await asyncio.open_connection(
                     self.host, self.port, ssl=self.ssl, limit=http11.MAX_HEAD
                 )
-        except TimeoutError as exc:
-            raise _Failed(ConnectTimeoutError(endpoint_url=url, error=exc), exc) from exc
-        except ssl.SSLError as exc:
-            raise _Failed(SSLError(endpoint_url=url, error=exc), exc) from exc
-        except OSError as exc:
-            # asyncio words it "Connect call failed (host, port)": say it as the sync path does.
+        except OSError as exc:  # TimeoutError and ssl.SSLError among them
+            # asyncio words a refusal "Connect call failed (host, port)": say it as the sync path does.
             said = OSError(exc.errno, os.strerror(exc.errno)) if exc.errno else exc
-            raise _Failed(EndpointConnectionError(endpoint_url=url, error=said), exc) from exc
+            raise connect_failed(url, exc, said) from exc
 
     async def _exchange(self, request: bytes) -> http11.Answer:
-        """One request and its answer on an idle connection or a new one; raises _Failed."""
+        """One request and its answer on an idle connection or a new one; raises ConnectionFailed."""
         reader, writer = self._idle.pop() if self._idle else await self._open()
         try:
             writer.write(request)
             async with asyncio.timeout(self.read_timeout):
                 await writer.drain()
                 answer = await http11.read_async(reader)
-        except TimeoutError as exc:
+        except (OSError, http.client.HTTPException) as exc:  # TimeoutError among them
             writer.close()
-            raise _Failed(ReadTimeoutError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            writer.close()
-            raise _Failed(ConnectionClosedError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
+            raise exchange_failed(self.endpoint_url, exc) from exc
         except BaseException:  # cancelled mid-answer: the stream is out of step
             writer.close()
             raise
@@ -189,12 +168,3 @@ class LeanAsyncTransport(LeanCore):
         else:
             self._idle.append((reader, writer))
         return answer
-
-
-class _Failed(Exception):
-    """A connection-level failure, as the botocore error the retry rules know, and what caused it."""
-
-    def __init__(self, error: Exception, cause: BaseException) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.cause = cause

@@ -47,25 +47,12 @@ def sync_transport(
     if client is not None:
         log.debug("full botocore path: a client was passed in (its handlers and config are honoured)")
         return ClientTransport(client)
-    made = make_client(
-        endpoint_url=endpoint_url,
-        region=region,
-        profile=profile,
-        retry_mode=retry_mode,
-        max_attempts=max_attempts,
-    )
-    session = botocore.session.Session(profile=profile)
-    why, credentials = _obstacle(made, endpoint_url, session)
+    made, why, credentials, ca_bundle = _settings(endpoint_url, region, profile, retry_mode, max_attempts)
     if why is not None:
         log.debug("full botocore path: %s", why)
         return ClientTransport(made)
-    ca_bundle = session.get_config_variable("ca_bundle")
     return LeanTransport(
-        made,
-        credentials,
-        retry_mode=retry_mode,
-        max_attempts=max_attempts,
-        ca_bundle=str(ca_bundle) if ca_bundle else None,
+        made, credentials, retry_mode=retry_mode, max_attempts=max_attempts, ca_bundle=ca_bundle
     )
 
 
@@ -87,24 +74,15 @@ def async_transport(
     """The async transport for these settings: lean if it can be, else aiohttp's
     (:class:`singletable.transport.aio.AsyncTransport`, which needs the ``async`` extra). Blocking
     (reads config files, may walk the credential chain): call it before the loop runs, or in a thread."""
-    made = make_client(
-        endpoint_url=endpoint_url,
-        region=region,
-        profile=profile,
-        retry_mode=retry_mode,
-        max_attempts=max_attempts,
-    )
-    session = botocore.session.Session(profile=profile)
-    why, credentials = _obstacle(made, endpoint_url, session)
+    made, why, credentials, ca_bundle = _settings(endpoint_url, region, profile, retry_mode, max_attempts)
     if why is None:
-        ca_bundle = session.get_config_variable("ca_bundle")
         return LeanAsyncTransport(
             made,
             credentials,
             retry_mode=retry_mode,
             max_attempts=max_attempts,
             max_pool_connections=max_pool_connections,
-            ca_bundle=str(ca_bundle) if ca_bundle else None,
+            ca_bundle=ca_bundle,
         )
     log.debug("async: aiohttp transport: %s", why)
     from singletable.transport.aio import AsyncTransport as HttpTransport
@@ -117,6 +95,28 @@ def async_transport(
         max_attempts=max_attempts,
         max_pool_connections=max_pool_connections,
     )
+
+
+def _settings(
+    endpoint_url: str | None,
+    region: str | None,
+    profile: str | None,
+    retry_mode: RetryMode,
+    max_attempts: int,
+) -> tuple[Any, str | None, Any, str | None]:
+    """(the client :func:`~singletable.client.make_client` makes for these settings, why the lean path
+    cannot serve it or None, the credentials it would sign with, the profile's CA bundle)."""
+    made = make_client(
+        endpoint_url=endpoint_url,
+        region=region,
+        profile=profile,
+        retry_mode=retry_mode,
+        max_attempts=max_attempts,
+    )
+    session = botocore.session.Session(profile=profile)
+    why, credentials = _obstacle(made, endpoint_url, session)
+    ca_bundle = session.get_config_variable("ca_bundle") if why is None else None
+    return made, why, credentials, str(ca_bundle) if ca_bundle else None
 
 
 def _obstacle(

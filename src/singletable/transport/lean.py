@@ -31,25 +31,26 @@ from __future__ import annotations
 
 import http.client
 import logging
-import ssl
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import (
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
     NoCredentialsError,
-    ReadTimeoutError,
-    SSLError,
 )
 
 from singletable.client import RetryMode
 from singletable.request import Request
 from singletable.transport import ClientTransport, http11
-from singletable.transport.leancore import READ_TIMEOUT, LeanCore, frozen_keys
+from singletable.transport.leancore import (
+    READ_TIMEOUT,
+    ConnectionFailed,
+    LeanCore,
+    connect_failed,
+    exchange_failed,
+    frozen_keys,
+)
 from singletable.transport.sigv4 import Keys
 
 __all__ = ["LeanTransport"]
@@ -136,7 +137,7 @@ class LeanTransport(LeanCore):
             headers = self.headers(call, self._keys())
             try:
                 status, lowered, content = self._exchange(call.body, headers)
-            except _Failed as failed:
+            except ConnectionFailed as failed:
                 time.sleep(self.failed(call, failed.error, failed.cause))
                 continue
             outcome = self.answered(call, status, lowered, content)
@@ -173,7 +174,7 @@ class LeanTransport(LeanCore):
         return conn
 
     def _exchange(self, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        """One request and its whole answer: (status, lowercased headers, body); raises _Failed.
+        """One request and its whole answer: (status, lowercased headers, body); raises ConnectionFailed.
 
         http.client opens the connection (TLS, timeouts); :mod:`~singletable.transport.http11` sends the
         request and reads the answer on its socket."""
@@ -181,36 +182,16 @@ class LeanTransport(LeanCore):
         if conn.sock is None:
             try:
                 conn.connect()
-            except TimeoutError as exc:
+            except OSError as exc:  # TimeoutError and ssl.SSLError among them
                 conn.close()
-                raise _Failed(ConnectTimeoutError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
-            except ssl.SSLError as exc:
-                conn.close()
-                raise _Failed(SSLError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
-            except OSError as exc:
-                conn.close()
-                raise _Failed(
-                    EndpointConnectionError(endpoint_url=self.endpoint_url, error=exc), exc
-                ) from exc
+                raise connect_failed(self.endpoint_url, exc) from exc
             assert conn.sock is not None  # connect() set it
             conn.sock.settimeout(self.read_timeout)
         try:
             answer = http11.exchange(conn.sock, http11.request_bytes(self.path, headers, body))
-        except TimeoutError as exc:
+        except (OSError, http.client.HTTPException) as exc:  # TimeoutError among them
             conn.close()
-            raise _Failed(ReadTimeoutError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            raise _Failed(ConnectionClosedError(endpoint_url=self.endpoint_url, error=exc), exc) from exc
+            raise exchange_failed(self.endpoint_url, exc) from exc
         if answer.close:
             conn.close()  # the server said Connection: close; the next request opens a new one
         return answer.status, answer.headers, answer.body
-
-
-class _Failed(Exception):
-    """A connection-level failure, as the botocore error the retry rules know, and what caused it."""
-
-    def __init__(self, error: Exception, cause: BaseException) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.cause = cause

@@ -27,7 +27,14 @@ from typing import Any, NamedTuple, cast
 from urllib.parse import urlsplit
 
 import botocore
-from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+    SSLError,
+)
 from botocore.httpsession import where as default_ca_bundle
 from botocore.parsers import create_parser
 
@@ -43,7 +50,10 @@ log = logging.getLogger("singletable")
 #: botocore's defaults for opening a connection and for each read.
 CONNECT_TIMEOUT = 60.0
 READ_TIMEOUT = 60.0
-_VERSION = "0.1.0"
+#: Seconds before expiry at which refreshable credentials are refreshed (botocore's advisory timeout).
+REFRESH_AHEAD = 15 * 60
+#: The version the transports' User-Agent names.
+VERSION = "0.1.0"
 
 
 def _encode_default(value: Any) -> Any:
@@ -54,7 +64,35 @@ def _encode_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-_dumps = json.JSONEncoder(default=_encode_default).encode
+#: A request's parameters as the JSON body botocore sends (bytes as base64, sets as lists).
+dumps = json.JSONEncoder(default=_encode_default).encode
+
+
+class ConnectionFailed(Exception):
+    """A connection-level failure, as the botocore error the retry rules know, and what caused it."""
+
+    def __init__(self, error: Exception, cause: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.cause = cause
+
+
+def connect_failed(url: str, exc: OSError, said: OSError | None = None) -> ConnectionFailed:
+    """A connection to ``url`` that did not open, as botocore's error: ConnectTimeoutError, SSLError, else
+    EndpointConnectionError (its error ``said``, ``exc`` unless given)."""
+    if isinstance(exc, TimeoutError):
+        return ConnectionFailed(ConnectTimeoutError(endpoint_url=url, error=exc), exc)
+    if isinstance(exc, ssl.SSLError):
+        return ConnectionFailed(SSLError(endpoint_url=url, error=exc), exc)
+    return ConnectionFailed(EndpointConnectionError(endpoint_url=url, error=said or exc), exc)
+
+
+def exchange_failed(url: str, exc: Exception) -> ConnectionFailed:
+    """An open connection that failed mid-request or mid-answer, as botocore's error: ReadTimeoutError,
+    else ConnectionClosedError."""
+    if isinstance(exc, TimeoutError):
+        return ConnectionFailed(ReadTimeoutError(endpoint_url=url, error=exc), exc)
+    return ConnectionFailed(ConnectionClosedError(endpoint_url=url, error=exc), exc)
 
 
 class Operation(NamedTuple):
@@ -139,7 +177,7 @@ class LeanCore:
         self._target_prefix = service.metadata["targetPrefix"]
         self._content_type = f"application/x-amz-json-{service.metadata['jsonVersion']}"
         self._user_agent = (
-            f"singletable/{_VERSION} Botocore/{botocore.__version__} Python/{platform.python_version()}"
+            f"singletable/{VERSION} Botocore/{botocore.__version__} Python/{platform.python_version()}"
         )
         self._parser = create_parser("json")
         self._operations: dict[str, Operation] = {}
@@ -157,7 +195,7 @@ class LeanCore:
         return Call(
             request,
             op,
-            _dumps(request.params).encode("utf-8"),
+            dumps(request.params).encode("utf-8"),
             {"Content-Type": self._content_type, "X-Amz-Target": op.target},
             {"User-Agent": self._user_agent, "amz-sdk-invocation-id": str(uuid.uuid4())},
             condition_text,
@@ -198,9 +236,7 @@ class LeanCore:
         catalogued error of a final error answer."""
         retries, op = self.retries, call.op
         if status < 300:
-            crc = headers.get("x-amz-crc32")
-            damaged = crc is not None and crc.isdigit() and zlib.crc32(body) & 0xFFFFFFFF != int(crc)
-            if damaged or retries.mode == "adaptive":
+            if crc_mismatch(headers, body) or retries.mode == "adaptive":
                 http = http_response(self.endpoint_url, status, headers, body)
                 delay = retries.delay(
                     attempt=call.attempt,
@@ -215,13 +251,9 @@ class LeanCore:
             self._done(call, status)
             # The quota reads the status alone: no need to hand it the headers.
             retries.succeeded(call.context, http_response(self.endpoint_url, status, {}, b""))
-            metadata = _metadata(status, headers, call.attempt)
-            if op.plan is not None:
-                return op.plan.parse(body, {"ResponseMetadata": metadata})
-            parsed: dict[str, Any] = self._parser.parse(_raw(status, headers, body), op.model.output_shape)
-            parsed.setdefault("ResponseMetadata", {}).update(metadata)
-            return parsed
-        parsed = self._parse_error(op.model, status, headers, body)
+            metadata = response_metadata(status, headers, call.attempt)
+            return parse_success(self._parser, op.plan, op.model, status, headers, body, metadata)
+        parsed = parse_error(self._parser, self._service_model, op.model, status, headers, body)
         http = http_response(self.endpoint_url, status, headers, body)
         delay = retries.delay(
             attempt=call.attempt,
@@ -237,7 +269,7 @@ class LeanCore:
             )
             return delay
         self._done(call, status)
-        parsed.setdefault("ResponseMetadata", {}).update(_metadata(status, headers, call.attempt))
+        parsed.setdefault("ResponseMetadata", {}).update(response_metadata(status, headers, call.attempt))
         exc_class: type[ClientError] = self.client.exceptions.from_code(code)
         client_error = exc_class(cast("Any", parsed), call.request.operation)
         raise translate(
@@ -257,18 +289,6 @@ class LeanCore:
         self._operations[name] = op
         return op
 
-    def _parse_error(
-        self, operation: Any, status: int, headers: dict[str, str], body: bytes
-    ) -> dict[str, Any]:
-        # As botocore's Endpoint does: the generic error, then the modeled error shape's fields.
-        raw = _raw(status, headers, body)
-        parsed: dict[str, Any] = self._parser.parse(raw, operation.output_shape)
-        code = parsed.get("Error", {}).get("Code")
-        shape = self._service_model.shape_for_error_code(code) if code else None
-        if shape is not None:
-            parsed.update(self._parser.parse(raw, shape))
-        return parsed
-
     @staticmethod
     def _done(call: Call, status: int) -> None:
         seconds = time.perf_counter() - call.started
@@ -287,7 +307,45 @@ def frozen_keys(frozen: Any) -> Keys:
     return Keys(frozen.access_key, frozen.secret_key, frozen.token)
 
 
-def _metadata(status: int, headers: dict[str, str], attempt: int) -> dict[str, Any]:
+def parse_error(
+    parser: Any, service_model: Any, operation: Any, status: int, headers: dict[str, str], body: bytes
+) -> dict[str, Any]:
+    """An error answer parsed as botocore's Endpoint does: the generic error, then the modeled error
+    shape's fields."""
+    raw = raw_response(status, headers, body)
+    parsed: dict[str, Any] = parser.parse(raw, operation.output_shape)
+    code = parsed.get("Error", {}).get("Code")
+    shape = service_model.shape_for_error_code(code) if code else None
+    if shape is not None:
+        parsed.update(parser.parse(raw, shape))
+    return parsed
+
+
+def crc_mismatch(headers: dict[str, str], body: bytes) -> bool:
+    """Whether the answer's ``x-amz-crc32`` header (lowercased headers) says the body was damaged."""
+    crc = headers.get("x-amz-crc32")
+    return crc is not None and crc.isdigit() and zlib.crc32(body) & 0xFFFFFFFF != int(crc)
+
+
+def parse_success(
+    parser: Any,
+    plan: wire.OperationPlan | None,
+    operation: Any,
+    status: int,
+    headers: dict[str, str],
+    body: bytes,
+    metadata: dict[str, Any],
+) -> dict[str, Any]:
+    """A successful answer parsed by the wire path's plan (else botocore's parser), with its metadata."""
+    if plan is not None:
+        return plan.parse(body, {"ResponseMetadata": metadata})
+    parsed: dict[str, Any] = parser.parse(raw_response(status, headers, body), operation.output_shape)
+    parsed.setdefault("ResponseMetadata", {}).update(metadata)
+    return parsed
+
+
+def response_metadata(status: int, headers: dict[str, str], attempt: int) -> dict[str, Any]:
+    """botocore's ``ResponseMetadata`` of an answer to the ``attempt``-th try."""
     return {
         "RequestId": headers.get("x-amzn-requestid", ""),
         "HTTPStatusCode": status,
@@ -296,5 +354,5 @@ def _metadata(status: int, headers: dict[str, str], attempt: int) -> dict[str, A
     }
 
 
-def _raw(status: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+def raw_response(status: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:
     return {"status_code": status, "headers": headers, "body": body, "context": {}}
