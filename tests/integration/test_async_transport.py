@@ -239,7 +239,9 @@ def test_an_engine_that_is_not_running_is_reported_fast() -> None:
     started = time.monotonic()
     with pytest.raises(EngineUnreachableError) as caught:
         run(main)
-    assert time.monotonic() - started < 3.0  # 0.1 + 0.2 + 0.4 s of pauses, as the sync client
+    # 0.1 + 0.2 + 0.4 s of pauses, as the sync client; botocore's own budget would pause for tens of
+    # seconds. The bound is loose so that a loaded machine does not fail it: it tells the budgets apart.
+    assert time.monotonic() - started < 10.0
     assert caught.value.endpoint == "http://127.0.0.1:9"
     assert "singletable local" in (caught.value.hint or "")
 
