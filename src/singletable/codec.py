@@ -368,5 +368,9 @@ def item_size(item: Mapping[str, AttributeValue]) -> int:
 def items_size(items: Iterable[Mapping[str, AttributeValue]]) -> int:
     """Summed size of several items (a query page): exactly ``sum(map(item_size, items))``."""
     if _c is not None:
-        return sum(map(item_size, items))
+        items = items if isinstance(items, list | tuple) else list(items)
+        try:
+            return sum(map(_c.item_size, items))
+        except _c.Fallback:  # something unusual in the page: each item the long way
+            return sum(map(item_size, items))
     return py_items_size(items)

@@ -37,6 +37,9 @@ from singletable.upgrades import SCHEMA_VERSION_ATTRIBUTE, UpgradeStep, upgrade
 
 ENTITY_ATTRIBUTE = "_type"
 _META: dict[type, EntityMeta] = {}
+#: Distinct partition keys an item reader keeps parsed (a query reads one; a scan many).
+_PK_CACHE = 256
+_UNPARSED: Any = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +228,52 @@ class Entity(BaseModel):
             return cls.model_validate(data)
         except pydantic.ValidationError as exc:
             raise validation_error(cls, exc, where=f"item {pk!r}/{sk!r}") from None
+
+    @classmethod
+    def item_reader(
+        cls,
+        pk_attr: str = "PK",
+        sk_attr: str = "SK",
+        skip: frozenset[str] = frozenset(),
+        ttl_attr: str | None = None,
+    ) -> collections.abc.Callable[[Mapping[str, Any]], Self]:
+        """:meth:`from_item` for many items (a query's pages): the same result and the same validation,
+        with the per-class work (meta, empty-set fields) done once, and each distinct partition key parsed
+        once (every item of a collection shares its PK; the parsed values are strings, ints and datetimes,
+        which nothing mutates). The cache lives as long as the reader, one query, and is bounded."""
+        m = cls.meta()
+        parse_pk, parse_sk = m.pk.parse, m.sk.parse
+        ttl_field, ttl_key = (m.ttl_field, ttl_attr) if ttl_attr else (None, "")
+        empty_sets = tuple(empty_set_fields(cls))
+        # pydantic's model_validate only forwards to the validator (the same validation, as validated()
+        # calls it); an entity that overrides model_validate keeps its override.
+        plain = getattr(cls.model_validate, "__func__", None) is BaseModel.model_validate.__func__  # type: ignore[attr-defined]
+        validate = cls.__pydantic_validator__.validate_python if plain else cls.model_validate
+        pks: dict[str, dict[str, Any] | None] = {}
+
+        def read(item: Mapping[str, Any]) -> Any:  # a Self (mypy takes no Self in a nested function)
+            data = {k: v for k, v in item.items() if k not in skip} if skip else dict(item)
+            pk, sk = item.get(pk_attr), item.get(sk_attr)
+            if isinstance(pk, str):
+                parsed = pks.get(pk, _UNPARSED)
+                if parsed is _UNPARSED:
+                    if len(pks) >= _PK_CACHE:
+                        pks.clear()
+                    parsed = pks[pk] = parse_pk(pk)
+                if parsed:
+                    data.update(parsed)
+            if isinstance(sk, str):
+                data.update(parse_sk(sk) or {})
+            if ttl_field and ttl_key in item:
+                data[ttl_field] = item[ttl_key]
+            for name in empty_sets:
+                data.setdefault(name, set())  # stored as absent: DynamoDB has no empty set
+            try:
+                return validate(data)
+            except pydantic.ValidationError as exc:
+                raise validation_error(cls, exc, where=f"item {pk!r}/{sk!r}") from None
+
+        return read
 
     @classmethod
     def build(cls, **values: Any) -> Self:

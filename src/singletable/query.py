@@ -306,15 +306,7 @@ class Query(Generic[T]):
             return self.project
         if self.raw_items:
             return _same
-        recognise, entity = schema.recognise, self.entity
-        if entity is None:
-            return recognise
-
-        def convert(item: dict[str, Any]) -> Any:
-            value = recognise(item)
-            return value if isinstance(value, entity) else None
-
-        return convert
+        return schema.recogniser(self.entity)
 
 
 class Pager(Generic[T]):

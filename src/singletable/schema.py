@@ -123,18 +123,46 @@ class Schema:
         if marker is not None:
             cls = self.entity_classes.get(marker) if isinstance(marker, str) else None
         else:
-            pk, sk = item.get(self.spec.pk), item.get(self.spec.sk)
-            found = [
-                c
-                for c in self.entity_classes.values()
-                if isinstance(pk, str) and isinstance(sk, str) and c.matches(pk, sk)
-            ]
-            cls = found[0] if len(found) == 1 else None
+            cls = self.matching_class(item)
         if cls is None:
             return dict(item)
         # from_item inlined: this runs once for every item of every query page.
         spec = self.spec
         return cls.from_item(item, spec.pk, spec.sk, skip=self.skip_attrs, ttl_attr=spec.ttl_attribute)
+
+    def recogniser(self, only: type[Entity] | None = None) -> Callable[[Mapping[str, Any]], Any]:
+        """:meth:`recognise` for the items of many pages (one query): the same answers, each entity's
+        :meth:`Entity.item_reader` made once, on the first item of that entity. With ``only``, what is
+        not an ``only`` comes back as None (read and validated all the same, as recognise would)."""
+        readers: dict[type[Entity], Callable[[Mapping[str, Any]], Entity]] = {}
+        classes, spec, skip = self.entity_classes, self.spec, self.skip_attrs
+
+        def recognise(item: Mapping[str, Any]) -> Any:
+            marker = item.get(ENTITY_ATTRIBUTE)
+            cls = (
+                (classes.get(marker) if isinstance(marker, str) else None)
+                if marker is not None
+                else self.matching_class(item)
+            )
+            if cls is None:
+                return dict(item) if only is None else None
+            read = readers.get(cls)
+            if read is None:
+                read = readers[cls] = cls.item_reader(
+                    spec.pk, spec.sk, skip=skip, ttl_attr=spec.ttl_attribute
+                )
+            value = read(item)
+            return value if only is None or isinstance(value, only) else None
+
+        return recognise
+
+    def matching_class(self, item: Mapping[str, Any]) -> type[Entity] | None:
+        """The one entity whose key patterns match an item without a marker (None: none, or several)."""
+        pk, sk = item.get(self.spec.pk), item.get(self.spec.sk)
+        if not (isinstance(pk, str) and isinstance(sk, str)):
+            return None
+        found = [c for c in self.entity_classes.values() if c.matches(pk, sk)]
+        return found[0] if len(found) == 1 else None
 
     def from_item(self, cls: type[E], item: Mapping[str, Any]) -> E:
         """``item`` (plain values) as a ``cls``."""
