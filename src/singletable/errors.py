@@ -439,3 +439,11 @@ class EngineStartError(SingleTableError):
 
     code = "ST772"
     default_hint = "run it by hand to see its output, or pick another port"
+
+
+class EngineFeatureMissingError(ValidationError):
+    """The engine at the endpoint does not implement a table setting the spec asks for: point-in-time
+    recovery on DynamoDB Local and dynalite, TTL on dynalite (they answer UnknownOperationException,
+    which AWS never does). ``field`` names the setting."""
+
+    code = "ST773"

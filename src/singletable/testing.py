@@ -30,6 +30,11 @@ Three engines (docs/engines.md): moto (the default), AWS's DynamoDB Local and dy
 ``SINGLETABLE_HTTP_ENGINE=dynamodb-local`` (or ``dynalite``) runs every test that uses the HTTP engine
 (``singletable_endpoint``, ``singletable_http_table``, ...) on that engine instead of moto: the whole
 suite on another engine (``make test-engines``).
+
+A test that needs what an engine lacks (``pitr``, ``ttl``, ``transactions``, ``streams``: the one table
+``singletable.local.engines.CAPABILITIES``) says so with ``@requires_engine_feature("pitr")`` (the
+marker ``singletable_requires``): on an engine without it, it is skipped with the reason; on moto it runs.
+``engine_table_spec()`` is a spec for a table a test creates itself on the HTTP engine (without what it lacks).
 """
 
 from __future__ import annotations
@@ -43,7 +48,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from singletable.local.engines import ENGINES, EngineName, engine_available, engine_features
+from singletable.local.engines import (
+    ENGINES,
+    EngineName,
+    Feature,
+    engine_available,
+    engine_features,
+    engine_supports,
+)
 
 if TYPE_CHECKING:
     from singletable.aio import AsyncTable
@@ -89,6 +101,8 @@ def table_spec_for(engine: EngineName, name: str | None = None) -> TableSpec:
         extra["point_in_time_recovery"] = False
     if "ttl" in lacks:
         extra["ttl_attribute"] = None
+    if "encryption" in lacks:
+        extra["encryption"] = False
     return TableSpec(name=name or f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False, **extra)
 
 
@@ -106,6 +120,48 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     for name in ENGINES:
         config.addinivalue_line("markers", f"{name.replace('-', '_')}: runs on the {name} engine")
+    config.addinivalue_line(
+        "markers",
+        "singletable_requires(*features): skip on an engine lacking one of them (pitr, ttl, transactions, "
+        "streams); see requires_engine_feature",
+    )
+
+
+def requires_engine_feature(*features: Feature) -> pytest.MarkDecorator:
+    """Mark a test as needing ``features`` of its engine: skipped, with the reason, on an engine without
+    them (``SINGLETABLE_HTTP_ENGINE``, or the run of a per-engine test); moto serves them all."""
+    for feature in features:
+        engine_supports("moto", feature)  # refuses an unknown feature name at import time
+    return pytest.mark.singletable_requires(*features)
+
+
+def _item_engine(item: pytest.Item) -> EngineName | None:
+    """The engine a test runs on, or None when it takes no HTTP engine (in-process moto only)."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "singletable_engine_name" in callspec.params:
+        name: EngineName = callspec.params["singletable_engine_name"]
+        return name
+    if "singletable_engine_name" in getattr(item, "fixturenames", ()):
+        return http_engine()
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a ``singletable_requires`` test on an engine that lacks a feature it needs."""
+    engine = _item_engine(item)
+    if engine is None:
+        return
+    for marker in item.iter_markers("singletable_requires"):
+        missing = [f for f in marker.args if not engine_supports(engine, f)]
+        if missing:
+            pytest.skip(f"{engine} lacks {', '.join(missing)} (docs/engines.md)")
+
+
+def engine_table_spec(name: str | None = None) -> TableSpec:
+    """A spec for a table a test creates on the HTTP engine (``SINGLETABLE_HTTP_ENGINE``, else moto):
+    the module's spec, uniquely named, without what that engine lacks (on moto: PITR and TTL on)."""
+    return table_spec_for(http_engine(), name)
 
 
 def http_engine() -> EngineName:
