@@ -91,19 +91,20 @@ def selected_engines() -> tuple[EngineName, ...]:
     return tuple(n for n in ENGINES if n in names)
 
 
-def table_spec_for(engine: EngineName, name: str | None = None) -> TableSpec:
-    """The module's table spec, uniquely named, without what ``engine`` lacks (PITR, TTL)."""
+def table_spec_for(engine: EngineName, name: str | None = None, **settings: Any) -> TableSpec:
+    """The module's spec (with ``settings``, TableSpec's fields), uniquely named, deletion protection off
+    unless asked, without what ``engine`` lacks (PITR, TTL, a KMS key: ``CAPABILITIES``)."""
     from singletable.spec import TableSpec
 
     lacks = engine_features(engine)
-    extra: dict[str, Any] = {}
+    settings.setdefault("deletion_protection", False)
     if "pitr" in lacks:
-        extra["point_in_time_recovery"] = False
+        settings["point_in_time_recovery"] = False
     if "ttl" in lacks:
-        extra["ttl_attribute"] = None
+        settings["ttl_attribute"] = None
     if "encryption" in lacks:
-        extra["encryption"] = False
-    return TableSpec(name=name or f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False, **extra)
+        settings["encryption"] = False
+    return TableSpec(name=name or f"t-{uuid.uuid4().hex[:12]}", **settings)
 
 
 def drop_table(engine: EngineName, spec: TableSpec, client: Any) -> None:
@@ -158,10 +159,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip(f"{engine} lacks {', '.join(missing)} (docs/engines.md)")
 
 
-def engine_table_spec(name: str | None = None) -> TableSpec:
+def engine_table_spec(name: str | None = None, **settings: Any) -> TableSpec:
     """A spec for a table a test creates on the HTTP engine (``SINGLETABLE_HTTP_ENGINE``, else moto):
-    the module's spec, uniquely named, without what that engine lacks (on moto: PITR and TTL on)."""
-    return table_spec_for(http_engine(), name)
+    ``table_spec_for`` that engine (on moto exactly ``TableSpec(name, deletion_protection=False, ...)``)."""
+    return table_spec_for(http_engine(), name, **settings)
 
 
 def http_engine() -> EngineName:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from singletable import TableSpec, make_client
+from singletable.testing import drop_table, engine_table_spec, http_engine
 
 pytestmark = pytest.mark.integration
 
@@ -35,9 +36,9 @@ SEED_QUERY = """aws dynamodb query --table-name my-app-main-table --key-conditio
 def table(singletable_endpoint: str) -> Iterator[str]:
     name = f"cli-sub-{uuid.uuid4().hex[:10]}"
     client = make_client(endpoint_url=singletable_endpoint)
-    TableSpec(name=name, deletion_protection=False).create(client)
+    engine_table_spec(name).create(client)
     yield name
-    TableSpec(name=name).delete(client)
+    drop_table(http_engine(), TableSpec(name=name), client)
 
 
 @pytest.fixture

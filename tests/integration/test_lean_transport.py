@@ -31,6 +31,7 @@ from singletable.local.faults import FaultProxy
 from singletable.request import Request
 from singletable.spec import TableSpec
 from singletable.table import Table
+from singletable.testing import engine_table_spec
 from singletable.transport import ClientTransport, Transport
 from singletable.transport.alean import LeanAsyncTransport
 from singletable.transport.factory import async_transport, sync_transport
@@ -69,7 +70,7 @@ def body(response: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def spec(singletable_endpoint: str) -> Iterator[TableSpec]:
-    s = TableSpec(name=f"parcels-{uuid.uuid4().hex[:10]}", deletion_protection=False)
+    s = engine_table_spec(f"parcels-{uuid.uuid4().hex[:10]}")
     client = make_client(endpoint_url=singletable_endpoint)
     s.create(client)
     yield s

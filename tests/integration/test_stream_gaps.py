@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from singletable.client import make_client
 from singletable.local import InProcessEngine, sweep_expired
 from singletable.spec import TableSpec
+from singletable.testing import engine_table_spec
 
 pytestmark = pytest.mark.integration
 
@@ -36,6 +37,7 @@ def engine(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any, str]]:
     else:
         endpoint = request.getfixturevalue("singletable_endpoint")
         client = make_client(endpoint_url=endpoint)
+        spec = engine_table_spec(name, stream_view_type="NEW_AND_OLD_IMAGES")
         spec.create(client)
         streams = boto3.client(
             "dynamodbstreams",

@@ -15,6 +15,7 @@ from singletable.errors import StreamNotEnabledError
 from singletable.local import sweep_expired
 from singletable.spec import TableSpec
 from singletable.streams import AsyncStreamReader, Change, Router, StreamReader, lambda_event
+from singletable.testing import drop_table, engine_table_spec, http_engine
 from tests.streams_domain import Loan, Member, stream_spec, streamed_table
 
 pytestmark = pytest.mark.integration
@@ -155,7 +156,7 @@ def test_a_ttl_deletion_is_told_apart(stable: Table) -> None:
 
 
 def test_async_reader_of_an_async_table(singletable_endpoint: str) -> None:
-    spec = stream_spec()
+    spec = engine_table_spec(stream_spec().name, stream_view_type="NEW_AND_OLD_IMAGES")
     spec.create(make_client(endpoint_url=singletable_endpoint))
 
     async def main() -> list[tuple[str, Any]]:
@@ -171,7 +172,7 @@ def test_async_reader_of_an_async_table(singletable_endpoint: str) -> None:
             ("modify", Member(member_id="x", name="X", loans=1)),
         ]
     finally:
-        spec.delete(make_client(endpoint_url=singletable_endpoint))
+        drop_table(http_engine(), spec, make_client(endpoint_url=singletable_endpoint))
 
 
 def test_reader_reads_a_closed_shard_to_its_end(stable: Table) -> None:
