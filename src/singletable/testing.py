@@ -121,6 +121,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     for name in ENGINES:
         config.addinivalue_line("markers", f"{name.replace('-', '_')}: runs on the {name} engine")
+    _session_http_engine[:] = [http_engine()]
     config.addinivalue_line(
         "markers",
         "singletable_requires(*features): skip on an engine lacking one of them (pitr, ttl, transactions, "
@@ -165,8 +166,16 @@ def engine_table_spec(name: str | None = None, **settings: Any) -> TableSpec:
     return table_spec_for(http_engine(), name, **settings)
 
 
+#: ``$SINGLETABLE_HTTP_ENGINE`` as the session began: tests that clear ``SINGLETABLE_*`` from their
+#: environment (CLI tests do) still run on, and ask about, the session's engine.
+_session_http_engine: list[EngineName] = []
+
+
 def http_engine() -> EngineName:
-    """The engine behind ``singletable_endpoint``: ``$SINGLETABLE_HTTP_ENGINE``, else moto."""
+    """The engine behind ``singletable_endpoint``: ``$SINGLETABLE_HTTP_ENGINE`` (as the session began),
+    else moto."""
+    if _session_http_engine:
+        return _session_http_engine[0]
     name = os.environ.get(HTTP_ENGINE_ENV, "").strip() or "moto"
     if name not in ENGINES:
         raise pytest.UsageError(f"{HTTP_ENGINE_ENV}: unknown engine {name!r}; known: {', '.join(ENGINES)}")
