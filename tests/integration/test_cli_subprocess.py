@@ -131,7 +131,15 @@ def test_export_import_round_trip_as_processes(table: str, env: dict[str, str], 
     exported = run([*PYTHON_M, "export", "out.jsonl", "--table", table], env, tmp_path)
     assert exported.returncode == 0, exported.stderr
     assert f"exported 30 items from '{table}' to out.jsonl" in exported.stderr
-    assert sorted((tmp_path / "out.jsonl").read_text().splitlines()) == sorted(lines)  # byte for byte
+    out = (tmp_path / "out.jsonl").read_text().splitlines()
+    if http_engine() == "moto":
+        assert sorted(out) == sorted(lines)  # byte for byte
+    else:  # the same JSON, number text kept, attributes in the engine's order (docs/engines.md #33)
+
+        def key(line: str) -> str:
+            return json.dumps(json.loads(line, parse_float=str), sort_keys=True)
+
+        assert sorted(map(key, out)) == sorted(map(key, lines))
 
 
 def test_errors_are_one_line_without_traceback_unless_debug(
