@@ -148,16 +148,21 @@ def _item_engine(item: pytest.Item) -> EngineName | None:
     return None
 
 
+def skip_unless_engine_serves(node: pytest.Item, engine: EngineName) -> None:
+    """Skip the running test when ``engine`` lacks a feature its ``singletable_requires`` markers name
+    (for fixtures that pick the engine late, as one parametrised over in-process and HTTP tables)."""
+    for marker in node.iter_markers("singletable_requires"):
+        missing = [f for f in marker.args if not engine_supports(engine, f)]
+        if missing:
+            pytest.skip(f"{engine} lacks {', '.join(missing)} (docs/engines.md)")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip a ``singletable_requires`` test on an engine that lacks a feature it needs."""
     engine = _item_engine(item)
-    if engine is None:
-        return
-    for marker in item.iter_markers("singletable_requires"):
-        missing = [f for f in marker.args if not engine_supports(engine, f)]
-        if missing:
-            pytest.skip(f"{engine} lacks {', '.join(missing)} (docs/engines.md)")
+    if engine is not None:
+        skip_unless_engine_serves(item, engine)
 
 
 def engine_table_spec(name: str | None = None, **settings: Any) -> TableSpec:
@@ -247,12 +252,15 @@ def singletable_engine(singletable_engine_name: EngineName, request: pytest.Fixt
 
 
 @pytest.fixture
-def singletable_engine_table(singletable_engine: EngineRef) -> Iterator[Table]:
+def singletable_engine_table(
+    singletable_engine: EngineRef, request: pytest.FixtureRequest
+) -> Iterator[Table]:
     """A uniquely named table on this test's engine (without what it lacks), dropped after the test."""
     from singletable.client import make_client
     from singletable.table import Table
 
     spec = table_spec_for(singletable_engine.name)
+    skip_unless_engine_serves(request.node, singletable_engine.name)
     client = make_client(endpoint_url=singletable_engine.endpoint_url)
     spec.create(client)
     yield Table(spec, client=client)
@@ -293,10 +301,14 @@ def singletable_table(singletable_inprocess: InProcessEngine) -> Table:
 
 
 @pytest.fixture
-def singletable_http_table(singletable_endpoint: str, singletable_engine_name: EngineName) -> Iterator[Table]:
+def singletable_http_table(
+    singletable_endpoint: str, singletable_engine_name: EngineName, request: pytest.FixtureRequest
+) -> Iterator[Table]:
     """A uniquely named table on the session engine over HTTP, dropped after the test."""
     from singletable.client import make_client
     from singletable.table import Table
+
+    skip_unless_engine_serves(request.node, singletable_engine_name)
 
     spec = table_spec_for(singletable_engine_name)
     client = make_client(endpoint_url=singletable_endpoint)
@@ -307,10 +319,12 @@ def singletable_http_table(singletable_endpoint: str, singletable_engine_name: E
 
 @pytest.fixture
 def singletable_async_table(
-    singletable_endpoint: str, singletable_engine_name: EngineName
+    singletable_endpoint: str, singletable_engine_name: EngineName, request: pytest.FixtureRequest
 ) -> Iterator[AsyncTable]:
     from singletable.aio import AsyncTable
     from singletable.client import make_client
+
+    skip_unless_engine_serves(request.node, singletable_engine_name)
 
     spec = table_spec_for(singletable_engine_name)
     client = make_client(endpoint_url=singletable_endpoint)

@@ -30,7 +30,7 @@ from singletable.local.faults import FaultProxy
 from singletable.request import Request
 from singletable.spec import TableSpec
 from singletable.table import Table
-from singletable.testing import engine_table_spec, http_engine
+from singletable.testing import drop_table, engine_table_spec, http_engine
 from singletable.transport import ClientTransport, Transport
 from singletable.transport.alean import LeanAsyncTransport
 from singletable.transport.factory import async_transport, sync_transport
@@ -73,7 +73,7 @@ def spec(singletable_endpoint: str) -> Iterator[TableSpec]:
     client = make_client(endpoint_url=singletable_endpoint)
     s.create(client)
     yield s
-    s.delete(client)
+    drop_table(http_engine(), s, client)
 
 
 def lean(endpoint: str, **settings: Any) -> LeanTransport:

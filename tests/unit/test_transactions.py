@@ -25,9 +25,11 @@ from singletable import (
     VersionConflictError,
 )
 from singletable.seed import Order, User, UserOrder, create_order, delete_user
-from singletable.testing import http_engine
+from singletable.testing import http_engine, requires_engine_feature
 from singletable.transactions import transact_get
 from tests.unit.test_transactions_engine import GapStats, moto_engine_gaps
+
+pytestmark = requires_engine_feature("transactions")  # skipped over HTTP on dynalite
 
 D = dt.date(2023, 2, 15)
 

@@ -28,7 +28,7 @@ EngineName = Literal["moto", "dynamodb-local", "dynalite"]
 ENGINES: tuple[EngineName, ...] = get_args(EngineName)
 
 #: The optional DynamoDB features singletable's TableSpec, data layer and tests use.
-Feature = Literal["pitr", "ttl", "transactions", "streams", "encryption"]
+Feature = Literal["pitr", "ttl", "transactions", "streams", "encryption", "deletion_protection"]
 FEATURES: tuple[Feature, ...] = get_args(Feature)
 
 #: THE table of engine capabilities (the one place): what each engine serves of ``FEATURES``. The pytest
@@ -36,10 +36,11 @@ FEATURES: tuple[Feature, ...] = get_args(Feature)
 #: measured gaps behind it are in docs/engines.md (DynamoDB Local and dynalite answer
 #: UnknownOperationException to UpdateContinuousBackups; dynalite also to UpdateTimeToLive and
 #: TransactWriteItems, and it has no streams; both accept a KMS SSESpecification and describe the table
-#: without it, so ``encryption`` here is "a KMS key at rest, as DescribeTable reports").
+#: without it, so ``encryption`` here is "a KMS key at rest, as DescribeTable reports"; dynalite refuses
+#: an UpdateTable that only turns deletion protection off, so a protected table cannot be dropped there).
 CAPABILITIES: dict[EngineName, frozenset[Feature]] = {
     "moto": frozenset(FEATURES),
-    "dynamodb-local": frozenset({"ttl", "transactions", "streams"}),
+    "dynamodb-local": frozenset({"ttl", "transactions", "streams", "deletion_protection"}),
     "dynalite": frozenset(),
 }
 
