@@ -17,9 +17,9 @@ from typing import IO, Any
 import pytest
 
 from singletable import TableSpec, make_client
-from singletable.testing import drop_table, engine_table_spec, http_engine
+from singletable.testing import drop_table, engine_table_spec, http_engine, requires_engine_feature
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, requires_engine_feature("streams")]
 
 CLI = [sys.executable, "-m", "singletable.cli"]
 WRITER = """

@@ -14,9 +14,14 @@ from botocore.exceptions import ClientError
 from singletable.client import make_client
 from singletable.local import InProcessEngine, sweep_expired
 from singletable.spec import TableSpec
-from singletable.testing import engine_table_spec, http_engine
+from singletable.testing import (
+    engine_table_spec,
+    http_engine,
+    requires_engine_feature,
+    skip_unless_engine_serves,
+)
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, requires_engine_feature("streams")]  # over HTTP
 
 
 def _key(pk: str) -> dict[str, Any]:
@@ -35,6 +40,7 @@ def engine(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any, str]]:
             # No endpoint: botocore picks the account-based streams endpoint, which moto did not route.
             yield client, boto3.client("dynamodbstreams", region_name="us-east-1"), name
     else:
+        skip_unless_engine_serves(request.node, http_engine())
         endpoint = request.getfixturevalue("singletable_endpoint")
         client = make_client(endpoint_url=endpoint)
         spec = engine_table_spec(name, stream_view_type="NEW_AND_OLD_IMAGES")

@@ -15,14 +15,22 @@ from singletable.errors import StreamNotEnabledError
 from singletable.local import sweep_expired
 from singletable.spec import TableSpec
 from singletable.streams import AsyncStreamReader, Change, Router, StreamReader, lambda_event
-from singletable.testing import drop_table, engine_table_spec, http_engine
+from singletable.testing import (
+    drop_table,
+    engine_table_spec,
+    http_engine,
+    requires_engine_feature,
+    skip_unless_engine_serves,
+)
 from tests.streams_domain import Loan, Member, stream_spec, streamed_table
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, requires_engine_feature("streams")]  # over HTTP
 
 
 @pytest.fixture(params=["inprocess", "http"])
 def stable(request: pytest.FixtureRequest) -> Iterator[Table]:
+    if request.param == "http":
+        skip_unless_engine_serves(request.node, http_engine())
     endpoint = request.getfixturevalue("singletable_endpoint") if request.param == "http" else None
     with streamed_table(request.param, endpoint) as table:
         yield table
