@@ -16,7 +16,7 @@ from singletable import AsyncTable, Table
 from singletable.client import make_client
 from singletable.local.engines import EngineName
 from singletable.seed import ENTITIES
-from singletable.testing import drop_table, table_spec_for
+from singletable.testing import drop_table, skip_unless_engine_serves, table_spec_for
 from tests.sync_async import LoopThread, SyncTable
 
 
@@ -35,8 +35,11 @@ def http_table(singletable_http_table: Table) -> Table:
 
 
 @pytest.fixture
-def async_http_table(singletable_endpoint: str, singletable_engine_name: EngineName) -> Iterator[Any]:
+def async_http_table(
+    singletable_endpoint: str, singletable_engine_name: EngineName, request: pytest.FixtureRequest
+) -> Iterator[Any]:
     """An AsyncTable on a fresh seed table over HTTP, behind a sync face (so it passes for a Table)."""
+    skip_unless_engine_serves(request.node, singletable_engine_name)
     spec = table_spec_for(singletable_engine_name, f"a-{uuid.uuid4().hex[:12]}")
     client = make_client(endpoint_url=singletable_endpoint)
     spec.create(client)

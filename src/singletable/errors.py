@@ -508,3 +508,11 @@ class UpgradeError(ValidationError):
     """A stored item's schema version has no upgrade path to the entity's current version."""
 
     code = "ST708"
+
+
+class EngineFeatureMissingError(ValidationError):
+    """The engine at the endpoint does not implement a table setting the spec asks for: point-in-time
+    recovery on DynamoDB Local and dynalite, TTL on dynalite (they answer UnknownOperationException,
+    which AWS never does). ``field`` names the setting."""
+
+    code = "ST773"

@@ -18,7 +18,13 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from singletable.errors import StreamViewTypeError, TableMismatchError, TableNotFoundError, ValidationError
+from singletable.errors import (
+    EngineFeatureMissingError,
+    StreamViewTypeError,
+    TableMismatchError,
+    TableNotFoundError,
+    ValidationError,
+)
 
 BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
 
@@ -231,7 +237,12 @@ class TableSpec:
         return req
 
     def create(self, client: Any, *, wait: bool = True, exist_ok: bool = False) -> None:
-        """Create the table (with TTL and PITR) on the client's endpoint."""
+        """Create the table (with TTL and PITR) on the client's endpoint.
+
+        Raises ST773 before creating anything when PITR is asked of an engine without it (DynamoDB
+        Local, dynalite); ST773 too when TTL is asked of one without it (dynalite: the table exists)."""
+        if self.point_in_time_recovery:
+            self._check_pitr_served(client)
         try:
             client.create_table(**self.create_request())
         except ClientError as exc:
@@ -244,10 +255,21 @@ class TableSpec:
                 TableName=self.name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
             )
         if self.ttl_attribute:
-            client.update_time_to_live(
-                TableName=self.name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": self.ttl_attribute},
-            )
+            try:
+                client.update_time_to_live(
+                    TableName=self.name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": self.ttl_attribute},
+                )
+            except ClientError as exc:
+                if not _unknown_operation(exc):
+                    raise
+                raise EngineFeatureMissingError(
+                    f"table {self.name!r} was created without TTL: the engine at {_where(client)} does not "
+                    "implement UpdateTimeToLive (dynalite lacks it)",
+                    field="ttl_attribute",
+                    hint="on this engine ask for no TTL (CLI: --ttl-attribute ''; TableSpec(ttl_attribute=None)) "
+                    "after deleting the table, or use moto or DynamoDB Local",
+                ) from None
         if self.point_in_time_recovery:
             _retry_while_creating(
                 lambda: client.update_continuous_backups(
@@ -255,6 +277,22 @@ class TableSpec:
                     PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
                 )
             )
+
+    def _check_pitr_served(self, client: Any) -> None:
+        # Asked before CreateTable, so nothing is left half made: AWS (and moto) answer
+        # TableNotFoundException (or AccessDenied, or the table's backups), engines without PITR
+        # UnknownOperationException, as they do to UpdateContinuousBackups.
+        try:
+            client.describe_continuous_backups(TableName=self.name)
+        except ClientError as exc:
+            if _unknown_operation(exc):
+                raise EngineFeatureMissingError(
+                    f"the engine at {_where(client)} does not implement point-in-time recovery "
+                    f"(DynamoDB Local and dynalite lack it): table {self.name!r} was not created",
+                    field="point_in_time_recovery",
+                    hint="on a local engine ask for no PITR (CLI: --no-pitr; "
+                    "TableSpec(point_in_time_recovery=False)); AWS and moto serve it",
+                ) from None
 
     def delete(self, client: Any) -> None:
         """Delete the table, turning deletion protection off first."""
@@ -340,7 +378,12 @@ class TableSpec:
             drifts.append(
                 Drift("billing mode", self.billing_mode, billing, f"set billing_mode = {self.billing_mode!r}")
             )
-        backups = client.describe_continuous_backups(TableName=self.name)["ContinuousBackupsDescription"]
+        try:
+            backups = client.describe_continuous_backups(TableName=self.name)["ContinuousBackupsDescription"]
+        except ClientError as exc:
+            if not _unknown_operation(exc):
+                raise
+            backups = {}  # an engine without PITR (DynamoDB Local, dynalite): the table has none
         pitr = backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus") == "ENABLED"
         if pitr != self.point_in_time_recovery:
             drifts.append(
@@ -443,6 +486,15 @@ def _terraform_outputs(path: Path) -> Mapping[str, Any]:
             hint="save it with terraform output -json > outputs.json",
         )
     return data
+
+
+def _unknown_operation(exc: ClientError) -> bool:
+    """The engine does not implement the call (local engines only: AWS implements every operation)."""
+    return bool(exc.response.get("Error", {}).get("Code") == "UnknownOperationException")
+
+
+def _where(client: Any) -> str:
+    return str(getattr(getattr(client, "meta", None), "endpoint_url", None) or "the endpoint")
 
 
 def _retry_while_creating(call: Any, attempts: int = 30) -> None:

@@ -30,6 +30,11 @@ Three engines (docs/engines.md): moto (the default), AWS's DynamoDB Local and dy
 ``SINGLETABLE_HTTP_ENGINE=dynamodb-local`` (or ``dynalite``) runs every test that uses the HTTP engine
 (``singletable_endpoint``, ``singletable_http_table``, ...) on that engine instead of moto: the whole
 suite on another engine (``make test-engines``).
+
+A test that needs what an engine lacks (``pitr``, ``ttl``, ``transactions``, ``streams``: the one table
+``singletable.local.engines.CAPABILITIES``) says so with ``@requires_engine_feature("pitr")`` (the
+marker ``singletable_requires``): on an engine without it, it is skipped with the reason; on moto it runs.
+``engine_table_spec()`` is a spec for a table a test creates itself on the HTTP engine (without what it lacks).
 """
 
 from __future__ import annotations
@@ -43,7 +48,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from singletable.local.engines import ENGINES, EngineName, engine_available, engine_features
+from singletable.local.engines import (
+    ENGINES,
+    EngineName,
+    Feature,
+    engine_available,
+    engine_features,
+    engine_supports,
+)
 
 if TYPE_CHECKING:
     from singletable.aio import AsyncTable
@@ -79,17 +91,20 @@ def selected_engines() -> tuple[EngineName, ...]:
     return tuple(n for n in ENGINES if n in names)
 
 
-def table_spec_for(engine: EngineName, name: str | None = None) -> TableSpec:
-    """The module's table spec, uniquely named, without what ``engine`` lacks (PITR, TTL)."""
+def table_spec_for(engine: EngineName, name: str | None = None, **settings: Any) -> TableSpec:
+    """The module's spec (with ``settings``, TableSpec's fields), uniquely named, deletion protection off
+    unless asked, without what ``engine`` lacks (PITR, TTL, a KMS key: ``CAPABILITIES``)."""
     from singletable.spec import TableSpec
 
     lacks = engine_features(engine)
-    extra: dict[str, Any] = {}
+    settings.setdefault("deletion_protection", False)
     if "pitr" in lacks:
-        extra["point_in_time_recovery"] = False
+        settings["point_in_time_recovery"] = False
     if "ttl" in lacks:
-        extra["ttl_attribute"] = None
-    return TableSpec(name=name or f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False, **extra)
+        settings["ttl_attribute"] = None
+    if "encryption" in lacks:
+        settings["encryption"] = False
+    return TableSpec(name=name or f"t-{uuid.uuid4().hex[:12]}", **settings)
 
 
 def drop_table(engine: EngineName, spec: TableSpec, client: Any) -> None:
@@ -106,10 +121,66 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     for name in ENGINES:
         config.addinivalue_line("markers", f"{name.replace('-', '_')}: runs on the {name} engine")
+    _session_http_engine[:] = [http_engine()]
+    config.addinivalue_line(
+        "markers",
+        "singletable_requires(*features): skip on an engine lacking one of them (pitr, ttl, transactions, "
+        "streams); see requires_engine_feature",
+    )
+
+
+def requires_engine_feature(*features: Feature) -> pytest.MarkDecorator:
+    """Mark a test as needing ``features`` of its engine: skipped, with the reason, on an engine without
+    them (``SINGLETABLE_HTTP_ENGINE``, or the run of a per-engine test); moto serves them all."""
+    for feature in features:
+        engine_supports("moto", feature)  # refuses an unknown feature name at import time
+    return pytest.mark.singletable_requires(*features)
+
+
+def _item_engine(item: pytest.Item) -> EngineName | None:
+    """The engine a test runs on, or None when it takes no HTTP engine (in-process moto only)."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "singletable_engine_name" in callspec.params:
+        name: EngineName = callspec.params["singletable_engine_name"]
+        return name
+    if "singletable_engine_name" in getattr(item, "fixturenames", ()):
+        return http_engine()
+    return None
+
+
+def skip_unless_engine_serves(node: pytest.Item, engine: EngineName) -> None:
+    """Skip the running test when ``engine`` lacks a feature its ``singletable_requires`` markers name
+    (for fixtures that pick the engine late, as one parametrised over in-process and HTTP tables)."""
+    for marker in node.iter_markers("singletable_requires"):
+        missing = [f for f in marker.args if not engine_supports(engine, f)]
+        if missing:
+            pytest.skip(f"{engine} lacks {', '.join(missing)} (docs/engines.md)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a ``singletable_requires`` test on an engine that lacks a feature it needs."""
+    engine = _item_engine(item)
+    if engine is not None:
+        skip_unless_engine_serves(item, engine)
+
+
+def engine_table_spec(name: str | None = None, **settings: Any) -> TableSpec:
+    """A spec for a table a test creates on the HTTP engine (``SINGLETABLE_HTTP_ENGINE``, else moto):
+    ``table_spec_for`` that engine (on moto exactly ``TableSpec(name, deletion_protection=False, ...)``)."""
+    return table_spec_for(http_engine(), name, **settings)
+
+
+#: ``$SINGLETABLE_HTTP_ENGINE`` as the session began: tests that clear ``SINGLETABLE_*`` from their
+#: environment (CLI tests do) still run on, and ask about, the session's engine.
+_session_http_engine: list[EngineName] = []
 
 
 def http_engine() -> EngineName:
-    """The engine behind ``singletable_endpoint``: ``$SINGLETABLE_HTTP_ENGINE``, else moto."""
+    """The engine behind ``singletable_endpoint``: ``$SINGLETABLE_HTTP_ENGINE`` (as the session began),
+    else moto."""
+    if _session_http_engine:
+        return _session_http_engine[0]
     name = os.environ.get(HTTP_ENGINE_ENV, "").strip() or "moto"
     if name not in ENGINES:
         raise pytest.UsageError(f"{HTTP_ENGINE_ENV}: unknown engine {name!r}; known: {', '.join(ENGINES)}")
@@ -181,12 +252,15 @@ def singletable_engine(singletable_engine_name: EngineName, request: pytest.Fixt
 
 
 @pytest.fixture
-def singletable_engine_table(singletable_engine: EngineRef) -> Iterator[Table]:
+def singletable_engine_table(
+    singletable_engine: EngineRef, request: pytest.FixtureRequest
+) -> Iterator[Table]:
     """A uniquely named table on this test's engine (without what it lacks), dropped after the test."""
     from singletable.client import make_client
     from singletable.table import Table
 
     spec = table_spec_for(singletable_engine.name)
+    skip_unless_engine_serves(request.node, singletable_engine.name)
     client = make_client(endpoint_url=singletable_engine.endpoint_url)
     spec.create(client)
     yield Table(spec, client=client)
@@ -227,10 +301,14 @@ def singletable_table(singletable_inprocess: InProcessEngine) -> Table:
 
 
 @pytest.fixture
-def singletable_http_table(singletable_endpoint: str, singletable_engine_name: EngineName) -> Iterator[Table]:
+def singletable_http_table(
+    singletable_endpoint: str, singletable_engine_name: EngineName, request: pytest.FixtureRequest
+) -> Iterator[Table]:
     """A uniquely named table on the session engine over HTTP, dropped after the test."""
     from singletable.client import make_client
     from singletable.table import Table
+
+    skip_unless_engine_serves(request.node, singletable_engine_name)
 
     spec = table_spec_for(singletable_engine_name)
     client = make_client(endpoint_url=singletable_endpoint)
@@ -241,10 +319,12 @@ def singletable_http_table(singletable_endpoint: str, singletable_engine_name: E
 
 @pytest.fixture
 def singletable_async_table(
-    singletable_endpoint: str, singletable_engine_name: EngineName
+    singletable_endpoint: str, singletable_engine_name: EngineName, request: pytest.FixtureRequest
 ) -> Iterator[AsyncTable]:
     from singletable.aio import AsyncTable
     from singletable.client import make_client
+
+    skip_unless_engine_serves(request.node, singletable_engine_name)
 
     spec = table_spec_for(singletable_engine_name)
     client = make_client(endpoint_url=singletable_endpoint)

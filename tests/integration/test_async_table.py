@@ -34,6 +34,7 @@ from singletable.aio import create_together, delete_partition
 from singletable.bulk import BulkReport
 from singletable.client import make_client
 from singletable.errors import BatchReadIncompleteError, TransactionOutcomeUnknownError
+from singletable.testing import drop_table, engine_table_spec, http_engine, requires_engine_feature
 from singletable.transactions import TransactResult
 from singletable.transport import AsyncTransport
 
@@ -61,11 +62,11 @@ class Book(Entity):
 
 @pytest.fixture
 def spec(singletable_endpoint: str) -> Iterator[TableSpec]:
-    spec = TableSpec(name=f"async-{uuid.uuid4().hex[:12]}", deletion_protection=False)
+    spec = engine_table_spec(f"async-{uuid.uuid4().hex[:12]}")
     client = make_client(endpoint_url=singletable_endpoint)
     spec.create(client)
     yield spec
-    spec.delete(client)
+    drop_table(http_engine(), spec, client)
 
 
 def run(endpoint: str, spec: TableSpec, body: Callable[[AsyncTable], Coroutine[Any, Any, T]]) -> T:
@@ -323,6 +324,7 @@ def test_same_errors_and_helpers(singletable_endpoint: str, spec: TableSpec) -> 
     run(singletable_endpoint, spec, body)
 
 
+@requires_engine_feature("pitr")  # the README's TableSpec asks for PITR, as the module does
 def test_the_readme_async_example_runs_as_written(
     singletable_endpoint: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

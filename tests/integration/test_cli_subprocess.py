@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from singletable import TableSpec, make_client
+from singletable.testing import drop_table, engine_table_spec, http_engine
 
 pytestmark = pytest.mark.integration
 
@@ -35,9 +36,9 @@ SEED_QUERY = """aws dynamodb query --table-name my-app-main-table --key-conditio
 def table(singletable_endpoint: str) -> Iterator[str]:
     name = f"cli-sub-{uuid.uuid4().hex[:10]}"
     client = make_client(endpoint_url=singletable_endpoint)
-    TableSpec(name=name, deletion_protection=False).create(client)
+    engine_table_spec(name).create(client)
     yield name
-    TableSpec(name=name).delete(client)
+    drop_table(http_engine(), TableSpec(name=name), client)
 
 
 @pytest.fixture
@@ -130,7 +131,15 @@ def test_export_import_round_trip_as_processes(table: str, env: dict[str, str], 
     exported = run([*PYTHON_M, "export", "out.jsonl", "--table", table], env, tmp_path)
     assert exported.returncode == 0, exported.stderr
     assert f"exported 30 items from '{table}' to out.jsonl" in exported.stderr
-    assert sorted((tmp_path / "out.jsonl").read_text().splitlines()) == sorted(lines)  # byte for byte
+    out = (tmp_path / "out.jsonl").read_text().splitlines()
+    if http_engine() == "moto":
+        assert sorted(out) == sorted(lines)  # byte for byte
+    else:  # the same JSON, number text kept, attributes in the engine's order (docs/engines.md #33)
+
+        def key(line: str) -> str:
+            return json.dumps(json.loads(line, parse_float=str), sort_keys=True)
+
+        assert sorted(map(key, out)) == sorted(map(key, lines))
 
 
 def test_errors_are_one_line_without_traceback_unless_debug(

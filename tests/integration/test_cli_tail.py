@@ -17,8 +17,9 @@ from typing import IO, Any
 import pytest
 
 from singletable import TableSpec, make_client
+from singletable.testing import drop_table, engine_table_spec, http_engine, requires_engine_feature
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, requires_engine_feature("streams")]
 
 CLI = [sys.executable, "-m", "singletable.cli"]
 WRITER = """
@@ -37,9 +38,9 @@ t.delete(User, user_id="7")
 def streamed(singletable_endpoint: str) -> Iterator[str]:
     name = f"tail-{uuid.uuid4().hex[:10]}"
     client = make_client(endpoint_url=singletable_endpoint)
-    TableSpec(name=name, deletion_protection=False, stream_view_type="NEW_AND_OLD_IMAGES").create(client)
+    engine_table_spec(name, stream_view_type="NEW_AND_OLD_IMAGES").create(client)
     yield name
-    TableSpec(name=name).delete(client)
+    drop_table(http_engine(), TableSpec(name=name), client)
 
 
 def _lines(stream: IO[str], into: queue.Queue[tuple[float, str]]) -> None:

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from singletable import Table, TableSpec, make_client
+from singletable import Table, make_client
 from singletable.local import sweep_expired
 from singletable.seed import SEED_EDGE, SEED_ORDER, SEED_USER, User, UserOrder
+from singletable.testing import engine_table_spec
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +62,7 @@ def test_seed_snippet_reads_library_items_and_library_reads_snippet_items(seed_e
 
 def test_local_engine_sweeps_expired_items(singletable_endpoint: str) -> None:
     client = make_client(endpoint_url=singletable_endpoint)
-    spec = TableSpec(name="ttl-sweep", deletion_protection=False)
+    spec = engine_table_spec("ttl-sweep")
     spec.create(client)
     try:
         now = int(time.time())

@@ -14,8 +14,14 @@ from botocore.exceptions import ClientError
 from singletable.client import make_client
 from singletable.local import InProcessEngine, sweep_expired
 from singletable.spec import TableSpec
+from singletable.testing import (
+    engine_table_spec,
+    http_engine,
+    requires_engine_feature,
+    skip_unless_engine_serves,
+)
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, requires_engine_feature("streams")]  # over HTTP
 
 
 def _key(pk: str) -> dict[str, Any]:
@@ -34,8 +40,10 @@ def engine(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any, str]]:
             # No endpoint: botocore picks the account-based streams endpoint, which moto did not route.
             yield client, boto3.client("dynamodbstreams", region_name="us-east-1"), name
     else:
+        skip_unless_engine_serves(request.node, http_engine())
         endpoint = request.getfixturevalue("singletable_endpoint")
         client = make_client(endpoint_url=endpoint)
+        spec = engine_table_spec(name, stream_view_type="NEW_AND_OLD_IMAGES")
         spec.create(client)
         streams = boto3.client(
             "dynamodbstreams",
@@ -99,7 +107,13 @@ def test_refused_update_leaves_no_record(engine: tuple[Any, Any, str]) -> None:
     assert [(e, pk) for e, pk, _, _ in _records(client, streams, name)] == [("INSERT", "C")]
 
 
-def test_cancelled_transaction_is_rolled_back_in_the_stream(engine: tuple[Any, Any, str]) -> None:
+def test_cancelled_transaction_is_rolled_back_in_the_stream(
+    engine: tuple[Any, Any, str], request: pytest.FixtureRequest
+) -> None:
+    if request.node.callspec.params["engine"] == "http" and http_engine() == "dynamodb-local":
+        pytest.skip(
+            "DynamoDB Local: a LATEST iterator taken on an empty shard reads as trimmed (docs/engines.md #35)"
+        )
     client, streams, name = engine
     arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
@@ -124,7 +138,14 @@ def test_cancelled_transaction_is_rolled_back_in_the_stream(engine: tuple[Any, A
     assert [pk for _, pk, _, _ in _records(client, streams, name)] == ["E"]
 
 
-def test_ttl_deletions_carry_dynamodbs_user_identity(engine: tuple[Any, Any, str]) -> None:
+def test_ttl_deletions_carry_dynamodbs_user_identity(
+    engine: tuple[Any, Any, str], request: pytest.FixtureRequest
+) -> None:
+    if request.node.callspec.params["engine"] == "http" and http_engine() != "moto":
+        pytest.skip(
+            f"the TTL service's userIdentity is singletable.local's fill on moto; on {http_engine()} "
+            "sweep_expired is a plain DeleteItem (docs/engines.md #38)"
+        )
     client, streams, name = engine
     client.put_item(TableName=name, Item={**_key("old"), "expires_at": {"N": "1000"}})
     client.put_item(TableName=name, Item=_key("mine"))

@@ -15,13 +15,22 @@ from singletable.errors import StreamNotEnabledError
 from singletable.local import sweep_expired
 from singletable.spec import TableSpec
 from singletable.streams import AsyncStreamReader, Change, Router, StreamReader, lambda_event
+from singletable.testing import (
+    drop_table,
+    engine_table_spec,
+    http_engine,
+    requires_engine_feature,
+    skip_unless_engine_serves,
+)
 from tests.streams_domain import Loan, Member, stream_spec, streamed_table
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, requires_engine_feature("streams")]  # over HTTP
 
 
 @pytest.fixture(params=["inprocess", "http"])
 def stable(request: pytest.FixtureRequest) -> Iterator[Table]:
+    if request.param == "http":
+        skip_unless_engine_serves(request.node, http_engine())
     endpoint = request.getfixturevalue("singletable_endpoint") if request.param == "http" else None
     with streamed_table(request.param, endpoint) as table:
         yield table
@@ -139,7 +148,12 @@ def test_view_types(view: str) -> None:
     )
 
 
-def test_a_ttl_deletion_is_told_apart(stable: Table) -> None:
+def test_a_ttl_deletion_is_told_apart(stable: Table, request: pytest.FixtureRequest) -> None:
+    if request.node.callspec.params["stable"] == "http" and http_engine() != "moto":
+        pytest.skip(
+            f"the TTL service's userIdentity is singletable.local's fill on moto; on {http_engine()} "
+            "sweep_expired is a plain DeleteItem (docs/engines.md #38)"
+        )
     reader = StreamReader(stable)
     stable.put_item({"PK": "SESSION#1", "SK": "X", "expires_at": 1000})
     stable.put(Member(member_id="gone", name="G"))
@@ -155,7 +169,7 @@ def test_a_ttl_deletion_is_told_apart(stable: Table) -> None:
 
 
 def test_async_reader_of_an_async_table(singletable_endpoint: str) -> None:
-    spec = stream_spec()
+    spec = engine_table_spec(stream_spec().name, stream_view_type="NEW_AND_OLD_IMAGES")
     spec.create(make_client(endpoint_url=singletable_endpoint))
 
     async def main() -> list[tuple[str, Any]]:
@@ -171,7 +185,7 @@ def test_async_reader_of_an_async_table(singletable_endpoint: str) -> None:
             ("modify", Member(member_id="x", name="X", loans=1)),
         ]
     finally:
-        spec.delete(make_client(endpoint_url=singletable_endpoint))
+        drop_table(http_engine(), spec, make_client(endpoint_url=singletable_endpoint))
 
 
 def test_reader_reads_a_closed_shard_to_its_end(stable: Table) -> None:

@@ -16,8 +16,8 @@ from decimal import Decimal
 from singletable.client import make_client
 from singletable.demo import generate
 from singletable.seed import SEED_EDGE, SEED_ORDER, SEED_USER, User, UserOrder
-from singletable.spec import TableSpec
 from singletable.table import Table
+from singletable.testing import engine_table_spec
 from singletable.ui import UiServer, create_app, open_table
 
 XSS = "<script>alert(1)</script>"
@@ -45,7 +45,7 @@ def load_demo(table: Table) -> None:
 def demo_page(endpoint_url: str, *, write: bool = True) -> Iterator[UiServer]:
     """The page (as ``singletable ui --app singletable.seed:ENTITIES --write``) on a fresh demo table."""
     client = make_client(endpoint_url=endpoint_url)
-    spec = TableSpec(name=f"ui-{uuid.uuid4().hex[:10]}", deletion_protection=False)
+    spec = engine_table_spec(f"ui-{uuid.uuid4().hex[:10]}")
     spec.create(client)
     try:
         from singletable.seed import ENTITIES

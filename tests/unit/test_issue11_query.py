@@ -26,9 +26,9 @@ from singletable import (
     ValidationError,
     make_client,
 )
-from singletable.local import LocalServer
 from singletable.local.faults import FaultProxy
 from singletable.query import Query, SortKey
+from singletable.testing import engine_table_spec
 
 
 class Account(Entity):
@@ -207,7 +207,7 @@ def test_a_cursor_of_another_filter_or_sort_key_condition_is_refused(hub: Table)
 
 
 def test_a_cursor_of_another_table_is_refused(hub: Table) -> None:
-    spec = TableSpec(name="other-hub", deletion_protection=False)
+    spec = engine_table_spec("other-hub")
     spec.create(hub.client)
     other = Table(spec, client=hub.client, entities=ENTITIES)
     seed(other)
@@ -436,15 +436,15 @@ def test_a_stuck_loopback_listener_times_out_in_seconds_not_minutes() -> None:
 
 
 @pytest.fixture
-def resetting_proxy(singletable_server: LocalServer) -> Iterator[FaultProxy]:
-    with FaultProxy(singletable_server.endpoint_url, seed=3) as proxy:
+def resetting_proxy(singletable_endpoint: str) -> Iterator[FaultProxy]:
+    with FaultProxy(singletable_endpoint, seed=3) as proxy:  # the HTTP engine, where the tables are
         yield proxy
 
 
 def test_resets_after_the_connection_opened_are_still_retried(
     resetting_proxy: FaultProxy, singletable_endpoint: str
 ) -> None:
-    spec = TableSpec(name="hub-resets", deletion_protection=False)
+    spec = engine_table_spec("hub-resets")
     spec.create(make_client(endpoint_url=singletable_endpoint), exist_ok=True)
     accounts = Table(spec, endpoint_url=resetting_proxy.endpoint_url, max_attempts=3, entities=ENTITIES)
     resetting_proxy.set_rates(reset_before=1.0)
