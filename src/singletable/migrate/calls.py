@@ -14,7 +14,7 @@ from typing import Any, Protocol, TypeVar
 
 from botocore.exceptions import BotoCoreError
 
-from singletable.batch import Backoff
+from singletable.batch import REFUSED_CODES, Backoff, is_transient
 from singletable.codec import Item, serialize
 from singletable.errors import EngineError, EngineUnreachableError, MigrationStalledError
 from singletable.expressions import Condition, Placeholders, Update
@@ -24,22 +24,6 @@ from singletable.transport import Transport
 
 T = TypeVar("T")
 
-#: Engine error codes that mean "try again later", not "wrong".
-TRANSIENT_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "TransactionInProgressException",
-    }
-)
-THROTTLE_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-)
-
 
 class HasTransport(Protocol):
     schema: Schema
@@ -47,14 +31,14 @@ class HasTransport(Protocol):
 
 
 def transient(exc: BaseException) -> bool:
-    """Whether ``exc`` is worth retrying (the request may or may not have been applied)."""
-    if isinstance(exc, EngineError):
-        return exc.aws_code in TRANSIENT_CODES
-    return isinstance(exc, BotoCoreError | EngineUnreachableError | ConnectionError)
+    """Whether ``exc`` is worth retrying (the request may or may not have been applied): the batch layer's
+    rule (throttles, 5xx, dropped connections, a write whose answer was lost), plus an engine that could
+    not be reached, which a migration waits out until its deadline."""
+    return is_transient(exc) or isinstance(exc, BotoCoreError | EngineUnreachableError | ConnectionError)
 
 
 def throttled(exc: BaseException) -> bool:
-    return isinstance(exc, EngineError) and exc.aws_code in THROTTLE_CODES
+    return isinstance(exc, EngineError) and exc.aws_code in REFUSED_CODES
 
 
 def with_retries(
