@@ -142,7 +142,9 @@ def test_eight_threads_optimistic_counter_is_exact(table: Table) -> None:
 
 
 def test_bulk_load_through_the_fault_proxy(dynalite: DynaliteServer, tmp_path: Path) -> None:
-    rates = FaultRates(throttling=0.03, http_500=0.03, reset_before=0.03, reset_after=0.03, unprocessed=0.05)
+    # ~70 batch requests: at 8 % and 10 % the two kinds asserted below are missing in well under 1 run of 100
+    # (at 3 % a run without any reset_after was about 1 in 8).
+    rates = FaultRates(throttling=0.03, http_500=0.03, reset_before=0.03, reset_after=0.08, unprocessed=0.1)
     with FaultProxy(dynalite.endpoint_url, rates, seed=5) as proxy:
         table = new_table(proxy.endpoint_url, dynalite.endpoint_url)
         src = tmp_path / "items.jsonl"
