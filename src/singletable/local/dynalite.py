@@ -8,7 +8,6 @@ it in ``<repo>/.dynalite/``; ``find_dynalite()`` then finds it, or returns None 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import socket
@@ -19,9 +18,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
 
-from singletable.local.child import ChildProcess
+from singletable.local.child import EngineProcess
 
 __all__ = ["DYNALITE_DIR_ENV", "DynaliteNotInstalled", "DynaliteServer", "find_dynalite", "find_node"]
 
@@ -76,7 +74,7 @@ def _free_port(host: str) -> int:
         return port
 
 
-class DynaliteServer(ChildProcess):
+class DynaliteServer(EngineProcess):
     """dynalite on ``host:port`` (port 0 picks a free one), in memory, for the life of the object.
 
     Tables become ACTIVE at once (``create_table_ms`` etc. default to 0 rather than dynalite's 500).
@@ -112,8 +110,6 @@ class DynaliteServer(ChildProcess):
             "--maxItemSizeKb",
             str(max_item_size_kb),
         ]
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -121,10 +117,6 @@ class DynaliteServer(ChildProcess):
             raise RuntimeError("DynaliteServer is not started: call start() or use it as a context manager")
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
 
     def start(self) -> DynaliteServer:
         if self._process is not None:
@@ -159,7 +151,7 @@ class DynaliteServer(ChildProcess):
         while time.monotonic() < deadline:
             code = self._process.poll()
             if code is not None:
-                return f"exited with code {code}: {self._stderr()}"
+                return f"exited with code {code}: {self.log_tail()}"
             try:
                 with urllib.request.urlopen(url, timeout=1.0) as response:
                     if response.status == 200:
@@ -167,24 +159,4 @@ class DynaliteServer(ChildProcess):
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.05)
-        return f"no answer on {url} within {self.startup_timeout} s: {self._stderr()}"
-
-    def _stderr(self) -> str:
-        if self._log is None:
-            return ""
-        self._log.seek(0)
-        return self._log.read()[-2000:].decode(errors="replace").strip()
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        if self._log is not None:
-            with contextlib.suppress(OSError):
-                self._log.close()
-            self._log = None
+        return f"no answer on {url} within {self.startup_timeout} s: {self.log_tail()}"

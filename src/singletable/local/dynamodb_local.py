@@ -14,7 +14,6 @@ option to pick the interface: it listens on all of them, so run it only where th
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import socket
@@ -25,10 +24,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
 
 from singletable.errors import EngineNotInstalledError, EngineStartError
-from singletable.local.child import ChildProcess
+from singletable.local.child import EngineProcess
 
 __all__ = [
     "DYNAMODB_LOCAL_DIR_ENV",
@@ -110,11 +108,13 @@ def _free_port() -> int:
         return port
 
 
-class DynamoDBLocalServer(ChildProcess):
+class DynamoDBLocalServer(EngineProcess):
     """DynamoDB Local on ``port`` (0 picks a free one), in memory, for the life of the object.
 
     ``endpoint_url`` is on 127.0.0.1. ``startup_seconds`` is how long the JVM took to answer.
     """
+
+    stop_timeout = 10.0
 
     def __init__(
         self,
@@ -132,8 +132,6 @@ class DynamoDBLocalServer(ChildProcess):
         self.startup_timeout = startup_timeout
         self.jvm_options = list(jvm_options)
         self.startup_seconds: float | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -142,10 +140,6 @@ class DynamoDBLocalServer(ChildProcess):
                 "DynamoDBLocalServer is not started: call start() or use it as a context manager"
             )
         return f"http://{self.host}:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
 
     def command(self, jar: Path, java: str) -> list[str]:
         """The command line that starts the engine on ``self.port``."""
@@ -200,7 +194,7 @@ class DynamoDBLocalServer(ChildProcess):
         while time.monotonic() < deadline:
             code = self._process.poll()
             if code is not None:
-                return f"exited with code {code}: {self._output()}"
+                return f"exited with code {code}: {self.log_tail()}"
             try:
                 with urllib.request.urlopen(url, timeout=1.0):
                     return None
@@ -209,24 +203,4 @@ class DynamoDBLocalServer(ChildProcess):
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.05)
-        return f"no answer on {url} within {self.startup_timeout} s: {self._output()}"
-
-    def _output(self) -> str:
-        if self._log is None:
-            return ""
-        self._log.seek(0)
-        return self._log.read()[-2000:].decode(errors="replace").strip()
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        if self._log is not None:
-            with contextlib.suppress(OSError):
-                self._log.close()
-            self._log = None
+        return f"no answer on {url} within {self.startup_timeout} s: {self.log_tail()}"
