@@ -31,6 +31,8 @@ from singletable.errors import BatchReadIncompleteError, TransactionOutcomeUnkno
 from singletable.lint import Finding, LintReport, lint
 from singletable.lint.sample import sample_item_sizes
 from singletable.transactions import TransactResult
+from singletable.transport import ClientTransport
+from singletable.transport.attempts import FailedAttempt
 
 
 class Repo(Entity):
@@ -260,3 +262,14 @@ def _migrations(table: Table) -> None:
     assert_type(migrator.down(), list[RunReport])
     assert_type(migrator.verify(), list[VerifyReport])
     assert_type(IndexKeys(Repo).describe(), str)
+
+
+def _retry_observers(transport: ClientTransport, failed: FailedAttempt) -> None:
+    from singletable.migrate.pacing import Pacer, watching
+    from singletable.transport.attempts import failed_attempt
+
+    assert_type(transport.observe_retries(print), Callable[[], None])
+    assert_type(failed.throttle, bool)
+    assert_type(failed_attempt(attempt=1, operation=None), FailedAttempt | None)
+    with watching(Pacer(), transport) as pacer:
+        assert_type(pacer, Pacer)

@@ -5,13 +5,21 @@ rules, known only after the call): a call waits until the bucket is out of debt,
 starts empty and holds at most one second of budget, so the measured rate tracks the budget from the
 first second. Throttling lowers the pace multiplicatively (halved, down to 5 %); every successful call
 then raises it a little (additive increase) back towards the budget.
+
+Every throttle counts, those the transport retried by itself included: :func:`watching` has the table's
+transport report each failed attempt to the pacer (:mod:`singletable.transport.attempts`). A transport
+that cannot report them leaves the pacer only the throttles that outlasted its retries.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from singletable.transport.attempts import FailedAttempt, RetryObservable
 
 
 class TokenBucket:
@@ -75,12 +83,42 @@ class Pacer:
     writes: TokenBucket = field(init=False)
     reads: TokenBucket = field(init=False)
     throttles: int = 0
+    #: Whether the transport reports every failed attempt (:meth:`attempt_failed`); the errors that
+    #: outlast its retries (:meth:`throttle_raised`) were reported then already.
+    observed: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.writes = TokenBucket(self.wcu_per_second)
         self.reads = TokenBucket(self.rcu_per_second)
 
     def throttled(self) -> None:
-        self.throttles += 1
+        with self._lock:  # segments' threads report at once; the count must be exact
+            self.throttles += 1
         self.writes.throttled()
         self.reads.throttled()
+
+    def attempt_failed(self, failed: FailedAttempt) -> None:
+        """A transport's report of a failed attempt (a :data:`~singletable.transport.attempts.RetryObserver`)."""
+        if failed.throttle:
+            self.throttled()
+
+    def throttle_raised(self) -> None:
+        """A throttling error that outlasted the transport's retries (counted once: unless observed)."""
+        if not self.observed:
+            self.throttled()
+
+
+@contextmanager
+def watching(pacer: Pacer, transport: object) -> Iterator[Pacer]:
+    """``pacer`` told of every failed attempt ``transport`` sees inside the block, if it can say."""
+    if not isinstance(transport, RetryObservable):
+        yield pacer
+        return
+    stop = transport.observe_retries(pacer.attempt_failed)
+    pacer.observed = True
+    try:
+        yield pacer
+    finally:
+        stop()
+        pacer.observed = False

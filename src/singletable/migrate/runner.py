@@ -31,7 +31,7 @@ from singletable.errors import (
 from singletable.migrate.backfills import Backfill
 from singletable.migrate.calls import HasTransport
 from singletable.migrate.ledger import Direction, Ledger, RunRecord, SegmentCheckpoint, default_owner
-from singletable.migrate.pacing import Pacer
+from singletable.migrate.pacing import Pacer, watching
 from singletable.migrate.segments import Segment, Tally
 from singletable.migrate.source import Context, Migration, describe, is_backfill, load
 
@@ -344,10 +344,11 @@ class Migrator:
             rec.checksum = m.checksum
             self.ledger.save_run(rec)
         if is_backfill(step):
-            pacer = Pacer(wcu_per_second, rcu_per_second)
-            tally = self._backfill(
-                m, direction, step, segments, page_size, pacer, ckpts, dry_run, progress, lease
-            )
+            # Every throttle the transport sees during the backfill slows it, those it retried itself too.
+            with watching(Pacer(wcu_per_second, rcu_per_second), self.table.transport) as pacer:
+                tally = self._backfill(
+                    m, direction, step, segments, page_size, pacer, ckpts, dry_run, progress, lease
+                )
             report.scanned, report.changed, report.raced = tally.scanned, tally.changed, tally.raced
             report.write_units, report.read_units, report.throttles = (
                 tally.write_units,

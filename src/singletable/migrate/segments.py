@@ -102,7 +102,7 @@ class Segment:
             resp = with_retries(
                 lambda: send(self.table, "Scan", dict(params)),
                 backoff=self.backoff,
-                on_throttle=self.pacer.throttled,
+                on_throttle=self.pacer.throttle_raised,
                 what=f"scan of segment {ckpt.segment}",
             )
             raw_items = resp.get("Items", [])
@@ -153,7 +153,7 @@ class Segment:
                 with_retries(
                     lambda c=change: apply(self.table, c),  # type: ignore[misc]
                     backoff=self.backoff,
-                    on_throttle=self.pacer.throttled,
+                    on_throttle=self.pacer.throttle_raised,
                     what="backfill write",
                 )
             except (ConditionFailedError, TransactionCanceledError):
@@ -181,7 +181,7 @@ class Segment:
         resp = with_retries(
             lambda: send(self.table, "GetItem", params),
             backoff=self.backoff,
-            on_throttle=self.pacer.throttled,
+            on_throttle=self.pacer.throttle_raised,
             what="re-read",
         )
         raw = resp.get("Item")

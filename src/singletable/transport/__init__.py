@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from singletable.request import Request, send
+from singletable.transport.attempts import RetryObserver, RetryReporter
 
 R = TypeVar("R")
 
@@ -101,6 +102,19 @@ class ClientTransport:
         key_names: tuple[str, ...] = ("PK", "SK"),
     ) -> dict[str, Any]:
         return send(self.client, request, condition_text=condition_text, key_names=key_names)
+
+    def observe_retries(self, observer: RetryObserver) -> Callable[[], None]:
+        """Report every failed attempt to ``observer`` (a ``needs-retry`` handler on the client's events,
+        botocore's own retries included); returns the call that stops it. A client without botocore's
+        events has no retries to see: nothing is reported."""
+        events = getattr(getattr(self.client, "meta", None), "events", None)
+        if events is None:
+            return lambda: None
+        handler = RetryReporter(observer)
+        unique_id = f"singletable-retry-observer-{id(handler)}"
+        # Last in line: botocore's retry handler and the loopback budget decide first; this one never does.
+        events.register_last("needs-retry.dynamodb", handler, unique_id=unique_id)
+        return lambda: events.unregister("needs-retry.dynamodb", unique_id=unique_id)
 
 
 class InlineTransport:

@@ -108,6 +108,7 @@ class LeanTransport(LeanCore):
         if self._full is None:
             log.debug("lean transport: the full botocore path from now on: %s", why)
             self._full = ClientTransport(self.client)
+            self._full.observe_retries(self.retries.report)  # observers see botocore's retries from now on
 
     @property
     def lean(self) -> bool:

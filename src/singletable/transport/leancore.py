@@ -42,6 +42,7 @@ from singletable import wire
 from singletable.client import LOOPBACK_CONNECT_TIMEOUT, RetryMode, is_loopback
 from singletable.logs import SLOW_CALL_SECONDS
 from singletable.request import Request, translate, unanswered, unreachable
+from singletable.transport.attempts import RetryObserver
 from singletable.transport.retry import Retries, http_response
 from singletable.transport.sigv4 import Keys, Signer
 
@@ -183,6 +184,10 @@ class LeanCore:
         self._operations: dict[str, Operation] = {}
         #: The signing clock (UTC, naive); None: the current time. Tests freeze it.
         self.clock: Callable[[], dt.datetime] | None = None
+
+    def observe_retries(self, observer: RetryObserver) -> Callable[[], None]:
+        """Report every failed attempt, retried or final, to ``observer``; returns the call that stops it."""
+        return self.retries.observe(observer)
 
     def begin(
         self,

@@ -32,6 +32,7 @@ from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
 from botocore.retries import adaptive, bucket, quota, standard, throttling
 
 from singletable.client import LOOPBACK_CONNECT_ATTEMPTS, LOOPBACK_CONNECT_DELAY, RetryMode
+from singletable.transport.attempts import FailedAttempt, RetryObserver, failed_attempt
 
 #: DynamoDB's legacy retry delay (botocore's _retry.json): base seconds, doubled per attempt.
 LEGACY_BASE_DELAY = 0.05
@@ -82,6 +83,7 @@ class Retries:
         self._bucket: bucket.TokenBucket | None = None
         self._throttled = False  # adaptive: the limiter applies from the first throttle on, as botocore's
         self._lock = threading.Lock()
+        self._observers: tuple[RetryObserver, ...] = ()  # replaced whole: senders iterate without a lock
         if mode == "adaptive":
             clock = bucket.Clock()
             self._bucket = bucket.TokenBucket(max_rate=1, clock=clock)
@@ -94,6 +96,26 @@ class Retries:
                 throttling_detector=self._detector,
                 clock=clock,
             )
+
+    def observe(self, observer: RetryObserver) -> Callable[[], None]:
+        """Report each failed attempt :meth:`delay` judges (retried or final) to ``observer``; returns the
+        call that stops it (see :mod:`singletable.transport.attempts`)."""
+        with self._lock:
+            self._observers = (*self._observers, observer)
+
+        def stop() -> None:
+            with self._lock:
+                rest = list(self._observers)
+                if observer in rest:
+                    rest.remove(observer)
+                self._observers = tuple(rest)
+
+        return stop
+
+    def report(self, failed: FailedAttempt) -> None:
+        """Tell the observers about ``failed`` (also how a transport reports attempts judged elsewhere)."""
+        for observer in self._observers:
+            observer(failed)
 
     def header(self, attempt: int) -> str:
         """The ``amz-sdk-request`` header botocore sends with each attempt."""
@@ -124,6 +146,12 @@ class Retries:
         ``operation`` is the botocore OperationModel (modeled retryable errors come from it);
         ``request_context`` is one dict per request (the quota notes what a retry spent there).
         """
+        if self._observers:
+            failed = failed_attempt(
+                attempt=attempt, operation=operation, http_response=response, parsed=parsed, error=error
+            )
+            if failed is not None:
+                self.report(failed)
         if self._limiter is not None:
             self._record(attempt, operation, request_context, response, parsed, error)
         if isinstance(error, EndpointConnectionError | ConnectTimeoutError) and self.loopback:
