@@ -74,7 +74,9 @@ def test_pacer_counts_every_throttle_the_proxy_threw(
     assert report.changed == ITEMS and check_keys(all_items(seeded)) == []
 
 
-def test_lean_transport_switched_to_botocore_keeps_reporting(singletable_endpoint: str, seeded: Table) -> None:
+def test_lean_transport_switched_to_botocore_keeps_reporting(
+    singletable_endpoint: str, seeded: Table
+) -> None:
     # Legacy retries (50 ms, doubled) keep this short; the reports do not depend on the mode.
     rates = FaultRates(throttling=0.5, operations=frozenset({"GetItem"}))
     with FaultProxy(singletable_endpoint, rates, seed=3) as proxy:
@@ -94,6 +96,8 @@ def test_lean_transport_switched_to_botocore_keeps_reporting(singletable_endpoin
         after = proxy.counts()["throttling"]
     assert not transport.lean
     assert {f.code for f in seen} == {"ThrottlingException"} and all(f.throttle for f in seen)
-    print(f"\nlean then botocore: {lean} + {reported - lean} reported of {thrown} thrown; {after - thrown} after")
+    print(
+        f"\nlean then botocore: {lean} + {reported - lean} reported of {thrown} thrown; {after - thrown} after"
+    )
     assert 0 < lean == on_lean < reported == thrown  # each path reported each throttle of its own
     assert after > thrown and len(seen) == reported  # once stopped, no more reports
