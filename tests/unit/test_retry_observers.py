@@ -8,7 +8,9 @@ from typing import Any
 import botocore.session
 from botocore.exceptions import ConnectionClosedError
 
+from singletable.client import make_client
 from singletable.migrate.pacing import Pacer, watching
+from singletable.transport import ClientTransport
 from singletable.transport.attempts import FailedAttempt, RetryObservable, RetryReporter
 from singletable.transport.retry import Retries, http_response
 
@@ -99,3 +101,27 @@ def test_a_transport_that_cannot_report_leaves_the_raised_throttles() -> None:
         assert not pacer.observed
         pacer.throttle_raised()
     assert pacer.throttles == 1
+
+
+def test_client_transport_reports_botocore_judgements_until_stopped() -> None:
+    client = make_client(endpoint_url="http://127.0.0.1:9", max_attempts=3)
+    transport = ClientTransport(client)
+    assert isinstance(transport, RetryObservable)
+    seen: list[FailedAttempt] = []
+    stop = transport.observe_retries(seen.append)
+    throttled = answer(400, "ProvisionedThroughputExceededException")
+    judgement = {
+        "response": (throttled["response"], throttled["parsed"]),
+        "endpoint": None,
+        "operation": OPERATION,
+        "attempts": 1,
+        "caught_exception": None,
+        "request_dict": {"context": {}},
+    }
+    # What botocore's endpoint emits after each attempt; its own retry handler answers with a delay.
+    delays = client.meta.events.emit("needs-retry.dynamodb.UpdateItem", **judgement)
+    assert any(isinstance(d, float) for _, d in delays)  # botocore still decides, the reporter does not
+    assert [(f.code, f.throttle) for f in seen] == [("ProvisionedThroughputExceededException", True)]
+    stop()
+    client.meta.events.emit("needs-retry.dynamodb.UpdateItem", **judgement)
+    assert len(seen) == 1

@@ -86,7 +86,7 @@ class Pacer:
     #: Whether the transport reports every failed attempt (:meth:`attempt_failed`); the errors that
     #: outlast its retries (:meth:`throttle_raised`) were reported then already.
     observed: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.writes = TokenBucket(self.wcu_per_second)
