@@ -25,6 +25,10 @@ THREADS = 8
 CONNECTION_LIMIT = 1000
 #: Seconds an idle kept-alive connection stays open (waitress's default).
 IDLE_TIMEOUT = 120
+#: Bytes buffered before a worker sends: waitress's default (1) sends the head and the body of every
+#: answer in two segments, so each client wakes twice per answer; buffered, the loop sends the whole
+#: answer in one write once the worker is done.
+SEND_BYTES = 1 << 18
 
 
 class MotoWSGIServer:
@@ -69,6 +73,8 @@ class MotoWSGIServer:
             ident="singletable-local",
             clear_untrusted_proxy_headers=False,  # no proxy-header middleware: moto reads none
         )
+        # Set on the adjustments rather than passed (the argument is deprecated; the setting is read).
+        self._server.adj.send_bytes = SEND_BYTES
         self.port = int(self._server.effective_port)
         self._thread = threading.Thread(target=self._server.run, name="singletable-local", daemon=True)
         self._thread.start()
