@@ -331,9 +331,42 @@ class KeyTemplate:
                 out.append(self._value(values[f], f))
         return "".join(out), True
 
+    @cached_property
+    def _single(self) -> tuple[str, str, FieldFormat | None] | None:
+        """(literal prefix, field, its int format or None) of a template that is literal text then one
+        plain or zero-padded int field (most sort keys: ``READING#{seq:06d}``), else None."""
+        parts = self.parts
+        if len(parts) == 1 and parts[0][1] is not None:
+            prefix, field = "", parts[0][1]
+        elif len(parts) == 2 and parts[0][1] is None and parts[1][1] is not None:
+            prefix, field = parts[0][0], parts[1][1]
+        else:
+            return None
+        fmt = self.formats.get(field)
+        return None if fmt is not None and fmt.is_time else (prefix, field, fmt)
+
     def parse(self, key: str) -> dict[str, Any] | None:
         """The field values in ``key`` (unescaped strings; int or datetime for a formatted field), or
         ``None`` if the key does not match."""
+        single = self._single
+        if single is None:
+            return self.parse_by_pattern(key)
+        # What the pattern would match, without it (this runs for every item read): the prefix, then a
+        # value without the delimiter, or exactly ``width`` ASCII digits.
+        prefix, field, fmt = single
+        if not key.startswith(prefix):
+            return None
+        text = key[len(prefix) :]
+        if fmt is None:
+            if not text or DELIMITER in text:
+                return None
+            return {field: unescape(text) if "%" in text else text}
+        if len(text) != fmt.width or not (text.isascii() and text.isdigit()):
+            return None
+        return {field: int(text)}
+
+    def parse_by_pattern(self, key: str) -> dict[str, Any] | None:
+        """:meth:`parse` by the template's regular expression (any template)."""
         m = self._regex.fullmatch(key)
         if m is None:
             return None

@@ -274,7 +274,10 @@ class Query(Generic[T]):
             yield from page.items
 
     def all(self) -> list[T]:
-        return list(self)
+        out: list[T] = []
+        for page in self.pages():  # page by page: no generator step per item
+            out += page.items
+        return out
 
     def first(self) -> T | None:
         self.limit = 1 if self.limit is None else min(self.limit, 1)

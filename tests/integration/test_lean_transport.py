@@ -31,7 +31,7 @@ from singletable.request import Request
 from singletable.spec import TableSpec
 from singletable.table import Table
 from singletable.testing import drop_table, engine_table_spec, http_engine
-from singletable.transport import ClientTransport, Transport
+from singletable.transport import ClientTransport, Transport, http11
 from singletable.transport.alean import LeanAsyncTransport
 from singletable.transport.factory import async_transport, sync_transport
 from singletable.transport.lean import LeanTransport
@@ -378,9 +378,11 @@ def test_the_lean_signature_is_botocores(
     fast = lean(singletable_endpoint)
     fast.clock = lambda: NOW
 
-    def exchange(body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def exchange(request: bytes, resends: bool) -> http11.Answer:
+        head, _, body = request.partition(b"\r\n\r\n")
+        headers = dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:])
         sent["lean"] = (headers, body)
-        return 200, {"content-type": "application/x-amz-json-1.0"}, answer
+        return http11.Answer(200, {"content-type": "application/x-amz-json-1.0"}, answer, False)
 
     monkeypatch.setattr(fast, "_exchange", exchange)
     fast.send(request)

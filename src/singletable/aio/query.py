@@ -63,7 +63,10 @@ class AsyncQuery(Generic[T]):
                 yield item
 
     async def all(self) -> list[T]:
-        return [item async for item in self]
+        out: list[T] = []
+        async for page in self.pages():  # page by page: no async generator step per item
+            out += page.items
+        return out
 
     async def first(self) -> T | None:
         q = self.query

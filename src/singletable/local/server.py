@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 from collections.abc import Iterator
 from types import TracebackType
@@ -13,10 +12,14 @@ from singletable.client import make_client
 from singletable.local import gaps
 from singletable.local.snapshot import Snapshotter, restore
 from singletable.local.ttl import TTLSweeper
+from singletable.local.wsgi import MotoWSGIServer
 
 
 class LocalServer:
-    """moto's server on ``host:port`` (port 0 picks a free one), with a TTL sweeper.
+    """moto's app on ``host:port`` (port 0 picks a free one), with a TTL sweeper.
+
+    Served by waitress (:class:`~singletable.local.wsgi.MotoWSGIServer`): connections are kept alive
+    between requests, as DynamoDB's are.
 
     One port serves DynamoDB, application-autoscaling, IAM, KMS and STS, which is what Terraform's
     aws provider needs to apply the module.
@@ -40,7 +43,7 @@ class LocalServer:
         self.snapshot_interval = snapshot_interval
         self.restored = 0
         self._ttl_interval = ttl_sweep_interval
-        self._server: Any = None
+        self._server: MotoWSGIServer | None = None
         self._sweeper: TTLSweeper | None = None
         self._snapshotter: Snapshotter | None = None
 
@@ -52,17 +55,13 @@ class LocalServer:
 
     def start(self) -> LocalServer:
         os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
-        from moto.server import ThreadedMotoServer
-
         gaps.install()
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         if self.data_dir is not None:
             # Restored before the port opens: no client may see the tables missing or half restored.
             with _private_client() as private:
                 self.restored = restore(private, self.data_dir)
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
-        self._server.start()
-        self.port = self._server.get_host_and_port()[1]
+        self._server = MotoWSGIServer(self.host, self.port).start()
+        self.port = self._server.port
         if self.data_dir is not None:
             client = make_client(endpoint_url=self.endpoint_url)
             self._snapshotter = Snapshotter(client, self.data_dir, self.snapshot_interval).start()
@@ -104,11 +103,8 @@ class LocalServer:
 def _private_client() -> Iterator[Any]:
     """A client of this process's moto state through a private server on a free loopback port: moto's
     state belongs to the process, so it reads and writes what the public server serves."""
-    from moto.server import ThreadedMotoServer
-
-    private = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    private.start()
+    private = MotoWSGIServer("127.0.0.1", 0, threads=2).start()
     try:
-        yield make_client(endpoint_url=f"http://127.0.0.1:{private.get_host_and_port()[1]}")
+        yield make_client(endpoint_url=f"http://127.0.0.1:{private.port}")
     finally:
         private.stop()

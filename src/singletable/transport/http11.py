@@ -1,17 +1,18 @@
 """One HTTP/1.1 request and its answer on a connected socket, with as little work as the protocol allows.
 
-The lean transport's hot path. ``http.client`` (which still opens the connection, TLS included) spends
-more CPU on a DynamoDB call than everything else of the call together: a ``putheader`` per header and an
-``email.parser`` walk of the answer's headers. DynamoDB answers are plain: a status line, a dozen
+The lean transports' hot path. ``http.client`` (which still opens the sync connection, TLS included)
+spends more CPU on a DynamoDB call than everything else of the call together: a ``putheader`` per header
+and an ``email.parser`` walk of the answer's headers. DynamoDB answers are plain: a status line, a dozen
 headers, a ``Content-Length`` body (``chunked`` and read-to-close bodies are handled too, ``1xx``
-interim answers skipped). The request goes out in one ``sendall``; the answer is read with as few
-``recv`` calls as its size needs. Protocol errors raise ``http.client``'s own exceptions, connection
-errors the socket's, so callers map them as they map ``http.client``'s.
+interim answers skipped). The request goes out in one write; the answer's bytes go to an
+:class:`AnswerReader` as they come (from ``recv`` on the sync path, from ``data_received`` on the async
+one), which says when the whole answer is in. Protocol errors raise ``http.client``'s own exceptions,
+connection errors the socket's, so callers map them as they map ``http.client``'s; a connection that
+closed (or was reset) before any byte of the answer raises :class:`NoAnswer`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import socket
 from typing import NamedTuple
@@ -19,13 +20,21 @@ from typing import NamedTuple
 #: Most a status line plus headers may take (http.client allows 100 headers of 64 KiB; DynamoDB sends ~1 KiB).
 MAX_HEAD = 256 * 1024
 _READ = 65536
+_CHUNKED = -2
+_TO_CLOSE = -1
 
 
 class Answer(NamedTuple):
     status: int
     headers: dict[str, str]  # lowercase names; a repeated header joined with ", " (as urllib3 does)
     body: bytes
-    close: bool  # the server closes the connection after this answer
+    close: bool  # the server closes the connection after this answer (or it is out of step)
+
+
+class NoAnswer(http.client.RemoteDisconnected):
+    """The connection closed or was reset before any byte of the answer: on a kept-alive connection,
+    most likely one the server closed as the request left (a request that does not write may then be
+    sent again on a new connection)."""
 
 
 def request_bytes(path: str, headers: dict[str, str], body: bytes) -> bytes:
@@ -41,53 +50,124 @@ def request_bytes(path: str, headers: dict[str, str], body: bytes) -> bytes:
     return head.encode("latin-1") + body
 
 
+class AnswerReader:
+    """The bytes of one answer as they arrive: ``feed`` returns the whole answer (the first that is not
+    ``1xx``) once it is in, else None; ``eof`` is what the end of the connection makes of it."""
+
+    __slots__ = ("_close", "_data", "_got", "_headers", "_length", "_parts", "_start", "_status", "_total")
+
+    def __init__(self) -> None:
+        self._data = b""  # bytes up to the end of the head (and the body while it fits one piece)
+        self._parts: list[bytes] = []  # the body's later pieces, when its length is known
+        self._total = 0
+        self._got = False
+        self._status = 0
+        self._headers: dict[str, str] = {}
+        self._close = False
+        self._start = -1  # where the body starts in _data; -1: the head is not in yet
+        self._length = 0
+
+    def need(self) -> int:
+        """Bytes still missing from a body of known length (0 when unknown)."""
+        return self._start + self._length - self._total if self._start >= 0 and self._length >= 0 else 0
+
+    def feed(self, data: bytes) -> Answer | None:
+        self._got = True
+        if self._parts:  # a long body by length: only count until it is all in
+            self._parts.append(data)
+            self._total += len(data)
+            return self._by_length() if self._total >= self._start + self._length else None
+        data = self._data + data if self._data else data
+        self._data = data
+        while self._start < 0:
+            end = data.find(b"\r\n\r\n")
+            if end < 0:
+                if len(data) > MAX_HEAD:
+                    raise http.client.LineTooLong("header block")
+                return None
+            status, headers, close, _version = parse_head(data[:end])
+            if 100 <= status < 200:  # interim: the real answer follows
+                data = self._data = data[end + 4 :]
+                continue
+            self._status, self._headers, self._close, self._start = status, headers, close, end + 4
+            if has_no_body(status):
+                self._length = 0
+            elif "chunked" in headers.get("transfer-encoding", "").lower():
+                self._length = _CHUNKED
+            else:
+                length = headers.get("content-length")
+                self._length = _TO_CLOSE if length is None else int(length)
+        if self._length >= 0:
+            self._total = len(data)
+            if self._total >= self._start + self._length:
+                return self._by_length()
+            self._parts.append(data)
+            return None
+        if self._length == _CHUNKED:
+            done = _dechunk(data, self._start)
+            if done is not None:
+                body, end = done
+                return Answer(self._status, self._headers, body, self._close or len(data) > end)
+        return None
+
+    def eof(self) -> Answer:
+        """The connection ended: a read-to-close answer, else the error of an answer cut short."""
+        if not self._got:
+            raise NoAnswer("Remote end closed connection without response")
+        if self._start >= 0 and self._length == _TO_CLOSE:
+            return Answer(self._status, self._headers, self._data[self._start :], True)
+        partial = b"".join(self._parts) if self._parts else self._data
+        raise http.client.IncompleteRead(partial)
+
+    def _by_length(self) -> Answer:
+        data = b"".join(self._parts) if self._parts else self._data
+        stop = self._start + self._length
+        # Bytes past the answer: the stream is out of step, do not reuse it.
+        return Answer(self._status, self._headers, data[self._start : stop], self._close or len(data) > stop)
+
+
+def _dechunk(data: bytes, at: int) -> tuple[bytes, int] | None:
+    """A whole chunked body from ``data[at:]`` and where it ends (after the trailers), or None."""
+    parts: list[bytes] = []
+    while True:
+        line_end = data.find(b"\r\n", at)
+        if line_end < 0:
+            return None
+        size = int(data[at:line_end].split(b";", 1)[0].strip() or b"0", 16)
+        at = line_end + 2
+        if size == 0:  # trailers, then the blank line
+            while True:
+                end = data.find(b"\r\n", at)
+                if end < 0:
+                    return None
+                if end == at:
+                    return b"".join(parts), end + 2
+                at = end + 2
+        if len(data) < at + size + 2:
+            return None
+        parts.append(data[at : at + size])
+        at += size + 2
+
+
 def exchange(sock: socket.socket, request: bytes) -> Answer:
     """Send ``request`` and read the whole answer (the first one that is not ``1xx``)."""
     sock.sendall(request)
-    buffer = b""
-    while True:
-        answer, buffer = _read_answer(sock, buffer)
-        if not 100 <= answer.status < 200:
-            if buffer:  # bytes past the answer: the stream is out of step, do not reuse it
-                return answer._replace(close=True)
-            return answer
+    return read_answer(sock)
 
 
-def _read_answer(sock: socket.socket, buffer: bytes) -> tuple[Answer, bytes]:
-    end = buffer.find(b"\r\n\r\n")
-    while end < 0:
+def read_answer(sock: socket.socket) -> Answer:
+    """The whole answer (the first one that is not ``1xx``) from a socket."""
+    reader = AnswerReader()
+    try:
         chunk = sock.recv(_READ)
-        if not chunk:
-            if buffer:
-                raise http.client.IncompleteRead(buffer)
-            raise http.client.RemoteDisconnected("Remote end closed connection without response")
-        buffer += chunk
-        if len(buffer) > MAX_HEAD:
-            raise http.client.LineTooLong("header block")
-        end = buffer.find(b"\r\n\r\n")
-    status, headers, close, _version = parse_head(buffer[:end])
-    rest = buffer[end + 4 :]
-    if 100 <= status < 200 or status in (204, 304):
-        return Answer(status, headers, b"", close), rest
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        chunked, rest = _read_chunked(sock, rest)
-        return Answer(status, headers, chunked, close), rest
-    length = headers.get("content-length")
-    if length is None:  # read to the end of the connection
-        parts = [rest]
-        while chunk := sock.recv(_READ):
-            parts.append(chunk)
-        return Answer(status, headers, b"".join(parts), True), b""
-    n = int(length)
-    if len(rest) >= n:
-        return Answer(status, headers, rest[:n], close), rest[n:]
-    body = bytearray(rest)
-    while len(body) < n:
-        chunk = sock.recv(max(_READ, n - len(body)))
-        if not chunk:
-            raise http.client.IncompleteRead(bytes(body), n - len(body))
-        body += chunk
-    return Answer(status, headers, bytes(body[:n]), close), bytes(body[n:])
+    except ConnectionResetError as exc:
+        raise NoAnswer("Connection reset before any byte of the answer") from exc
+    while chunk:
+        answer = reader.feed(chunk)
+        if answer is not None:
+            return answer
+        chunk = sock.recv(max(_READ, reader.need()))
+    return reader.eof()
 
 
 def parse_head(head: bytes) -> tuple[int, dict[str, str], bool, str]:
@@ -112,62 +192,3 @@ def parse_head(head: bytes) -> tuple[int, dict[str, str], bool, str]:
 
 def has_no_body(status: int) -> bool:
     return 100 <= status < 200 or status in (204, 304)
-
-
-async def read_async(reader: asyncio.StreamReader) -> Answer:
-    """The first answer that is not ``1xx`` from an asyncio stream (errors as :func:`exchange` raises)."""
-    try:
-        while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            status, headers, close, _version = parse_head(head[:-4])
-            if has_no_body(status):
-                if 100 <= status < 200:
-                    continue
-                return Answer(status, headers, b"", close)
-            if "chunked" in headers.get("transfer-encoding", "").lower():
-                parts: list[bytes] = []
-                while True:
-                    line = await reader.readuntil(b"\r\n")
-                    size = int(line[:-2].split(b";", 1)[0].strip() or b"0", 16)
-                    if size == 0:
-                        while await reader.readuntil(b"\r\n") != b"\r\n":
-                            pass
-                        return Answer(status, headers, b"".join(parts), close)
-                    parts.append((await reader.readexactly(size + 2))[:-2])
-            length = headers.get("content-length")
-            if length is None:
-                return Answer(status, headers, await reader.read(), True)
-            return Answer(status, headers, await reader.readexactly(int(length)), close)
-    except asyncio.IncompleteReadError as exc:
-        if not exc.partial:
-            raise http.client.RemoteDisconnected("Remote end closed connection without response") from exc
-        raise http.client.IncompleteRead(exc.partial) from exc
-    except asyncio.LimitOverrunError as exc:
-        raise http.client.LineTooLong("header block") from exc
-
-
-def _read_chunked(sock: socket.socket, buffer: bytes) -> tuple[bytes, bytes]:
-    parts: list[bytes] = []
-    while True:
-        while (line_end := buffer.find(b"\r\n")) < 0:
-            buffer += _more(sock)
-        size = int(buffer[:line_end].split(b";", 1)[0].strip() or b"0", 16)
-        buffer = buffer[line_end + 2 :]
-        if size == 0:  # trailers, then the blank line
-            while (end := buffer.find(b"\r\n")) != 0:
-                if end < 0:
-                    buffer += _more(sock)
-                else:
-                    buffer = buffer[end + 2 :]
-            return b"".join(parts), buffer[2:]
-        while len(buffer) < size + 2:
-            buffer += _more(sock)
-        parts.append(buffer[:size])
-        buffer = buffer[size + 2 :]
-
-
-def _more(sock: socket.socket) -> bytes:
-    chunk = sock.recv(_READ)
-    if not chunk:
-        raise http.client.IncompleteRead(b"")
-    return chunk

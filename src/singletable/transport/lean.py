@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -137,11 +138,11 @@ class LeanTransport(LeanCore):
                 pause = retries.send_delay()
             headers = self.headers(call, self._keys())
             try:
-                status, lowered, content = self._exchange(call.body, headers)
+                answer = self._exchange(http11.request_bytes(self.path, headers, call.body), call.op.resends)
             except ConnectionFailed as failed:
                 time.sleep(self.failed(call, failed.error, failed.cause))
                 continue
-            outcome = self.answered(call, status, lowered, content)
+            outcome = self.answered(call, answer.status, answer.headers, answer.body)
             if isinstance(outcome, float):
                 time.sleep(outcome)
                 continue
@@ -174,25 +175,51 @@ class LeanTransport(LeanCore):
             self._local.conn = conn
         return conn
 
-    def _exchange(self, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        """One request and its whole answer: (status, lowercased headers, body); raises ConnectionFailed.
+    def _exchange(self, request: bytes, resends: bool) -> http11.Answer:
+        """One request and its whole answer; raises ConnectionFailed.
 
         http.client opens the connection (TLS, timeouts); :mod:`~singletable.transport.http11` sends the
-        request and reads the answer on its socket."""
+        request and reads the answer on its socket. A kept-alive connection the server closed is
+        replaced without counting an attempt when nothing can have been applied: found closed before
+        sending, the request not all sent, or (``resends``: a request that writes nothing) closed before
+        any byte of the answer."""
         conn = self._connection()
-        if conn.sock is None:
+        while True:
+            reused = self._open(conn)
+            sock = conn.sock
+            assert sock is not None  # _open() connected it
             try:
-                conn.connect()
-            except OSError as exc:  # TimeoutError and ssl.SSLError among them
+                sock.sendall(request)
+            except OSError as exc:
                 conn.close()
-                raise connect_failed(self.endpoint_url, exc) from exc
-            assert conn.sock is not None  # connect() set it
-            conn.sock.settimeout(self.read_timeout)
-        try:
-            answer = http11.exchange(conn.sock, http11.request_bytes(self.path, headers, body))
-        except (OSError, http.client.HTTPException) as exc:  # TimeoutError among them
+                if reused:  # not all of it left: the server cannot have acted on it
+                    log.debug("lean transport: a kept-alive connection was closed; sending on a new one")
+                    continue
+                raise exchange_failed(self.endpoint_url, exc) from exc
+            try:
+                answer = http11.read_answer(sock)
+            except (OSError, http.client.HTTPException) as exc:  # TimeoutError among them
+                conn.close()
+                if reused and resends and isinstance(exc, http11.NoAnswer):
+                    log.debug("lean transport: a kept-alive connection closed unanswered; sending again")
+                    continue
+                raise exchange_failed(self.endpoint_url, exc) from exc
+            if answer.close:
+                conn.close()  # the server said Connection: close; the next request opens a new one
+            return answer
+
+    def _open(self, conn: http.client.HTTPConnection) -> bool:
+        """Connect ``conn`` unless it is open and still usable; whether it served earlier requests."""
+        if conn.sock is not None:
+            # Readable while idle: the server closed it (or sent bytes no request asked for).
+            if not select.select((conn.sock,), (), (), 0)[0]:
+                return True
             conn.close()
-            raise exchange_failed(self.endpoint_url, exc) from exc
-        if answer.close:
-            conn.close()  # the server said Connection: close; the next request opens a new one
-        return answer.status, answer.headers, answer.body
+        try:
+            conn.connect()
+        except OSError as exc:  # TimeoutError and ssl.SSLError among them
+            conn.close()
+            raise connect_failed(self.endpoint_url, exc) from exc
+        assert conn.sock is not None  # connect() set it
+        conn.sock.settimeout(self.read_timeout)
+        return False

@@ -96,10 +96,30 @@ def exchange_failed(url: str, exc: Exception) -> ConnectionFailed:
     return ConnectionFailed(ConnectionClosedError(endpoint_url=url, error=exc), exc)
 
 
+#: Operations that change nothing: sent again at once (no attempt counted) when a kept-alive connection
+#: closes before any byte of their answer, most likely closed by the server as the request left. Not a
+#: write: it may have been applied (its retry is counted, as botocore's, and ST125 may follow).
+RESENDABLE = frozenset(
+    {
+        "GetItem",
+        "BatchGetItem",
+        "Query",
+        "Scan",
+        "TransactGetItems",
+        "DescribeTable",
+        "DescribeTimeToLive",
+        "DescribeContinuousBackups",
+        "ListTables",
+        "ListTagsOfResource",
+    }
+)
+
+
 class Operation(NamedTuple):
     model: Any  # botocore OperationModel (the retry rules and the error parser read it)
     plan: wire.OperationPlan | None  # the lean parser of a successful answer
     target: str
+    resends: bool  # in RESENDABLE
 
 
 class Call:
@@ -290,6 +310,7 @@ class LeanCore:
             self._service_model.operation_model(name),
             wire.plan_for(self.client, name),
             f"{self._target_prefix}.{name}",
+            name in RESENDABLE,
         )
         self._operations[name] = op
         return op

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import time
 from hashlib import sha256
 from typing import NamedTuple
 from urllib.parse import quote, urlsplit
@@ -54,6 +55,7 @@ class Signer:
         pairs = sorted(pair.partition("=")[::2] for pair in parts.query.split("&")) if parts.query else []
         self._query = "&".join(f"{k}={v}" for k, v in pairs)
         self._key: tuple[str, str, bytes] | None = None  # (secret, day, signing key)
+        self._stamp: tuple[int, str] = (-1, "")  # (epoch second, its X-Amz-Date)
 
     def signing_key(self, secret: str, day: str) -> bytes:
         """HMAC chain AWS4+secret -> day -> region -> service -> aws4_request, kept for the day."""
@@ -72,8 +74,13 @@ class Signer:
         """``headers`` plus ``Host``, ``X-Amz-Date``, ``X-Amz-Security-Token`` (with a session token) and
         ``Authorization``, for a POST of ``body``. ``now`` (UTC, naive) defaults to the current time."""
         if now is None:
-            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        stamp = now.strftime(SIGV4_TIMESTAMP)
+            # The stamp has whole seconds: formatted once per second, not per request.
+            second = int(time.time())
+            if self._stamp[0] != second:
+                self._stamp = (second, time.strftime(SIGV4_TIMESTAMP, time.gmtime(second)))
+            stamp = self._stamp[1]
+        else:
+            stamp = now.strftime(SIGV4_TIMESTAMP)
         day = stamp[:8]
         signed = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "x-amz-date")}
         signed["X-Amz-Date"] = stamp
