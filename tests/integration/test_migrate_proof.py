@@ -24,14 +24,15 @@ from singletable import Table
 from singletable.client import make_client
 from singletable.local.faults import FaultProxy, FaultRates
 from singletable.migrate import Ledger, Migrator
+from singletable.testing import drop_table, http_engine
 from tests.migrate_support import (
     Ticket,
     TicketV0,
     all_items,
     check_keys,
     content_hash,
+    engine_spec,
     seed,
-    spec,
     ticket_id,
     write_folder,
 )
@@ -49,11 +50,11 @@ def _env() -> dict[str, str]:
 
 @pytest.fixture
 def tickets(singletable_endpoint: str) -> Iterator[Table]:
-    s = spec(f"mig-{uuid.uuid4().hex[:10]}")
+    s = engine_spec(f"mig-{uuid.uuid4().hex[:10]}")
     client = make_client(endpoint_url=singletable_endpoint)
     s.create(client)
     yield Table(s, client=client, entities=[Ticket])
-    s.delete(client)
+    drop_table(http_engine(), s, client)
 
 
 def _seeded(table: Table, n: int = ITEMS) -> str:
@@ -246,7 +247,7 @@ def test_pacing_holds_200_wcu_per_second(tickets: Table, tmp_path: Path) -> None
 def test_throughput_by_segments(singletable_endpoint: str, tmp_path: Path) -> None:
     client = make_client(endpoint_url=singletable_endpoint)
     for segments in (1, 2, 4, 8):
-        s = spec(f"seg-{uuid.uuid4().hex[:8]}")
+        s = engine_spec(f"seg-{uuid.uuid4().hex[:8]}")
         s.create(client)
         table = Table(s, client=client, entities=[Ticket])
         seed(Table(s, client=client, entities=[TicketV0]), 10_000)
@@ -254,7 +255,7 @@ def test_throughput_by_segments(singletable_endpoint: str, tmp_path: Path) -> No
         print(
             f"\nsegments={segments}: {r.scanned} items in {r.seconds:.1f} s = {r.items_per_second:.0f} items/s"
         )
-        s.delete(client)
+        drop_table(http_engine(), s, client)
 
 
 def test_ticket_ids_are_stable() -> None:
