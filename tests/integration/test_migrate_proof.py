@@ -90,16 +90,22 @@ def _kill_and_resume(
     times, then let a last one finish; the resume time is the last runner's, lease wait included."""
     ledger = Ledger(table)
     killed = 0
+    # Paced, so that the run lasts seconds on every engine and each kill lands inside it (unpaced, a run
+    # on a loaded machine once finished between reaching its kill point and the kill).
+    pace = {} if BIG else {"wcu_per_second": 400}
     while killed < kills:
-        proc = _runner(endpoint, table, folder, wait=True)
+        proc = _runner(endpoint, table, folder, wait=True, **pace)
         while proc.poll() is None:
             holder = ledger.lock_holder()
-            if holder is not None and f":{proc.pid}:" in holder[0]:
+            run = ledger.runs().get(1)
+            # It holds the lock and has recorded its attempt (killed before that, it made none).
+            if holder is not None and f":{proc.pid}:" in holder[0] and run and run.attempts == killed + 1:
                 break
             time.sleep(0.05)
         # A random point of the run: once another 5-25 % of the items are checkpointed, plus a random
         # fraction of a page (so the kill lands between writes as well as between pages).
-        target = _checkpointed(ledger) + rng.uniform(0.05, 0.25) * ITEMS
+        # Never past 85 %: the pages a runner checkpoints overshoot each target, and the run must not end first.
+        target = min(_checkpointed(ledger) + rng.uniform(0.05, 0.25) * ITEMS, 0.85 * ITEMS)
         while proc.poll() is None and _checkpointed(ledger) < target:
             time.sleep(0.05)
         time.sleep(rng.uniform(0.0, 0.3))
@@ -107,6 +113,9 @@ def _kill_and_resume(
             break  # finished before we could kill it: nothing left to resume
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        run = ledger.runs().get(1)
+        if run is not None and run.status == "completed":
+            break  # it completed the run while the kill was on its way: not a kill during the run
         killed += 1
     started = time.monotonic()
     proc = _runner(endpoint, table, folder, wait=True)
