@@ -45,9 +45,13 @@ class Reading(Entity):
 
 
 def _table(endpoint: str) -> TableSpec:
-    # A scratch table: no backups to keep, and so it runs on engines without PITR (DynamoDB Local).
+    # A scratch table: no backups to keep and nothing expires, so it runs on engines without PITR
+    # (DynamoDB Local) or TTL (dynalite).
     spec = TableSpec(
-        name=f"bench-{uuid.uuid4().hex[:10]}", deletion_protection=False, point_in_time_recovery=False
+        name=f"bench-{uuid.uuid4().hex[:10]}",
+        deletion_protection=False,
+        point_in_time_recovery=False,
+        ttl_attribute=None,
     )
     spec.create(make_client(endpoint_url=endpoint))
     return spec

@@ -57,6 +57,13 @@ def spec(name: str) -> TableSpec:
     return TableSpec(name=name, indexes=(GSI1, GSI2), deletion_protection=False)
 
 
+def engine_spec(name: str) -> TableSpec:
+    """``spec(name)`` for a table made on the HTTP engine: without what that engine lacks (PITR, TTL)."""
+    from singletable.testing import engine_table_spec  # here: the runner's child process needs no pytest
+
+    return engine_table_spec(name, indexes=(GSI1, GSI2))
+
+
 def ticket_id(n: int) -> str:
     return f"T{n:07d}"
 

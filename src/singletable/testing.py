@@ -31,7 +31,7 @@ Three engines (docs/engines.md): moto (the default), AWS's DynamoDB Local and dy
 (``singletable_endpoint``, ``singletable_http_table``, ...) on that engine instead of moto: the whole
 suite on another engine (``make test-engines``).
 
-A test that needs what an engine lacks (``pitr``, ``ttl``, ``transactions``, ``streams``: the one table
+A test that needs what an engine lacks (``pitr``, ``ttl``, ``transactions``, ``streams``, ...: the one table
 ``singletable.local.engines.CAPABILITIES``) says so with ``@requires_engine_feature("pitr")`` (the
 marker ``singletable_requires``): on an engine without it, it is skipped with the reason; on moto it runs.
 ``engine_table_spec()`` is a spec for a table a test creates itself on the HTTP engine (without what it lacks).
@@ -124,8 +124,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _session_http_engine[:] = [http_engine()]
     config.addinivalue_line(
         "markers",
-        "singletable_requires(*features): skip on an engine lacking one of them (pitr, ttl, transactions, "
-        "streams); see requires_engine_feature",
+        "singletable_requires(*features): skip on an engine lacking one of them (a name of "
+        "singletable.local.engines.FEATURES: pitr, ttl, transactions, ...); see requires_engine_feature",
     )
 
 

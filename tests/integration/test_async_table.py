@@ -95,6 +95,7 @@ def test_a_thousand_concurrent_gets_are_all_correct(singletable_endpoint: str, s
     run(singletable_endpoint, spec, body)
 
 
+@requires_engine_feature("transactions")
 def test_two_hundred_concurrent_transactions_are_all_correct(
     singletable_endpoint: str, spec: TableSpec
 ) -> None:
@@ -166,7 +167,7 @@ def test_cancelling_a_batch_leaves_no_item_half_written_and_says_what_was_not_ac
         slow = Slow(table.transport, fast=2, hold=30.0)
         plain = AsyncTable(spec, transport=slow, entities=[Shelf, Book])
         task = asyncio.create_task(plain.batch_write(items))
-        await slow.sent.wait()  # two requests acknowledged, the third applied but not answered
+        await until_set(slow.sent, task)  # two requests acknowledged, the third applied but not answered
         task.cancel()
         with pytest.raises(asyncio.CancelledError) as cancelled:
             await task
@@ -192,7 +193,7 @@ def test_cancelling_while_a_request_is_still_on_its_way(singletable_endpoint: st
     async def body(table: AsyncTable) -> tuple[BaseException | None, int]:
         late = Late(table.transport, fast=1, hold=30.0)
         task = asyncio.create_task(AsyncTable(spec, transport=late, entities=[Book]).batch_write(items))
-        await late.sent.wait()
+        await until_set(late.sent, task)
         task.cancel()
         with pytest.raises(asyncio.CancelledError) as cancelled:
             await task
@@ -204,9 +205,23 @@ def test_cancelling_while_a_request_is_still_on_its_way(singletable_endpoint: st
     assert count == 25
 
 
+async def until_set(event: asyncio.Event, task: asyncio.Task[Any], timeout: float = 60.0) -> None:
+    """Wait, bounded, until ``event`` is set; a ``task`` that ends first fails the test with its own error
+    (an engine refusing the held request never sets it: that must fail, not hang)."""
+    waiter = asyncio.ensure_future(event.wait())
+    done, _ = await asyncio.wait({waiter, task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    if waiter in done:
+        return
+    waiter.cancel()
+    if task.done():
+        task.result()  # raises what ended it
+    task.cancel()
+    raise AssertionError(f"the held request was not sent within {timeout} s")
+
+
 async def cancelled_cause(task: asyncio.Task[Any], started: asyncio.Event) -> BaseException | None:
     """Cancel ``task`` once ``started`` is set; the report its CancelledError carries (its cause)."""
-    await started.wait()
+    await until_set(started, task)
     task.cancel()
     with pytest.raises(asyncio.CancelledError) as cancelled:
         await task
@@ -237,6 +252,7 @@ def test_cancelling_a_batch_get_keeps_what_was_read_and_says_what_was_not(
     assert [*report.results[:100], *rest] == stored  # the table's real contents, nothing missing
 
 
+@requires_engine_feature("transactions")
 @pytest.mark.parametrize("where", ["applied", "not sent"])
 def test_cancelling_a_transaction_says_its_outcome_is_unknown_and_it_commits_again_once(
     singletable_endpoint: str, spec: TableSpec, where: str
@@ -309,6 +325,7 @@ def test_dry_runs_are_awaited_and_equal_the_sync_tables(singletable_endpoint: st
     run(singletable_endpoint, spec, body)
 
 
+@requires_engine_feature("transactions")  # create_together is one transaction
 def test_same_errors_and_helpers(singletable_endpoint: str, spec: TableSpec) -> None:
     async def body(table: AsyncTable) -> None:
         shelf = Shelf(shelf="h", label="H")

@@ -170,8 +170,3 @@ def test_bulk_load_through_the_fault_proxy(dynalite: DynaliteServer, tmp_path: P
         == hashlib.sha256("\n".join(sorted(expected)).encode()).digest()
     )
     assert counts["reset_after"] > 0 and counts["unprocessed_items"] > 0
-
-
-@pytest.mark.skip(reason="dynalite 4.0.0 has no TransactWriteItems/TransactGetItems; covered on moto")
-def test_transactions_on_dynalite() -> None:  # pragma: no cover
-    pass

@@ -9,7 +9,8 @@ import pytest
 
 from singletable import Table
 from singletable.migrate import Ledger
-from tests.migrate_support import TicketV0, seed, spec, write_folder
+from singletable.testing import drop_table, http_engine
+from tests.migrate_support import TicketV0, engine_spec, seed, write_folder
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +22,7 @@ def test_cli(singletable_endpoint: str, tmp_path: Path, monkeypatch: pytest.Monk
     from singletable.client import make_client
 
     name = f"cli-{time.time_ns()}"
-    s = spec(name)
+    s = engine_spec(name)
     client = make_client(endpoint_url=singletable_endpoint)
     s.create(client)
     seed(Table(s, client=client, entities=[TicketV0]), 40)
@@ -48,4 +49,4 @@ def test_cli(singletable_endpoint: str, tmp_path: Path, monkeypatch: pytest.Monk
     (tmp_path / "migrations" / "0002_more.py").write_text("def up(ctx):\n    pass\n")
     locked = run.invoke(app, ["migrate", "up"], env=env)
     assert locked.exit_code == 1 and "[ST703]" in locked.output and "someone-else" in locked.output
-    s.delete(client)
+    drop_table(http_engine(), s, client)

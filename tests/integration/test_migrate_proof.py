@@ -24,14 +24,15 @@ from singletable import Table
 from singletable.client import make_client
 from singletable.local.faults import FaultProxy, FaultRates
 from singletable.migrate import Ledger, Migrator
+from singletable.testing import drop_table, http_engine
 from tests.migrate_support import (
     Ticket,
     TicketV0,
     all_items,
     check_keys,
     content_hash,
+    engine_spec,
     seed,
-    spec,
     ticket_id,
     write_folder,
 )
@@ -49,11 +50,11 @@ def _env() -> dict[str, str]:
 
 @pytest.fixture
 def tickets(singletable_endpoint: str) -> Iterator[Table]:
-    s = spec(f"mig-{uuid.uuid4().hex[:10]}")
+    s = engine_spec(f"mig-{uuid.uuid4().hex[:10]}")
     client = make_client(endpoint_url=singletable_endpoint)
     s.create(client)
     yield Table(s, client=client, entities=[Ticket])
-    s.delete(client)
+    drop_table(http_engine(), s, client)
 
 
 def _seeded(table: Table, n: int = ITEMS) -> str:
@@ -89,16 +90,22 @@ def _kill_and_resume(
     times, then let a last one finish; the resume time is the last runner's, lease wait included."""
     ledger = Ledger(table)
     killed = 0
+    # Paced, so that the run lasts seconds on every engine and each kill lands inside it (unpaced, a run
+    # on a loaded machine once finished between reaching its kill point and the kill).
+    pace = {} if BIG else {"wcu_per_second": 400}
     while killed < kills:
-        proc = _runner(endpoint, table, folder, wait=True)
+        proc = _runner(endpoint, table, folder, wait=True, **pace)
         while proc.poll() is None:
             holder = ledger.lock_holder()
-            if holder is not None and f":{proc.pid}:" in holder[0]:
+            run = ledger.runs().get(1)
+            # It holds the lock and has recorded its attempt (killed before that, it made none).
+            if holder is not None and f":{proc.pid}:" in holder[0] and run and run.attempts == killed + 1:
                 break
             time.sleep(0.05)
         # A random point of the run: once another 5-25 % of the items are checkpointed, plus a random
         # fraction of a page (so the kill lands between writes as well as between pages).
-        target = _checkpointed(ledger) + rng.uniform(0.05, 0.25) * ITEMS
+        # Never past 85 %: the pages a runner checkpoints overshoot each target, and the run must not end first.
+        target = min(_checkpointed(ledger) + rng.uniform(0.05, 0.25) * ITEMS, 0.85 * ITEMS)
         while proc.poll() is None and _checkpointed(ledger) < target:
             time.sleep(0.05)
         time.sleep(rng.uniform(0.0, 0.3))
@@ -106,6 +113,9 @@ def _kill_and_resume(
             break  # finished before we could kill it: nothing left to resume
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        run = ledger.runs().get(1)
+        if run is not None and run.status == "completed":
+            break  # it completed the run while the kill was on its way: not a kill during the run
         killed += 1
     started = time.monotonic()
     proc = _runner(endpoint, table, folder, wait=True)
@@ -255,7 +265,7 @@ def test_pacing_holds_200_wcu_per_second(tickets: Table, tmp_path: Path) -> None
 def test_throughput_by_segments(singletable_endpoint: str, tmp_path: Path) -> None:
     client = make_client(endpoint_url=singletable_endpoint)
     for segments in (1, 2, 4, 8):
-        s = spec(f"seg-{uuid.uuid4().hex[:8]}")
+        s = engine_spec(f"seg-{uuid.uuid4().hex[:8]}")
         s.create(client)
         table = Table(s, client=client, entities=[Ticket])
         seed(Table(s, client=client, entities=[TicketV0]), 10_000)
@@ -263,7 +273,7 @@ def test_throughput_by_segments(singletable_endpoint: str, tmp_path: Path) -> No
         print(
             f"\nsegments={segments}: {r.scanned} items in {r.seconds:.1f} s = {r.items_per_second:.0f} items/s"
         )
-        s.delete(client)
+        drop_table(http_engine(), s, client)
 
 
 def test_ticket_ids_are_stable() -> None:

@@ -17,7 +17,7 @@ from singletable.client import make_client
 from singletable.demo import generate
 from singletable.seed import SEED_EDGE, SEED_ORDER, SEED_USER, User, UserOrder
 from singletable.table import Table
-from singletable.testing import engine_table_spec
+from singletable.testing import drop_table, engine_table_spec, http_engine
 from singletable.ui import UiServer, create_app, open_table
 
 XSS = "<script>alert(1)</script>"
@@ -57,4 +57,4 @@ def demo_page(endpoint_url: str, *, write: bool = True) -> Iterator[UiServer]:
         ) as server:
             yield server
     finally:
-        spec.delete(client)
+        drop_table(http_engine(), spec, client)

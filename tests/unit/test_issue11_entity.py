@@ -23,6 +23,7 @@ from singletable import (
     UnknownArgumentError,
     Update,
 )
+from singletable.testing import requires_engine_feature
 from singletable.transactions import delete_partition
 
 CREATED = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
@@ -183,6 +184,7 @@ def test_misspelt_keywords_are_refused_with_the_valid_names(repos: Table) -> Non
 # -- item 8: empty sets -----------------------------------------------------------------------------------
 
 
+@requires_engine_feature("transactions")  # a transaction is one of the paths
 def test_an_empty_set_default_is_stored_as_absence_and_read_back_empty(repos: Table) -> None:
     # Was: every put of Repo failed with an internal error chaining the codec's private exception.
     repo = repos.get(Repo, owner="octo", name="cat")
@@ -198,6 +200,7 @@ def test_an_empty_set_default_is_stored_as_absence_and_read_back_empty(repos: Ta
     assert isinstance(coll, Collection) and coll[Issue] == got and coll[Star] == [] and Star not in coll
 
 
+@requires_engine_feature("transactions")  # a transaction is one of the paths
 def test_updating_a_set_to_empty_removes_it(repos: Table) -> None:
     repos.update(Repo, {"topics": {"go", "cli"}}, owner="octo", name="cat")
     assert _stored(repos, "REPO#octo/cat", "META")["topics"] == {"go", "cli"}

@@ -28,6 +28,7 @@ from singletable import (
     ValidationError,
 )
 from singletable.local import InProcessEngine
+from singletable.testing import requires_engine_feature
 
 
 class Repo(Entity):
@@ -219,6 +220,7 @@ def test_escaping_still_applies_beside_formatted_fields() -> None:
 # -- item 2: one path builds every key from validated values -------------------------------------------
 
 
+@requires_engine_feature("transactions")  # a transaction is one of the paths
 def test_a_string_number_round_trips_through_every_path(repos: Table) -> None:
     repos.put(Milestone(repo="core", n="07", title="v1"))
     assert repos.get_item("REPO#core", "N#7") is not None
@@ -309,6 +311,7 @@ def test_a_coercible_mutation_is_stored_and_returned_typed(repos: Table) -> None
 # -- item 13: one key convention -------------------------------------------------------------------------
 
 
+@requires_engine_feature("transactions")  # a transaction is one of the paths
 def test_update_takes_key_fields_as_keywords(repos: Table) -> None:
     repos.put(Repo(repo="core"))
     assert repos.update(Repo, {"star_count": 5}, repo="core").star_count == 5
@@ -326,6 +329,7 @@ def test_update_takes_key_fields_as_keywords(repos: Table) -> None:
         repos.update(Repo, {"star_count": 7})
 
 
+@requires_engine_feature("transactions")  # a transaction is one of the paths
 def test_the_old_dict_key_form_still_works_and_warns(repos: Table) -> None:
     repos.put(Repo(repo="core"))
     with pytest.warns(DeprecationWarning, match=r"table.update\(Repo, changes, repo=\.\.\.\)"):

@@ -27,6 +27,7 @@ from singletable import (
 )
 from singletable.local import InProcessEngine
 from singletable.seed import ENTITIES, SEED_EDGE, SEED_ORDER, SEED_USER, Order, User, UserOrder
+from singletable.testing import requires_engine_feature
 
 
 def _seed(table: Table) -> None:
@@ -129,13 +130,21 @@ def test_every_declared_type_round_trips(either_table: Table) -> None:
 def test_create_only_and_conditions(any_table: Table) -> None:
     table = any_table
     table.put(SEED_USER, create_only=True)
-    with pytest.raises(ConditionFailedError, match="attribute_not_exists") as err:
+    with pytest.raises(ConditionFailedError, match="attribute_not_exists"):
         table.put(SEED_USER, create_only=True)
-    assert err.value.item is not None and err.value.item["name"] == "John Doe"
     with pytest.raises(ConditionFailedError, match=r"email = 'other@x'"):
         table.put(SEED_USER, condition=Attr("email").eq("other@x"))
     table.put(SEED_USER.model_copy(update={"name": "J"}), condition=Attr("email").eq("john@example.com"))
     assert table.get(User, user_id="123").name == "J"  # type: ignore[union-attr]
+
+
+@requires_engine_feature("return_values_on_condition_check_failure")
+def test_a_failed_condition_carries_the_item_there(any_table: Table) -> None:
+    table = any_table
+    table.put(SEED_USER, create_only=True)
+    with pytest.raises(ConditionFailedError, match="attribute_not_exists") as err:
+        table.put(SEED_USER, create_only=True)
+    assert err.value.item is not None and err.value.item["name"] == "John Doe"
 
 
 def test_update_set_remove_add_append_counters(any_table: Table) -> None:
@@ -311,6 +320,7 @@ class Session(Entity):
     expires: dt.datetime | None = None
 
 
+@requires_engine_feature("ttl")
 def test_expired_items_are_hidden_and_ttl_is_stored_as_epoch(either_table: Table) -> None:
     table = either_table
     past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
@@ -339,6 +349,7 @@ class Account(Entity):
     version: int = 0
 
 
+@requires_engine_feature("return_values_on_condition_check_failure")
 def test_optimistic_locking(any_table: Table) -> None:
     table = any_table
     a = table.put(Account(aid="1"))
@@ -359,6 +370,7 @@ def test_optimistic_locking(any_table: Table) -> None:
     assert not isinstance(err.value, VersionConflictError)
 
 
+@requires_engine_feature("return_values_on_condition_check_failure", "transactions")
 def test_update_upsert_at_version_0_creates_as_put_does(any_table: Table) -> None:
     """Version 0 is "no version stored yet" (put's "never written"): an upsert expecting it creates a
     missing item at version 1; an existing item must have version 0 or none. Sync and async alike."""
@@ -467,6 +479,7 @@ def test_items_size_is_exactly_the_sum_of_item_sizes(way: str) -> None:
     assert size([]) == 0
 
 
+@requires_engine_feature("ttl")
 def test_query_records_the_size_rule_capacity_and_hides_expired_items(either_table: Table) -> None:
     table = either_table
     from singletable.codec import item_size

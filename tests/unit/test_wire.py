@@ -31,6 +31,7 @@ from singletable.errors import (
 )
 from singletable.local import InProcessEngine
 from singletable.request import METHODS, Request, send
+from singletable.testing import requires_engine_feature
 
 Call = Callable[[str, dict[str, Any]], dict[str, Any]]
 
@@ -242,6 +243,7 @@ def json_copy(params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+@requires_engine_feature("transactions")  # every operation, the transactions too
 def test_every_operation_parses_the_same_both_ways(any_table: Table) -> None:
     ours = run(any_table, lean(any_table.client))
     theirs = run(any_table, normal(any_table.client))
@@ -344,6 +346,7 @@ def raised(call: Call, op: str, params: dict[str, Any]) -> ClientError:
     return info.value
 
 
+@requires_engine_feature("transactions", "return_values_on_condition_check_failure")
 def test_errors_are_the_same_client_errors(any_table: Table) -> None:
     client = any_table.client
     client.put_item(TableName=any_table.name, Item=every_type("P#1", "S#1"))

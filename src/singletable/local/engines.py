@@ -28,7 +28,15 @@ EngineName = Literal["moto", "dynamodb-local", "dynalite"]
 ENGINES: tuple[EngineName, ...] = get_args(EngineName)
 
 #: The optional DynamoDB features singletable's TableSpec, data layer and tests use.
-Feature = Literal["pitr", "ttl", "transactions", "streams", "encryption", "deletion_protection"]
+Feature = Literal[
+    "pitr",
+    "ttl",
+    "transactions",
+    "streams",
+    "encryption",
+    "deletion_protection",
+    "return_values_on_condition_check_failure",
+]
 FEATURES: tuple[Feature, ...] = get_args(Feature)
 
 #: THE table of engine capabilities (the one place): what each engine serves of ``FEATURES``. The pytest
@@ -37,10 +45,14 @@ FEATURES: tuple[Feature, ...] = get_args(Feature)
 #: UnknownOperationException to UpdateContinuousBackups; dynalite also to UpdateTimeToLive and
 #: TransactWriteItems, and it has no streams; both accept a KMS SSESpecification and describe the table
 #: without it, so ``encryption`` here is "a KMS key at rest, as DescribeTable reports"; dynalite refuses
-#: an UpdateTable that only turns deletion protection off, so a protected table cannot be dropped there).
+#: an UpdateTable that only turns deletion protection off, so a protected table cannot be dropped there;
+#: dynalite ignores ReturnValuesOnConditionCheckFailure: a failed condition comes back without the item, so
+#: ``ConditionFailedError.item`` is None and a version conflict cannot be told from a missing item).
 CAPABILITIES: dict[EngineName, frozenset[Feature]] = {
     "moto": frozenset(FEATURES),
-    "dynamodb-local": frozenset({"ttl", "transactions", "streams", "deletion_protection"}),
+    "dynamodb-local": frozenset(
+        {"ttl", "transactions", "streams", "deletion_protection", "return_values_on_condition_check_failure"}
+    ),
     "dynalite": frozenset(),
 }
 
