@@ -6,7 +6,8 @@ deadline, and then an error carries exactly the items that were not processed.
 
 Two layers of retry, on purpose:
 
-- botocore's own (``retry_mode`` / ``max_attempts`` of :func:`singletable.client.make_client`) retries
+- botocore's own (``retry_mode`` / ``max_attempts``, every try counted, of
+  :func:`singletable.client.make_client`) retries
   one HTTP request on throttling, 5xx and connection errors;
 - this module retries what botocore cannot see as an error (``UnprocessedItems`` / ``UnprocessedKeys``,
   a 200 answer) and, when botocore has given up on a transient error (attempts or its retry quota

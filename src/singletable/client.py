@@ -11,6 +11,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
 
+from singletable.errors import RetrySettingError
 from singletable.logs import observe
 
 if TYPE_CHECKING:
@@ -43,11 +44,13 @@ def make_client(
     With no ``endpoint_url`` this is plain AWS through boto3's credential chain (env, ``profile`` such as
     ``dynamodb-svc``, SSO, instance role). With an endpoint (the local engine, ScyllaDB Alternator, ...)
     and no credentials anywhere, dummy credentials are used, since such engines do not check them.
+    ``max_attempts`` counts every try, the first included, as ``AWS_MAX_ATTEMPTS`` does.
     """
+    checked_attempts(max_attempts)
     session = boto3.session.Session(profile_name=profile)
     loopback = endpoint_url is not None and is_loopback(endpoint_url)
     config = Config(
-        retries={"mode": retry_mode, "max_attempts": max_attempts},
+        retries={"mode": retry_mode, "total_max_attempts": max_attempts},
         max_pool_connections=max_pool_connections,
     )
     if loopback:
@@ -72,6 +75,15 @@ def make_client(
         handler = cast("Callable[..., None]", _ConnectBudget(budget))
         client.meta.events.register_first("needs-retry.dynamodb", handler)
     return client
+
+
+def checked_attempts(max_attempts: int) -> int:
+    """``max_attempts`` if it is a valid count of tries (the first included, as ``AWS_MAX_ATTEMPTS``)."""
+    if max_attempts < 1:
+        raise RetrySettingError(
+            f"max_attempts={max_attempts}: it counts every try, the first included", field="max_attempts"
+        )
+    return max_attempts
 
 
 def is_loopback(url: str) -> bool:

@@ -516,3 +516,11 @@ class EngineFeatureMissingError(ValidationError):
     which AWS never does). ``field`` names the setting."""
 
     code = "ST773"
+
+
+class RetrySettingError(ValidationError):
+    """A retry setting out of range: ``max_attempts`` counts every try, the first included (as
+    ``AWS_MAX_ATTEMPTS`` does), so it is at least 1."""
+
+    code = "ST116"
+    default_hint = "pass max_attempts=1 for no retries, or more to retry throttling and network errors"

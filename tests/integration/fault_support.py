@@ -16,7 +16,7 @@ def table_behind_proxy(
     server: LocalServer, proxy: FaultProxy, entities: list[type[Entity]], *, max_attempts: int
 ) -> Iterator[Table]:
     """A new table, created on the engine directly (no faults) and opened through ``proxy`` with
-    botocore's ``max_attempts`` (it counts retries); deleted after."""
+    ``max_attempts`` tries per request (the first included); deleted after."""
     spec = TableSpec(name=f"t-{uuid.uuid4().hex[:12]}", deletion_protection=False)
     direct = make_client(endpoint_url=server.endpoint_url)
     spec.create(direct)

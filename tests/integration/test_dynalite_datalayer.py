@@ -64,7 +64,7 @@ def new_table(endpoint: str, direct_endpoint: str | None = None) -> Table:
     )
     spec.create(make_client(endpoint_url=direct_endpoint or endpoint))
     return Table(
-        spec, client=make_client(endpoint_url=endpoint, max_attempts=3), entities=[*ENTITIES, Counter]
+        spec, client=make_client(endpoint_url=endpoint, max_attempts=4), entities=[*ENTITIES, Counter]
     )
 
 

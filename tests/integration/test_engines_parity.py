@@ -23,7 +23,7 @@ def S(v: str) -> dict[str, str]:
 
 @pytest.fixture
 def raw(singletable_engine: EngineRef) -> Iterator[tuple[Any, str]]:
-    client = make_client(endpoint_url=singletable_engine.endpoint_url, max_attempts=1)
+    client = make_client(endpoint_url=singletable_engine.endpoint_url, max_attempts=2)
     spec = table_spec_for(singletable_engine.name)
     spec.create(client)
     yield client, spec.name

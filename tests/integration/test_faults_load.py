@@ -64,7 +64,7 @@ RATES = FaultRates(
 )
 #: botocore retries each request once more (standard mode, up to 1 s of backoff); our layers retry on
 #: top of that with their own short backoff, so a test never waits on botocore's multi-second ceiling.
-MAX_ATTEMPTS = 2
+MAX_ATTEMPTS = 3
 #: The bulk load makes only ~250 requests: at 2 % a kind would not happen at all in ~1 run of 125
 #: (0.98 ** 250), and the test checks that every kind did. At 4 % that is ~1 run in 27,000 per kind.
 BULK_RATES = dataclasses.replace(

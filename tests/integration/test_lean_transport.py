@@ -337,7 +337,7 @@ def retried_then_out_of_retries(
     proxy.set_rates(**{fault: 1.0})
     request = table.get(Parcel, tracking="TRK00001", leg=1, dry_run=True)
     return both(
-        quick(lean_kind(proxy.endpoint_url), attempts=2), full(proxy.endpoint_url, max_attempts=1), request
+        quick(lean_kind(proxy.endpoint_url), attempts=2), full(proxy.endpoint_url, max_attempts=2), request
     )
 
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 def proxied(singletable_http_table: Table) -> Iterator[tuple[FaultProxy, Table]]:
     with FaultProxy(singletable_http_table.client.meta.endpoint_url, seed=3) as proxy:
         spec = TableSpec(name=singletable_http_table.name, deletion_protection=False)
-        client = make_client(endpoint_url=proxy.endpoint_url, max_attempts=3)  # a short retry budget
+        client = make_client(endpoint_url=proxy.endpoint_url, max_attempts=4)  # a short retry budget
         table = Table(spec, client=client, entities=ENTITIES)
         yield proxy, table
 

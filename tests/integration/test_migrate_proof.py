@@ -205,9 +205,9 @@ def test_backfill_under_faults(singletable_endpoint: str, tickets: Table, tmp_pa
     )
     n = min(ITEMS, 200)
     with FaultProxy(singletable_endpoint, rates, seed=14) as proxy:
-        # One retry inside botocore (its max_attempts counts retries): most faults are retried there, the
+        # One retry inside botocore (two tries in all): most faults are retried there, the
         # rest reach the loader's and the runner's own retries.
-        client = make_client(endpoint_url=proxy.endpoint_url, max_attempts=1)
+        client = make_client(endpoint_url=proxy.endpoint_url, max_attempts=2)
         faulty = Table(tickets.spec, client=client, entities=[Ticket])
         seed(Table(tickets.spec, client=client, entities=[TicketV0]), n)  # partial batches here
         before = content_hash(all_items(tickets))

@@ -41,7 +41,7 @@ def proxy(singletable_server: LocalServer) -> Iterator[FaultProxy]:
 
 @pytest.fixture
 def table(singletable_server: LocalServer, proxy: FaultProxy) -> Iterator[Table]:
-    with table_behind_proxy(singletable_server, proxy, [Account, Counter], max_attempts=3) as t:
+    with table_behind_proxy(singletable_server, proxy, [Account, Counter], max_attempts=4) as t:
         yield t
 
 

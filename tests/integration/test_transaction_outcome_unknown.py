@@ -49,9 +49,9 @@ def proxy(singletable_server: LocalServer) -> Iterator[FaultProxy]:
 
 @pytest.fixture
 def table(singletable_server: LocalServer, proxy: FaultProxy) -> Iterator[Table]:
-    # botocore retries (max_attempts counts retries); singletable's own transaction retries are off
+    # botocore retries (three tries in all); singletable's own transaction retries are off
     # (deadline 0), so retries run out after botocore's.
-    with table_behind_proxy(singletable_server, proxy, [Wallet, Deposit], max_attempts=2) as t:
+    with table_behind_proxy(singletable_server, proxy, [Wallet, Deposit], max_attempts=3) as t:
         t.put(Wallet(owner="ann"))
         yield t
 
@@ -113,7 +113,7 @@ def test_a_throttled_transaction_is_unknown_only_after_hidden_retries(
     own retries it is reported unknown: what those hidden attempts met is not known."""
     proxy.set_rates(throttling=1.0, operations=WRITES)
     once = Table(
-        table.spec, client=make_client(endpoint_url=proxy.endpoint_url, max_attempts=0), entities=[Wallet]
+        table.spec, client=make_client(endpoint_url=proxy.endpoint_url, max_attempts=1), entities=[Wallet]
     )
     tx = once.transact_write(backoff=Backoff(deadline=0.0))
     tx.update(Wallet, Update().increment("balance", 1), owner="ann")
@@ -141,7 +141,7 @@ def test_a_single_write_out_of_retries_says_its_outcome_is_unknown(
 
     async def on_async(call: Callable[[Any], Any]) -> None:
         async with AsyncTable(
-            table.spec, endpoint_url=proxy.endpoint_url, entities=[Wallet], max_attempts=1
+            table.spec, endpoint_url=proxy.endpoint_url, entities=[Wallet], max_attempts=2
         ) as t:
             await call(t)
 

@@ -407,7 +407,7 @@ def test_an_unreachable_engine_is_one_catalogued_error_within_seconds(closed_por
 
 
 def test_one_attempt_means_one_attempt(closed_port: int) -> None:
-    accounts = Table(endpoint_url=f"http://127.0.0.1:{closed_port}", max_attempts=1)
+    accounts = Table(endpoint_url=f"http://127.0.0.1:{closed_port}", max_attempts=2)
     started = time.monotonic()
     with pytest.raises(EngineUnreachableError):
         accounts.get_item("ACCOUNT#ada", "PROFILE")
@@ -425,7 +425,7 @@ def test_a_stuck_loopback_listener_times_out_in_seconds_not_minutes() -> None:
             s.setblocking(False)
             s.connect_ex(("127.0.0.1", port))
         try:
-            accounts = Table(endpoint_url=f"http://127.0.0.1:{port}", max_attempts=2)
+            accounts = Table(endpoint_url=f"http://127.0.0.1:{port}", max_attempts=3)
             started = time.monotonic()
             with pytest.raises(EngineUnreachableError, match=r"\(connecting timed out\)"):
                 accounts.get_item("ACCOUNT#ada", "PROFILE")
@@ -446,11 +446,11 @@ def test_resets_after_the_connection_opened_are_still_retried(
 ) -> None:
     spec = engine_table_spec("hub-resets")
     spec.create(make_client(endpoint_url=singletable_endpoint), exist_ok=True)
-    accounts = Table(spec, endpoint_url=resetting_proxy.endpoint_url, max_attempts=3, entities=ENTITIES)
+    accounts = Table(spec, endpoint_url=resetting_proxy.endpoint_url, max_attempts=4, entities=ENTITIES)
     resetting_proxy.set_rates(reset_before=1.0)
     with pytest.raises(ConnectionClosedError):
         accounts.get(Account, login="ada")
-    # Retried as botocore retries (its max_attempts counts retries: 1 + 3 tries), not cut short.
+    # Retried as botocore retries (max_attempts=4 tries), not cut short.
     assert resetting_proxy.counts()["reset_before"] == 4
     resetting_proxy.set_rates(reset_before=0.0)
     assert accounts.get(Account, login="ada") is None

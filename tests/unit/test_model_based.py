@@ -1091,7 +1091,7 @@ def _dynalite() -> Iterator[tuple[Table, bool]]:
             ttl_attribute=None,
             point_in_time_recovery=False,
         )
-        client = make_client(endpoint_url=server.endpoint_url, max_attempts=3)
+        client = make_client(endpoint_url=server.endpoint_url, max_attempts=4)
         spec.create(client)
         yield Table(spec, client=client, entities=[*ENTITIES, Team]), False  # dynalite has no transactions
 
@@ -1112,7 +1112,7 @@ def _dynamodb_local_table(endpoint: str, name: str) -> Table:
 
     # DynamoDB Local has no point-in-time recovery (UpdateContinuousBackups): the rest is the module's.
     spec = TableSpec(name=name, deletion_protection=False, point_in_time_recovery=False)
-    client = make_client(endpoint_url=endpoint, max_attempts=3)
+    client = make_client(endpoint_url=endpoint, max_attempts=4)
     spec.create(client)
     return Table(spec, client=client, entities=[*ENTITIES, Team])
 

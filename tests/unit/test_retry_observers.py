@@ -104,7 +104,7 @@ def test_a_transport_that_cannot_report_leaves_the_raised_throttles() -> None:
 
 
 def test_client_transport_reports_botocore_judgements_until_stopped() -> None:
-    client = make_client(endpoint_url="http://127.0.0.1:9", max_attempts=3)
+    client = make_client(endpoint_url="http://127.0.0.1:9", max_attempts=4)
     transport = ClientTransport(client)
     assert isinstance(transport, RetryObservable)
     seen: list[FailedAttempt] = []

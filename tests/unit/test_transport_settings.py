@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from singletable.client import make_client
+from singletable.errors import RetrySettingError
 from singletable.transport.aio import AsyncTransport
 
 
@@ -67,11 +69,18 @@ def test_an_endpoint_without_credentials_anywhere_gets_dummy_ones(
     assert t.credentials is not None and t.credentials.get_frozen_credentials().access_key == "local"
 
 
-def test_attempts_count_as_botocores_max_attempts(clean_env: Path) -> None:
+def test_max_attempts_counts_every_try_as_aws_max_attempts_does(clean_env: Path) -> None:
     t = AsyncTransport.from_settings(
         endpoint_url="http://127.0.0.1:8000", retry_mode="adaptive", max_attempts=3
     )
-    assert t.retries.total_attempts == 4 and t.retries.mode == "adaptive"
+    assert t.retries.total_attempts == 3 and t.retries.mode == "adaptive"
+    client = make_client(endpoint_url="http://127.0.0.1:8000", max_attempts=3)
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}
+    with pytest.raises(RetrySettingError) as caught:
+        make_client(endpoint_url="http://127.0.0.1:8000", max_attempts=0)
+    assert caught.value.code == "ST116" and caught.value.field == "max_attempts"
+    with pytest.raises(RetrySettingError):
+        AsyncTransport.from_settings(endpoint_url="http://127.0.0.1:8000", max_attempts=0)
 
 
 def test_without_aiohttp_the_async_extra_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

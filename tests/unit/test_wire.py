@@ -464,7 +464,7 @@ def test_botocore_retries_a_throttled_call(
 def test_retries_give_up_with_the_throttle_error(
     engine: InProcessEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = make_client(region="us-east-1", max_attempts=1)  # one retry
+    client = make_client(region="us-east-1", max_attempts=2)  # one retry
     monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda _: None)
     seen = _throttle_twice(client)
     with pytest.raises(ClientError) as info:

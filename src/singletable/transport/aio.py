@@ -12,8 +12,8 @@ objects for each piece, with aiohttp underneath for the HTTP:
   :class:`singletable.transport.sigv4.Signer`, which signs exactly as botocore's ``SigV4Auth`` (tested
   signature for signature) for a fraction of its CPU; ``lean_signing=False`` uses ``SigV4Auth`` itself;
 - retries: :class:`singletable.transport.retry.Retries` (botocore's standard / adaptive / legacy rules,
-  quota and backoff; the loopback connect budget of ``make_client``); ``max_attempts`` counts retries,
-  as botocore's ``retries={"max_attempts": n}`` does (``n + 1`` attempts in all);
+  quota and backoff; the loopback connect budget of ``make_client``); ``max_attempts`` counts every try,
+  the first included, as ``AWS_MAX_ATTEMPTS`` and botocore's ``total_max_attempts`` do;
 - errors: an error answer is parsed by botocore's JSON parser (with the modeled fields, such as ``Item``
   of a failed condition or ``CancellationReasons``), raised as the botocore client's ``ClientError``
   subclass and translated by :func:`singletable.request.translate`, so the same catalogued errors come
@@ -63,7 +63,13 @@ from botocore.parsers import create_parser
 from botocore.utils import get_environ_proxies
 
 from singletable import wire
-from singletable.client import LOCAL_REGION, LOOPBACK_CONNECT_TIMEOUT, RetryMode, is_loopback
+from singletable.client import (
+    LOCAL_REGION,
+    LOOPBACK_CONNECT_TIMEOUT,
+    RetryMode,
+    checked_attempts,
+    is_loopback,
+)
 from singletable.errors import AsyncExtraMissingError, TransportClosedError, TransportLoopError
 from singletable.request import Request, translate, unanswered, unreachable
 from singletable.transport.acredentials import frozen_credentials
@@ -123,7 +129,7 @@ class AsyncTransport:
         self.region = region
         self.credentials = credentials
         self.loopback = is_loopback(endpoint_url)
-        self.retries = Retries(retry_mode, max_attempts + 1, loopback=self.loopback)
+        self.retries = Retries(retry_mode, max_attempts, loopback=self.loopback)
         self.max_pool_connections = max_pool_connections
         if connect_timeout is None:
             connect_timeout = LOOPBACK_CONNECT_TIMEOUT if self.loopback else CONNECT_TIMEOUT
@@ -170,6 +176,7 @@ class AsyncTransport:
         runs, or through ``asyncio.to_thread``."""
         if aiohttp is None:
             raise AsyncExtraMissingError("the async transport needs aiohttp, which is not installed")
+        checked_attempts(max_attempts)
         session = botocore.session.Session(profile=profile)
         region_name = (
             region or session.get_config_variable("region") or (LOCAL_REGION if endpoint_url else None)
@@ -184,7 +191,7 @@ class AsyncTransport:
             endpoint_url=endpoint_url,
             aws_access_key_id="local" if dummy else None,
             aws_secret_access_key="local" if dummy else None,
-            config=Config(retries={"mode": retry_mode, "max_attempts": max_attempts}),
+            config=Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts}),
         )
         resolved = client.meta.endpoint_url
         return cls(

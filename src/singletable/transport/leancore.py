@@ -183,8 +183,7 @@ class LeanCore:
         if parts.query:
             self.path += f"?{parts.query}"
         self.loopback = is_loopback(self.endpoint_url)
-        # botocore's retries={"max_attempts": n} counts retries: n + 1 attempts in all.
-        self.retries = Retries(retry_mode, max_attempts + 1, loopback=self.loopback)
+        self.retries = Retries(retry_mode, max_attempts, loopback=self.loopback)
         if connect_timeout is None:
             connect_timeout = LOOPBACK_CONNECT_TIMEOUT if self.loopback else CONNECT_TIMEOUT
         self.connect_timeout = connect_timeout

@@ -31,7 +31,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
 from botocore.retries import adaptive, bucket, quota, standard, throttling
 
-from singletable.client import LOOPBACK_CONNECT_ATTEMPTS, LOOPBACK_CONNECT_DELAY, RetryMode
+from singletable.client import LOOPBACK_CONNECT_ATTEMPTS, LOOPBACK_CONNECT_DELAY, RetryMode, checked_attempts
 from singletable.transport.attempts import FailedAttempt, RetryObserver, failed_attempt
 
 #: DynamoDB's legacy retry delay (botocore's _retry.json): base seconds, doubled per attempt.
@@ -68,7 +68,7 @@ class Retries:
     ) -> None:
         """``total_attempts`` counts the first; ``jitter`` draws the backoff's random factor in [0, 1)."""
         self.mode = mode
-        self.total_attempts = total_attempts
+        self.total_attempts = checked_attempts(total_attempts)
         self.loopback = loopback
         adapter = standard.RetryEventAdapter()
         self._detector = standard.ThrottlingErrorDetector(adapter)
