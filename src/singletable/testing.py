@@ -151,10 +151,11 @@ def _item_engine(item: pytest.Item) -> EngineName | None:
 def skip_unless_engine_serves(node: pytest.Item, engine: EngineName) -> None:
     """Skip the running test when ``engine`` lacks a feature its ``singletable_requires`` markers name
     (for fixtures that pick the engine late, as one parametrised over in-process and HTTP tables)."""
-    for marker in node.iter_markers("singletable_requires"):
-        missing = [f for f in marker.args if not engine_supports(engine, f)]
-        if missing:
-            pytest.skip(f"{engine} lacks {', '.join(missing)} (docs/engines.md)")
+    missing: list[str] = []
+    for marker in node.iter_markers("singletable_requires"):  # the module's and the test's: all named
+        missing += [f for f in marker.args if not engine_supports(engine, f) and f not in missing]
+    if missing:
+        pytest.skip(f"{engine} lacks {', '.join(missing)} (docs/engines.md)")
 
 
 @pytest.hookimpl(tryfirst=True)

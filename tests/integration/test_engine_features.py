@@ -17,7 +17,12 @@ from singletable.testing import EngineRef, drop_table
 
 def test_capabilities_table_is_the_one_source() -> None:
     assert CAPABILITIES["moto"] == frozenset(FEATURES)
-    assert engine_features("dynamodb-local") == {"pitr", "encryption"}
+    assert engine_features("dynamodb-local") == {
+        "pitr",
+        "encryption",
+        "stream_latest_iterator",
+        "ttl_deletion_records",
+    }
     assert engine_features("dynalite") == set(FEATURES)
     assert not engine_supports("dynalite", "transactions")
     with pytest.raises(ValueError, match="unknown engine feature"):

@@ -107,13 +107,8 @@ def test_refused_update_leaves_no_record(engine: tuple[Any, Any, str]) -> None:
     assert [(e, pk) for e, pk, _, _ in _records(client, streams, name)] == [("INSERT", "C")]
 
 
-def test_cancelled_transaction_is_rolled_back_in_the_stream(
-    engine: tuple[Any, Any, str], request: pytest.FixtureRequest
-) -> None:
-    if request.node.callspec.params["engine"] == "http" and http_engine() == "dynamodb-local":
-        pytest.skip(
-            "DynamoDB Local: a LATEST iterator taken on an empty shard reads as trimmed (docs/engines.md #35)"
-        )
+@requires_engine_feature("stream_latest_iterator")  # DynamoDB Local lacks it (docs/engines.md #35)
+def test_cancelled_transaction_is_rolled_back_in_the_stream(engine: tuple[Any, Any, str]) -> None:
     client, streams, name = engine
     arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
@@ -138,14 +133,8 @@ def test_cancelled_transaction_is_rolled_back_in_the_stream(
     assert [pk for _, pk, _, _ in _records(client, streams, name)] == ["E"]
 
 
-def test_ttl_deletions_carry_dynamodbs_user_identity(
-    engine: tuple[Any, Any, str], request: pytest.FixtureRequest
-) -> None:
-    if request.node.callspec.params["engine"] == "http" and http_engine() != "moto":
-        pytest.skip(
-            f"the TTL service's userIdentity is singletable.local's fill on moto; on {http_engine()} "
-            "sweep_expired is a plain DeleteItem (docs/engines.md #38)"
-        )
+@requires_engine_feature("ttl_deletion_records")  # singletable.local's fill on moto (docs/engines.md #38)
+def test_ttl_deletions_carry_dynamodbs_user_identity(engine: tuple[Any, Any, str]) -> None:
     client, streams, name = engine
     client.put_item(TableName=name, Item={**_key("old"), "expires_at": {"N": "1000"}})
     client.put_item(TableName=name, Item=_key("mine"))

@@ -148,12 +148,8 @@ def test_view_types(view: str) -> None:
     )
 
 
-def test_a_ttl_deletion_is_told_apart(stable: Table, request: pytest.FixtureRequest) -> None:
-    if request.node.callspec.params["stable"] == "http" and http_engine() != "moto":
-        pytest.skip(
-            f"the TTL service's userIdentity is singletable.local's fill on moto; on {http_engine()} "
-            "sweep_expired is a plain DeleteItem (docs/engines.md #38)"
-        )
+@requires_engine_feature("ttl_deletion_records")  # singletable.local's fill on moto (docs/engines.md #38)
+def test_a_ttl_deletion_is_told_apart(stable: Table) -> None:
     reader = StreamReader(stable)
     stable.put_item({"PK": "SESSION#1", "SK": "X", "expires_at": 1000})
     stable.put(Member(member_id="gone", name="G"))

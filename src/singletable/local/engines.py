@@ -36,6 +36,8 @@ Feature = Literal[
     "encryption",
     "deletion_protection",
     "return_values_on_condition_check_failure",
+    "stream_latest_iterator",
+    "ttl_deletion_records",
 ]
 FEATURES: tuple[Feature, ...] = get_args(Feature)
 
@@ -47,7 +49,12 @@ FEATURES: tuple[Feature, ...] = get_args(Feature)
 #: without it, so ``encryption`` here is "a KMS key at rest, as DescribeTable reports"; dynalite refuses
 #: an UpdateTable that only turns deletion protection off, so a protected table cannot be dropped there;
 #: dynalite ignores ReturnValuesOnConditionCheckFailure: a failed condition comes back without the item, so
-#: ``ConditionFailedError.item`` is None and a version conflict cannot be told from a missing item).
+#: ``ConditionFailedError.item`` is None and a version conflict cannot be told from a missing item;
+#: ``stream_latest_iterator``: a LATEST shard iterator reads what is written after it (DynamoDB Local answers
+#: TrimmedDataAccessException when it was taken on an empty shard); ``ttl_deletion_records``: an expired
+#: item's deletion, on demand (``singletable.local.sweep_expired``), is a stream record marked as the TTL
+#: service's (userIdentity), as DynamoDB's are: moto only, by our fill; DynamoDB Local deletes on its own
+#: schedule and the sweep is a plain DeleteItem there).
 CAPABILITIES: dict[EngineName, frozenset[Feature]] = {
     "moto": frozenset(FEATURES),
     "dynamodb-local": frozenset(
