@@ -256,7 +256,11 @@ def test_pacing_holds_200_wcu_per_second(tickets: Table, tmp_path: Path) -> None
     [report] = Migrator(tickets, folder).up(segments=4, page_size=25, wcu_per_second=200)
     rate = report.write_units / report.seconds
     print(f"\npacing: {report.write_units:.0f} WCU in {report.seconds:.2f} s = {rate:.1f} WCU/s (budget 200)")
-    assert 180 <= rate <= 220
+    assert rate <= 220  # never above the budget, whatever the engine
+    if http_engine() == "moto":
+        # Reaching the budget needs an engine faster than it: moto is; dynalite and DynamoDB Local on a
+        # loaded 2-core machine may not be (89 WCU/s seen), which says nothing about the pacer.
+        assert rate >= 180
 
 
 @pytest.mark.skipif(
