@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 from singletable.local.child import EngineProcess
 
@@ -64,14 +62,6 @@ def find_dynalite(search: Iterable[str | Path] = ()) -> Path | None:
         if cli.is_file():
             return cli.resolve()
     return None
-
-
-def _free_port(host: str) -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class DynaliteServer(EngineProcess):
@@ -125,38 +115,21 @@ class DynaliteServer(EngineProcess):
         node = self.node or find_node()
         if cli is None or node is None or not Path(cli).is_file():
             raise DynaliteNotInstalled(f"dynalite not found: {_INSTALL_HINT}")
-        wanted = self.port
-        last_error = ""
-        for _ in range(3):  # a port picked free can be taken before node binds it: try another
-            self.port = wanted or _free_port(self.host)
-            self._log = tempfile.TemporaryFile(prefix="dynalite-")  # noqa: SIM115 - closed in stop()
-            command = [node, str(cli), "--host", self.host, "--port", str(self.port), *self._options]
-            self._process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log
-            )
-            error = self._wait_ready()
-            if error is None:
-                return self
-            last_error = error
-            self.stop()
-            if wanted or "EADDRINUSE" not in error:
-                break
-        raise RuntimeError(f"dynalite did not start: {last_error}")
+        self._launch_with = (node, cli)
+        error = self.launch("dynalite-")
+        if error is not None:
+            raise RuntimeError(f"dynalite did not start: {error}")
+        return self
 
-    def _wait_ready(self) -> str | None:
-        """None once dynalite answers its health check, else what went wrong."""
-        assert self._process is not None
-        deadline = time.monotonic() + self.startup_timeout
-        url = f"{self.endpoint_url}/"
-        while time.monotonic() < deadline:
-            code = self._process.poll()
-            if code is not None:
-                return f"exited with code {code}: {self.log_tail()}"
-            try:
-                with urllib.request.urlopen(url, timeout=1.0) as response:
-                    if response.status == 200:
-                        return None
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        return f"no answer on {url} within {self.startup_timeout} s: {self.log_tail()}"
+    def spawn(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
+        node, cli = self._launch_with
+        command = [node, str(cli), "--host", self.host, "--port", str(self.port), *self._options]
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+
+    def ready(self, url: str) -> bool:
+        """dynalite answers its health check with 200."""
+        try:
+            with urllib.request.urlopen(url, timeout=1.0) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False

@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 from singletable.errors import EngineNotInstalledError, EngineStartError
 from singletable.local.child import EngineProcess
@@ -100,14 +97,6 @@ def find_dynamodb_local(search: Iterable[str | Path] = ()) -> Path | None:
     return None
 
 
-def _free_port() -> int:
-    # DynamoDB Local binds every interface, so the port must be free on all of them.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class DynamoDBLocalServer(EngineProcess):
     """DynamoDB Local on ``port`` (0 picks a free one), in memory, for the life of the object.
 
@@ -115,6 +104,8 @@ class DynamoDBLocalServer(EngineProcess):
     """
 
     stop_timeout = 10.0
+    port_taken = "Address already in use"
+    bind_host = ""  # it binds every interface, so the port must be free on all of them
 
     def __init__(
         self,
@@ -163,44 +154,20 @@ class DynamoDBLocalServer(EngineProcess):
         java = self.java or find_java()
         if jar is None or java is None or not Path(jar).is_file():
             raise DynamoDBLocalNotInstalled("DynamoDB Local (its jar, or java) was not found")
-        wanted = self.port
-        last_error = ""
-        for _ in range(3):  # a port picked free can be taken before the JVM binds it: try another
-            self.port = wanted or _free_port()
-            self._log = tempfile.TemporaryFile(prefix="dynamodb-local-")  # noqa: SIM115 - closed in stop()
-            began = time.monotonic()
-            self._process = subprocess.Popen(
-                self.command(Path(jar), java),
-                stdin=subprocess.DEVNULL,
-                stdout=self._log,
-                stderr=subprocess.STDOUT,
-                cwd=Path(jar).parent,
-            )
-            error = self._wait_ready()
-            if error is None:
-                self.startup_seconds = time.monotonic() - began
-                return self
-            last_error = error
-            self.stop()
-            if wanted or "Address already in use" not in error:
-                break
-        raise EngineStartError(f"DynamoDB Local did not start on port {self.port}: {last_error}")
+        self._launch_with = (Path(jar), java)
+        began = time.monotonic()
+        error = self.launch("dynamodb-local-")
+        if error is not None:
+            raise EngineStartError(f"DynamoDB Local did not start on port {self.port}: {error}")
+        self.startup_seconds = time.monotonic() - began
+        return self
 
-    def _wait_ready(self) -> str | None:
-        """None once the engine answers HTTP (any status: it wants signed requests), else what went wrong."""
-        assert self._process is not None
-        deadline = time.monotonic() + self.startup_timeout
-        url = f"{self.endpoint_url}/"
-        while time.monotonic() < deadline:
-            code = self._process.poll()
-            if code is not None:
-                return f"exited with code {code}: {self.log_tail()}"
-            try:
-                with urllib.request.urlopen(url, timeout=1.0):
-                    return None
-            except urllib.error.HTTPError:
-                return None  # 400 MissingAuthenticationToken: it is up
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        return f"no answer on {url} within {self.startup_timeout} s: {self.log_tail()}"
+    def spawn(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
+        jar, java = self._launch_with
+        return subprocess.Popen(
+            self.command(jar, java),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=jar.parent,
+        )
