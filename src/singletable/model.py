@@ -250,9 +250,12 @@ class Entity(BaseModel):
         plain = getattr(cls.model_validate, "__func__", None) is BaseModel.model_validate.__func__  # type: ignore[attr-defined]
         validate = cls.__pydantic_validator__.validate_python if plain else cls.model_validate
         pks: dict[str, dict[str, Any] | None] = {}
+        # Attributes to skip that validation would ignore anyway need not be filtered out (a copy is
+        # cheaper than a filtered copy, for every item).
+        filtered = bool(skip) and not _ignores(cls, skip)
 
         def read(item: Mapping[str, Any]) -> Any:  # a Self (mypy takes no Self in a nested function)
-            data = {k: v for k, v in item.items() if k not in skip} if skip else dict(item)
+            data = {k: v for k, v in item.items() if k not in skip} if filtered else dict(item)
             pk, sk = item.get(pk_attr), item.get(sk_attr)
             if isinstance(pk, str):
                 parsed = pks.get(pk, _UNPARSED)
@@ -282,6 +285,23 @@ class Entity(BaseModel):
             return cls.model_validate(values)
         except pydantic.ValidationError as exc:
             raise validation_error(cls, exc) from None
+
+
+def _ignores(cls: type[BaseModel], attrs: frozenset[str]) -> bool:
+    """Whether validating ``cls`` from a dict ignores the keys ``attrs`` as if they were absent: extra
+    keys ignored, none of them a field's name or alias, no model validator that sees the whole dict."""
+    if cls.model_config.get("extra", "ignore") != "ignore" or cls.__pydantic_decorators__.model_validators:
+        return False
+    names: set[str] = set()
+    for name, info in cls.model_fields.items():
+        names.add(name)
+        if info.alias is not None:
+            names.add(info.alias)
+        if isinstance(info.validation_alias, str):
+            names.add(info.validation_alias)
+        elif info.validation_alias is not None:  # AliasPath / AliasChoices: not worth unfolding
+            return False
+    return not (names & attrs)
 
 
 def update_args(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -141,3 +142,23 @@ def test_a_read_closed_unanswered_is_sent_again_unseen_a_write_is_retried_and_co
                 assert retries == 1  # botocore counts every resend
             else:
                 assert retries == lean_retries, request.operation
+
+
+def test_stop_closes_kept_alive_connections_and_frees_the_port_at_once() -> None:
+    from singletable.local import LocalServer
+
+    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.ListTables"}
+    server = LocalServer(ttl_sweep_interval=None).start()
+    port = server.port
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", "/", body=b"{}", headers=headers)
+        conn.getresponse().read()
+        started = time.perf_counter()
+        server.stop()
+        assert time.perf_counter() - started < 2.0
+        assert conn.sock is not None and conn.sock.recv(1) == b""  # closed by the server, not left open
+    finally:
+        conn.close()
+    with LocalServer(port=port, ttl_sweep_interval=None) as again:  # the port is free again
+        assert again.port == port

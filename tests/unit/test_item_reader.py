@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from pydantic import ConfigDict, Field, model_validator
 
 from singletable import Entity, Table
 from singletable.errors import ValidationError
@@ -71,3 +72,48 @@ def test_reader_pk_cache_is_bounded(table: Table) -> None:
     for i in range(700):
         got = read(Gauge(site=f"s{i}", n=i, label="l", level=0.5).to_item())
         assert (got.site, got.n) == (f"s{i}", i)
+
+
+class Strict(Entity):
+    model_config = ConfigDict(extra="forbid")
+    __pk__ = "STRICT#{k}"
+    __sk__ = "S"
+    k: str
+
+
+class Seen(Entity):
+    __pk__ = "SEEN#{k}"
+    __sk__ = "S"
+    k: str
+    keys: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _record(cls, data: Any) -> Any:
+        return {**data, "keys": tuple(sorted(data))}
+
+
+class Aliased(Entity):
+    __pk__ = "ALIASED#{k}"
+    __sk__ = "S"
+    k: str
+    kind: str = Field("none", alias="_type")
+
+
+@pytest.mark.parametrize("cls", [Strict, Seen, Aliased, Gauge])
+def test_the_attributes_to_skip_are_dropped_when_validation_would_see_them(
+    table: Table, cls: type[Entity]
+) -> None:
+    """Without filtering, a forbidding entity would refuse them, a model validator would see them and an
+    alias would take their value: the reader filters then, and answers as from_item always."""
+    table.register(cls)
+    schema = table.schema
+    values: dict[str, Any] = (
+        {"k": "a"} if cls is not Gauge else {"site": "s", "n": 1, "label": "l", "level": 1.0}
+    )
+    item = cls.model_validate(values).to_item()
+    item.update({a: "x" for a in schema.skip_attrs if a not in item})
+    expected = schema.recognise(item)
+    assert schema.recogniser(cls)(item) == expected
+    if cls is Seen:
+        assert isinstance(expected, Seen) and not set(expected.keys) & schema.skip_attrs

@@ -72,6 +72,7 @@ class MotoWSGIServer:
             asyncore_use_poll=True,  # select() stops at 1024 descriptors
             ident="singletable-local",
             clear_untrusted_proxy_headers=False,  # no proxy-header middleware: moto reads none
+            log_socket_errors=False,  # a client that hangs up mid-answer is no error of the engine's
         )
         # Set on the adjustments rather than passed (the argument is deprecated; the setting is read).
         self._server.adj.send_bytes = SEND_BYTES
