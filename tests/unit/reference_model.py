@@ -199,13 +199,17 @@ def omitted(value: Any) -> bool:
 
 def read_back(cls: type[Entity], name: str, attrs: dict[str, Any]) -> Any:
     """What reading field ``name`` gives for a stored item with ``attrs``: the stored value, or, when absent,
-    an empty set for a set field that is required or defaults to a set (the documented empty-set rule)."""
+    an empty set for a set field that is required or defaults to a set (the documented empty-set rule),
+    else the field's default (what a full read gives: ``note: str = ""`` removed by an update reads ``""``),
+    None for a required field."""
     if name in attrs:
         return attrs[name]
     info = cls.model_fields[name]
     default = None if info.is_required() else info.get_default(call_default_factory=True)
     set_field = isinstance(default, set | frozenset) or (info.is_required() and "set" in str(info.annotation))
-    return set() if EMPTY_SETS and set_field else None
+    if EMPTY_SETS and set_field:
+        return set()
+    return default
 
 
 def stored_attrs(entity: Entity) -> dict[str, Any]:

@@ -402,7 +402,7 @@ class DataLayerModel(RuleBasedStateMachine):
         for name in names:
             if name in item.attrs:
                 assert projected(got, name) == item.attrs[name], name
-            elif ref.PROJECTION_SAFE:  # today: the field's default, as if it were stored
+            elif ref.PROJECTION_SAFE:  # absent: the field's default, as a full read gives
                 assert projected(got, name, missing=None) == ref.read_back(cls, name, item.attrs), name
         if ref.PROJECTION_SAFE:
             # Nothing that was not read may show a value other than the stored one, and the result
