@@ -19,6 +19,7 @@ from singletable import Table
 from singletable.client import make_client
 from singletable.local.faults import FaultProxy, FaultRates
 from singletable.migrate import Migrator
+from singletable.testing import drop_table, http_engine
 from singletable.transport import ClientTransport
 from singletable.transport.attempts import FailedAttempt
 from singletable.transport.lean import LeanTransport
@@ -27,8 +28,8 @@ from tests.migrate_support import (
     TicketV0,
     all_items,
     check_keys,
+    engine_spec,
     seed,
-    spec,
     ticket_id,
     write_folder,
 )
@@ -45,13 +46,13 @@ THROTTLES = FaultRates(
 
 @pytest.fixture
 def seeded(singletable_endpoint: str) -> Iterator[Table]:
-    s = spec(f"thr-{uuid.uuid4().hex[:10]}")
+    s = engine_spec(f"thr-{uuid.uuid4().hex[:10]}")
     client = make_client(endpoint_url=singletable_endpoint)
     s.create(client)
     table = Table(s, client=client, entities=[TicketV0])
     seed(table, ITEMS)
     yield table
-    s.delete(client)
+    drop_table(http_engine(), s, client)
 
 
 @pytest.mark.parametrize("path", ["lean", "botocore"])
